@@ -1,0 +1,99 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { connect as tcpConnect } from 'node:net';
+import { freePort } from './free-port';
+
+/** Where the nats-server binary is: env NATS_SERVER_BIN, else PATH, else Debian's /usr/sbin. */
+export function natsServerBinary(): string | undefined {
+  const candidates = [process.env.NATS_SERVER_BIN, 'nats-server', '/usr/sbin/nats-server'].filter(Boolean) as string[];
+  for (const bin of candidates) {
+    const probe = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+    if (probe.status === 0) return bin;
+  }
+  return undefined;
+}
+
+/**
+ * Suites that need nats-server call this once: outside CI a missing binary skips them,
+ * with CI=true it fails them (a missing install must never look green).
+ */
+export function describeWithNatsServer(name: string, fn: () => void): void {
+  const available = natsServerBinary() !== undefined;
+  if (!available && process.env.CI !== 'true') {
+    describe.skip(`${name} (nats-server not installed)`, fn);
+    return;
+  }
+  describe(name, () => {
+    if (!available) {
+      it('needs nats-server (apt-get install nats-server)', () => {
+        throw new Error('nats-server is not installed; CI must have it');
+      });
+      return;
+    }
+    fn();
+  });
+}
+
+export interface NatsServerOptions {
+  port?: number;
+  /** Extra command-line arguments, e.g. ['--user', 'a', '--pass', 'b']. */
+  args?: string[];
+}
+
+/** A real nats-server on a free port of 127.0.0.1, stopped by stop() (always call it in afterAll). */
+export class NatsServerProcess {
+  private child?: ChildProcess;
+  private output = '';
+  port = 0;
+
+  constructor(private readonly options: NatsServerOptions = {}) {}
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  async start(timeoutMs = 10_000): Promise<this> {
+    const bin = natsServerBinary();
+    if (!bin) throw new Error('nats-server is not installed (apt-get install nats-server)');
+    this.port = this.options.port ?? (await freePort());
+    const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(this.port), ...(this.options.args ?? [])], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stdout?.on('data', (d) => (this.output += d));
+    child.stderr?.on('data', (d) => (this.output += d));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`nats-server exited at start: ${this.output}`);
+      if (await canConnect(this.port)) return this;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await this.stop();
+    throw new Error(`nats-server did not listen on ${this.port} within ${timeoutMs} ms: ${this.output}`);
+  }
+
+  /** Stops the server (SIGTERM, then SIGKILL after 3 s). Safe to call twice. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
