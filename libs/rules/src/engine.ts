@@ -1,0 +1,72 @@
+import { CompileContext, CompiledRule, NAME_PATTERN, compileRule, isPlainObject, isPositiveInteger } from './compile';
+import { Decision, RuleArgs, RuleCaller, RuleConfigError, forbidden } from './types';
+
+export interface CompileRulesOptions {
+  /** Makes the direct mesh call of a `func` rule. Without it, `func` rules deny. */
+  caller?: RuleCaller;
+  /** Timeout of a `func` rule that sets none, in ms. Default 5000. */
+  funcTimeoutMs?: number;
+  /** The config path of the rules map, used in error messages and decisions. */
+  path?: string;
+}
+
+export const DEFAULT_FUNC_TIMEOUT_MS = 5000;
+export const DEFAULT_RULES_PATH = 'modules.functions.rules';
+
+interface ServiceRules {
+  readonly funcs: ReadonlyMap<string, CompiledRule>;
+  readonly fallback: CompiledRule | undefined;
+}
+
+const NO_RULE: Decision = forbidden('(none)', 'no rule applies to the function');
+
+/** Compiled rules. `decide` is one or two map lookups and then the compiled rule. */
+export class RuleEngine {
+  /** Use compileRules(). */
+  constructor(
+    private readonly services: ReadonlyMap<string, ServiceRules>,
+    private readonly fallback: CompiledRule | undefined,
+  ) {}
+
+  /**
+   * The decision for calling `service.func` with `args`: `rules.<service>.<func>`, else
+   * `rules.<service>.default`, else `rules.default.default`, else 403 with path `(none)`.
+   * A plain Decision unless a `func` rule is on the path, then a Promise that never rejects.
+   */
+  decide(service: string, func: string, args: RuleArgs): Decision | Promise<Decision> {
+    const own = this.services.get(service);
+    const rule = (own !== undefined ? (own.funcs.get(func) ?? own.fallback) : undefined) ?? this.fallback;
+    return rule === undefined ? NO_RULE : rule.evaluate(args, service, func);
+  }
+}
+
+/** Validates and compiles the rules map once; throws RuleConfigError naming the exact path. */
+export function compileRules(rules: unknown, options: CompileRulesOptions = {}): RuleEngine {
+  const root = options.path ?? DEFAULT_RULES_PATH;
+  const funcTimeoutMs = options.funcTimeoutMs ?? DEFAULT_FUNC_TIMEOUT_MS;
+  if (!isPositiveInteger(funcTimeoutMs)) {
+    throw new RangeError(`funcTimeoutMs must be a whole number of milliseconds >= 1, not ${String(funcTimeoutMs)}`);
+  }
+  const ctx: CompileContext = { caller: options.caller, funcTimeoutMs };
+  const services = new Map<string, ServiceRules>();
+  if (rules === undefined || rules === null) return new RuleEngine(services, undefined);
+  if (!isPlainObject(rules)) throw new RuleConfigError(root, 'must be a map of service name to function rules');
+
+  for (const [service, funcs] of Object.entries(rules)) {
+    const servicePath = `${root}.${service}`;
+    if (!NAME_PATTERN.test(service)) {
+      throw new RuleConfigError(servicePath, `invalid service name (must match ${NAME_PATTERN.source})`);
+    }
+    if (!isPlainObject(funcs)) throw new RuleConfigError(servicePath, 'must be a map of function name to rule');
+    const compiled = new Map<string, CompiledRule>();
+    for (const [func, rule] of Object.entries(funcs)) {
+      const funcPath = `${servicePath}.${func}`;
+      if (!NAME_PATTERN.test(func)) {
+        throw new RuleConfigError(funcPath, `invalid function name (must match ${NAME_PATTERN.source})`);
+      }
+      compiled.set(func, compileRule(rule, funcPath, ctx));
+    }
+    services.set(service, { funcs: compiled, fallback: compiled.get('default') });
+  }
+  return new RuleEngine(services, services.get('default')?.fallback);
+}

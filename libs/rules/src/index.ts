@@ -1,0 +1,5 @@
+export * from './types';
+export { compileRules, RuleEngine, DEFAULT_FUNC_TIMEOUT_MS, DEFAULT_RULES_PATH } from './engine';
+export type { CompileRulesOptions } from './engine';
+export { NAME_PATTERN } from './compile';
+export { toNumber, toStringValue, toBool } from './values';
