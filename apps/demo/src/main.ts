@@ -1,0 +1,85 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { meshMicroservice } from 'nest-mesh';
+import { DemoModule } from './demo.module';
+
+/**
+ * `npm start`: the gateway (with its embedded broker) in one process, the demo services in this
+ * one, connected to it the way any service would be. Ctrl-C stops both.
+ */
+const logger = new Logger('Demo');
+const root = join(__dirname, '..', '..', '..');
+
+async function main(): Promise<void> {
+  const brokerPort = (await isFree(4222)) ? 4222 : await anyFreePort();
+  if (brokerPort !== 4222) logger.warn(`port 4222 is taken (another NATS server?); the embedded broker takes ${brokerPort}`);
+  const gateway = spawn(process.execPath, [join(root, 'dist/apps/gateway/main.js'), '--config', join(root, 'apps/demo/mesh.yaml')], {
+    env: { MESH_JWT_SECRET: 'demo-secret-change-me', ...process.env, DEMO_BROKER_PORT: String(brokerPort) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const stopGateway = () => gateway.exitCode === null && gateway.kill('SIGTERM');
+  process.on('exit', stopGateway);
+  const { url, brokerUrl } = await gatewayUrls(gateway);
+
+  const services = await NestFactory.createMicroservice(DemoModule, meshMicroservice({ servers: brokerUrl }));
+  services.enableShutdownHooks();
+  await services.listen();
+  gateway.on('exit', (code) => {
+    logger.error(`the gateway stopped (exit ${code})`);
+    void services.close().then(() => process.exit(1));
+  });
+  process.stdout.write(
+    [
+      '',
+      `nest-mesh demo is up: gateway ${url}, broker ${brokerUrl}`,
+      'Try:',
+      `  curl -s -X POST ${url}/v1/api/demo/functions/greeter/hello -H 'Content-Type: application/json' -d '{"params":{"name":"Ada"}}'`,
+      `  curl -s -X POST ${url}/v1/api/demo/functions/math/divide -H 'Content-Type: application/json' -d '{"params":{"a":1,"b":0}}'`,
+      'Ctrl-C stops it.',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Relays the gateway's output and resolves with the URLs it prints. */
+function gatewayUrls(gateway: ChildProcess): Promise<{ url: string; brokerUrl: string }> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    gateway.stdout!.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      seen += chunk.toString();
+      const url = /nest-mesh gateway: (http\S+)/.exec(seen)?.[1];
+      const brokerUrl = /nest-mesh broker: (nats\S+)/.exec(seen)?.[1];
+      if (url && brokerUrl) resolve({ url, brokerUrl });
+    });
+    gateway.once('exit', (code) => reject(new Error(`the gateway exited (${code}) before it was up`)));
+  });
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function anyFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+  });
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`nest-mesh demo: ${error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,57 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { isValidName, MeshCodes, MeshError } from 'nest-mesh';
+import type { TimeoutConfig } from '../config/gateway-config';
+import { requestIdOf } from '../http/request-id';
+import { attachCall } from './call-request';
+
+interface HttpRequest {
+  params: Record<string, string | undefined>;
+  body?: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * First step of every call: checks the project, the names, the body and the timeout
+ * (404 / 400 of CONTRACT section 2) and attaches the parsed CallRequest. It runs as a guard
+ * because the rules, which run next, need the validated names and params.
+ */
+@Injectable()
+export class CallRequestGuard implements CanActivate {
+  private readonly projectId: string;
+  private readonly timeouts: TimeoutConfig;
+
+  constructor(config: ConfigService) {
+    this.projectId = config.getOrThrow<string>('id');
+    this.timeouts = config.getOrThrow<TimeoutConfig>('modules.functions.timeout');
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<HttpRequest>();
+    const { project, service, func } = request.params;
+    if (project !== this.projectId) {
+      throw new MeshError(404, `project "${project}" not found`, MeshCodes.PROJECT_NOT_FOUND);
+    }
+    if (!isValidName(service) || !isValidName(func)) {
+      throw new MeshError(400, 'service and function names must match ^[A-Za-z0-9_-]{1,64}$', MeshCodes.BAD_REQUEST);
+    }
+    const body = request.body ?? {};
+    if (typeof body !== 'object' || Array.isArray(body)) {
+      throw new MeshError(400, 'request body must be a JSON object', MeshCodes.BAD_REQUEST);
+    }
+    const { params = null, timeout = this.timeouts.default } = body as { params?: unknown; timeout?: unknown };
+    if (!Number.isInteger(timeout) || (timeout as number) < 1 || (timeout as number) > this.timeouts.max) {
+      throw new MeshError(400, `timeout must be an integer from 1 to ${this.timeouts.max} (milliseconds)`, MeshCodes.BAD_REQUEST);
+    }
+    const traceparent = request.headers.traceparent;
+    attachCall(request, {
+      service,
+      func,
+      params,
+      timeout: timeout as number,
+      requestId: requestIdOf(request),
+      traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+    });
+    return true;
+  }
+}

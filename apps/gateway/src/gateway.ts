@@ -1,0 +1,78 @@
+import { INestApplication, Logger, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { EmbeddedBroker } from '@nest-mesh/broker';
+import type { MeshOptions } from 'nest-mesh';
+import { GatewayConfig } from './config/gateway-config';
+import { GatewayModule } from './gateway.module';
+
+export interface RunningGateway {
+  app: INestApplication;
+  /** Where the HTTP API is served, e.g. http://127.0.0.1:4122 */
+  url: string;
+  /** The NATS URL(s) that services connect to. */
+  brokerUrl: string;
+  /** The embedded broker, when the config has no `conn`. */
+  broker?: EmbeddedBroker;
+  /** Stops HTTP, then the mesh connection, then the embedded broker. */
+  close(): Promise<void>;
+}
+
+/** Starts the gateway for a validated config: the embedded broker if there is no `conn`, then HTTP. */
+export async function startGateway(config: GatewayConfig, logger?: LoggerService): Promise<RunningGateway> {
+  const log = new Logger('Gateway');
+  const functions = config.modules.functions;
+  let broker: EmbeddedBroker | undefined;
+  let connection: MeshOptions;
+  if (functions.conn !== undefined) {
+    connection = { servers: serversOf(functions.conn) };
+  } else {
+    const { host, port, token, users } = functions.embedded;
+    broker = await new EmbeddedBroker({ host, port, token, users, logger: brokerLogger() }).start();
+    connection = { servers: broker.url, token, user: users?.[0]?.user, pass: users?.[0]?.password };
+    log.log(`embedded broker listening on ${broker.url}`);
+  }
+  const brokerUrl = Array.isArray(connection.servers) ? connection.servers.join(',') : String(connection.servers);
+
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(GatewayModule.register(config, connection), {
+      bodyParser: false,
+      logger: logger ?? ['log', 'warn', 'error'],
+    });
+    app.useBodyParser('json', { limit: config.http.bodyLimit, type: () => true });
+    app.disable('x-powered-by');
+    app.set('etag', false);
+    await app.listen(config.port);
+  } catch (error) {
+    await broker?.close();
+    throw error;
+  }
+  const url = `http://127.0.0.1:${portOf(app)}`;
+  log.log(`gateway for project "${config.id}" listening on ${url}`);
+  return {
+    app,
+    url,
+    brokerUrl,
+    broker,
+    close: async () => {
+      await app.close();
+      await broker?.close();
+    },
+  };
+}
+
+/** `conn` as nats.js servers: a list, or one string with comma-separated URLs. */
+function serversOf(conn: string | string[]): string[] {
+  return (Array.isArray(conn) ? conn : conn.split(',')).map((url) => url.trim()).filter(Boolean);
+}
+
+function portOf(app: INestApplication): number {
+  const address = app.getHttpServer().address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+function brokerLogger() {
+  const logger = new Logger('EmbeddedBroker');
+  return { log: (m: string) => logger.log(m), warn: (m: string) => logger.warn(m), error: (m: string) => logger.error(m) };
+}

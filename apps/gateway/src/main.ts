@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import { ConfigError, configPathFrom, loadConfig } from './config/load-config';
+import { startGateway } from './gateway';
+
+/**
+ * `node dist/apps/gateway/main.js --config mesh.yaml`: reads and checks the config (a mistake
+ * stops here with one line naming its path), starts the gateway, and stops it on SIGTERM/SIGINT.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(configPathFrom(process.argv.slice(2)));
+  } catch (error) {
+    return fail(error instanceof ConfigError ? `config: ${error.message}` : (error as Error).message);
+  }
+  let gateway;
+  try {
+    gateway = await startGateway(config);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  process.stdout.write(`nest-mesh gateway: ${gateway.url}\nnest-mesh broker: ${gateway.brokerUrl}\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`nest-mesh gateway: ${signal}, stopping\n`);
+    gateway.close().then(
+      () => process.exit(0),
+      (error: Error) => fail(`stopping failed: ${error.message}`),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function fail(message: string): void {
+  process.stderr.write(`nest-mesh gateway: ${message}\n`);
+  process.exit(1);
+}
+
+void main();

@@ -1,0 +1,12 @@
+export * from './wire';
+export * from './mesh-error';
+export * from './mesh-context';
+export * from './decorators';
+export * from './options';
+export * from './mesh-server';
+export * from './mesh-client';
+export * from './mesh-connection';
+export * from './mesh.module';
+export { MESH_OPTIONS } from './mesh.module-definition';
+export { currentCall } from './call-storage';
+export { decodeJson, encodeJson } from './json';

@@ -1,0 +1,12 @@
+/** JSON on the wire: UTF-8 bytes; an empty payload is `null`. */
+
+const NULL = Buffer.from('null');
+
+export function encodeJson(value: unknown): Uint8Array {
+  return value === undefined || value === null ? NULL : Buffer.from(JSON.stringify(value));
+}
+
+export function decodeJson(data: Uint8Array): unknown {
+  if (data.length === 0) return null;
+  return JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+}

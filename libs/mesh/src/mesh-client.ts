@@ -1,0 +1,107 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, headers as natsHeaders, Msg, MsgHdrs, NatsError } from 'nats';
+import { currentCall } from './call-storage';
+import { decodeJson, encodeJson } from './json';
+import { MeshAuth, MeshContext } from './mesh-context';
+import { MeshCodes, MeshError } from './mesh-error';
+import { MESH_OPTIONS } from './mesh.module-definition';
+import { MeshConnection } from './mesh-connection';
+import { DEFAULT_CALL_TIMEOUT, MeshOptions } from './options';
+import { Headers, isValidName, subjectFor } from './wire';
+
+export interface CallOptions {
+  /** Milliseconds to wait for the reply; never beyond the deadline of the call being served. */
+  timeout?: number;
+  /** The call this one is made for; by default the mesh call being served on this async path. */
+  context?: MeshContext;
+  /** Set by the gateway; inherited from the context otherwise; a new one when neither. */
+  requestId?: string;
+  /** Verified claims of the caller, sent as `Mesh-Auth`; inherited from the context otherwise. */
+  auth?: MeshAuth;
+  traceparent?: string;
+}
+
+/**
+ * Calls mesh functions: `call('users', 'create', params)` resolves to the result or rejects with
+ * a MeshError (503 no instance or no broker, 504 timeout, the function's own status otherwise).
+ */
+@Injectable()
+export class MeshClient {
+  private readonly defaultTimeout: number;
+
+  constructor(
+    private readonly connection: MeshConnection,
+    @Inject(MESH_OPTIONS) options: MeshOptions,
+  ) {
+    this.defaultTimeout = options.callTimeout ?? DEFAULT_CALL_TIMEOUT;
+  }
+
+  async call<T = unknown>(service: string, func: string, params?: unknown, options: CallOptions = {}): Promise<T> {
+    return decodeReply(await this.request(service, func, encodeJson(params), options), service, func) as T;
+  }
+
+  /** Like `call`, with the params already JSON-encoded; resolves to the reply's JSON bytes. */
+  async request(service: string, func: string, payload: Uint8Array, options: CallOptions = {}): Promise<Msg> {
+    if (!isValidName(service) || !isValidName(func)) {
+      throw new MeshError(400, 'service and function names must match ^[A-Za-z0-9_-]{1,64}$', MeshCodes.BAD_REQUEST);
+    }
+    const parent = options.context ?? currentCall.getStore();
+    const now = Date.now();
+    let deadline = now + (options.timeout ?? this.defaultTimeout);
+    if (parent && parent.deadline < deadline) deadline = parent.deadline;
+    const timeout = deadline - now;
+    if (timeout <= 0) throw new MeshError(504, `no time left to call ${service}.${func}`, MeshCodes.TIMEOUT);
+    const nc = this.connection.current;
+    if (!nc) throw new MeshError(503, 'the broker is unreachable', MeshCodes.SERVICE_UNAVAILABLE);
+
+    const headers = natsHeaders();
+    headers.set(Headers.requestId, options.requestId ?? (parent?.requestId || randomUUID()));
+    headers.set(Headers.deadline, String(deadline));
+    const auth = options.auth !== undefined ? JSON.stringify(options.auth) : parent?.rawAuth;
+    if (auth !== undefined) headers.set(Headers.auth, auth);
+    const traceparent = options.traceparent ?? parent?.traceparent;
+    if (traceparent !== undefined) headers.set(Headers.traceparent, traceparent);
+
+    try {
+      return await nc.request(subjectFor(service, func), payload, { timeout, headers });
+    } catch (error) {
+      throw requestFailure(error, service, func, timeout);
+    }
+  }
+}
+
+/** The result of a reply, or the MeshError it carries in its ADR-32 error headers. */
+export function decodeReply(reply: Msg, service: string, func: string): unknown {
+  const failure = replyFailure(reply.headers);
+  if (failure) throw failure;
+  try {
+    return decodeJson(reply.data);
+  } catch {
+    throw new MeshError(500, `function ${service}.${func} replied with invalid JSON`, MeshCodes.INTERNAL);
+  }
+}
+
+/** The MeshError of a reply's headers, or undefined for a success. */
+export function replyFailure(headers: MsgHdrs | undefined): MeshError | undefined {
+  const status = headers?.get(Headers.serviceErrorCode);
+  if (!status) return undefined;
+  const message = headers!.get(Headers.serviceError) || 'function failed';
+  return new MeshError(Number(status), message, headers!.get(Headers.errorCode) || undefined);
+}
+
+function requestFailure(error: unknown, service: string, func: string, timeout: number): MeshError {
+  const code = error instanceof NatsError ? error.code : undefined;
+  switch (code) {
+    case ErrorCode.NoResponders:
+      return new MeshError(503, `no instance serves ${service}.${func}`, MeshCodes.SERVICE_UNAVAILABLE);
+    case ErrorCode.Timeout:
+      return new MeshError(504, `${service}.${func} did not answer within ${timeout} ms`, MeshCodes.TIMEOUT);
+    case ErrorCode.ConnectionClosed:
+    case ErrorCode.ConnectionDraining:
+    case ErrorCode.Disconnect:
+      return new MeshError(503, 'the broker is unreachable', MeshCodes.SERVICE_UNAVAILABLE);
+    default:
+      return new MeshError(503, `the call to ${service}.${func} failed: ${(error as Error).message}`, MeshCodes.SERVICE_UNAVAILABLE);
+  }
+}

@@ -1,0 +1,72 @@
+import { NatsContext } from '@nestjs/microservices';
+import type { MsgHdrs } from 'nats';
+import { Headers } from './wire';
+
+export type MeshAuth = Readonly<Record<string, unknown>>;
+
+/**
+ * What a function knows about the call besides its params: who called (verified claims),
+ * the request id, the deadline, and its own names. The second argument of every mesh function,
+ * and a Nest `NatsContext`, so `@Ctx()` works too.
+ */
+export class MeshContext extends NatsContext {
+  private decodedAuth?: MeshAuth | null;
+
+  constructor(
+    subject: string,
+    readonly headers: MsgHdrs | undefined,
+    readonly service: string,
+    readonly func: string,
+  ) {
+    super([subject, headers]);
+  }
+
+  /** The request id given by the gateway (or the caller), `''` when none. */
+  get requestId(): string {
+    return this.header(Headers.requestId) ?? '';
+  }
+
+  /** Unix ms after which nobody waits for the reply; `Infinity` when the caller set none. */
+  get deadline(): number {
+    const raw = this.header(Headers.deadline);
+    const value = raw === undefined ? NaN : Number(raw);
+    return Number.isFinite(value) ? value : Infinity;
+  }
+
+  /** The verified JWT claims of the original caller, or undefined when there were none. */
+  get auth(): MeshAuth | undefined {
+    if (this.decodedAuth === undefined) {
+      this.decodedAuth = parseAuth(this.header(Headers.auth));
+    }
+    return this.decodedAuth ?? undefined;
+  }
+
+  /** Milliseconds left before the deadline (never below 0). */
+  remainingMs(now = Date.now()): number {
+    return Math.max(0, this.deadline - now);
+  }
+
+  /** The raw `Mesh-Auth` header, passed on unchanged by MeshClient. */
+  get rawAuth(): string | undefined {
+    return this.header(Headers.auth);
+  }
+
+  get traceparent(): string | undefined {
+    return this.header(Headers.traceparent);
+  }
+
+  header(name: string): string | undefined {
+    const value = this.headers?.get(name);
+    return value === undefined || value === '' ? undefined : value;
+  }
+}
+
+function parseAuth(raw: string | undefined): MeshAuth | null {
+  if (raw === undefined) return null;
+  try {
+    const value: unknown = JSON.parse(raw);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as MeshAuth) : null;
+  } catch {
+    return null;
+  }
+}

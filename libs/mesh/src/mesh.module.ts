@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { MeshClient } from './mesh-client';
+import { MeshConnection } from './mesh-connection';
+import { ConfigurableMeshModule } from './mesh.module-definition';
+
+/**
+ * `MeshModule.forRoot({ servers })` or `MeshModule.forRootAsync({ useFactory, inject, imports })`
+ * gives the app an injectable MeshClient (global unless `isGlobal: false`). Serving functions is
+ * the transport's job: see `meshMicroservice`.
+ */
+@Module({
+  providers: [MeshConnection, MeshClient],
+  exports: [MeshClient],
+})
+export class MeshModule extends ConfigurableMeshModule {}

@@ -1,0 +1,41 @@
+/**
+ * The wire of the mesh (CONTRACT section 4), defined once: subjects, names, headers, codes.
+ * Any language with a NATS client can serve or call a function by following these constants.
+ */
+
+/** Every function lives under this subject prefix: `mesh.<service>.<func>`. */
+export const SUBJECT_PREFIX = 'mesh';
+
+/** Instances of a service share the load through this queue group (the ADR-32 default). */
+export const QUEUE_GROUP = 'q';
+
+/** Service and function names: letters, digits, `_` and `-`, 1 to 64 of them. No subject injection. */
+export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const Headers = {
+  requestId: 'Mesh-Request-Id',
+  deadline: 'Mesh-Deadline',
+  auth: 'Mesh-Auth',
+  errorCode: 'Mesh-Error-Code',
+  traceparent: 'traceparent',
+  /** ADR-32 error headers, as nats.js `ServiceErrorHeader` / `ServiceErrorCodeHeader`. */
+  serviceError: 'Nats-Service-Error',
+  serviceErrorCode: 'Nats-Service-Error-Code',
+} as const;
+
+export function isValidName(name: unknown): name is string {
+  return typeof name === 'string' && NAME_PATTERN.test(name);
+}
+
+/** The subject of a function; the names must already be valid (see `isValidName`). */
+export function subjectFor(service: string, func: string): string {
+  return `${SUBJECT_PREFIX}.${service}.${func}`;
+}
+
+/** `{ service, func }` of a mesh subject, or undefined when the subject is not one. */
+export function parseSubject(subject: string): { service: string; func: string } | undefined {
+  const parts = subject.split('.');
+  if (parts.length !== 3 || parts[0] !== SUBJECT_PREFIX) return undefined;
+  const [, service, func] = parts;
+  return isValidName(service) && isValidName(func) ? { service, func } : undefined;
+}
