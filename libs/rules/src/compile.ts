@@ -287,18 +287,28 @@ function compileAnd(syncs: SyncEvaluate[], asyncs: AnyEvaluate[]): CompiledRule 
     return ALLOW;
   };
   if (asyncs.length === 0) return { async: false, evaluate: evaluateSync };
+  // A clause that may call a func still answers synchronously when it settles without the call;
+  // a Promise is made only once a clause actually returns one.
+  const rest = async (pending: Promise<Decision>, next: number, args: RuleArgs, service: string, func: string) => {
+    let decision = await pending;
+    if (!decision.allow) return decision;
+    for (let i = next; i < asyncs.length; i++) {
+      decision = await asyncs[i](args, service, func);
+      if (!decision.allow) return decision;
+    }
+    return ALLOW;
+  };
   return {
     async: true,
     evaluate: (args, service, func) => {
       const early = evaluateSync(args, service, func);
       if (!early.allow) return early;
-      return (async () => {
-        for (const evaluate of asyncs) {
-          const decision = await evaluate(args, service, func);
-          if (!decision.allow) return decision;
-        }
-        return ALLOW;
-      })();
+      for (let i = 0; i < asyncs.length; i++) {
+        const decision = asyncs[i](args, service, func);
+        if (decision instanceof Promise) return rest(decision, i + 1, args, service, func);
+        if (!decision.allow) return decision;
+      }
+      return ALLOW;
     },
   };
 }
@@ -330,20 +340,35 @@ function compileOr(syncs: SyncEvaluate[], asyncs: AnyEvaluate[], path: string): 
       },
     };
   }
+  const rest = async (
+    pending: Promise<Decision>,
+    next: number,
+    sawNoToken: boolean,
+    args: RuleArgs,
+    service: string,
+    func: string,
+  ) => {
+    let decision = await pending;
+    for (let i = next; ; i++) {
+      if (decision.allow) return ALLOW;
+      if (decision.status === 401) sawNoToken = true;
+      if (i >= asyncs.length) return verdict(sawNoToken);
+      decision = await asyncs[i](args, service, func);
+    }
+  };
   return {
     async: true,
     evaluate: (args, service, func) => {
       const early = evaluateSync(args, service, func);
       if (typeof early !== 'boolean') return early;
-      return (async () => {
-        let sawNoToken = early;
-        for (const evaluate of asyncs) {
-          const decision = await evaluate(args, service, func);
-          if (decision.allow) return ALLOW;
-          if (decision.status === 401) sawNoToken = true;
-        }
-        return verdict(sawNoToken);
-      })();
+      let sawNoToken = early;
+      for (let i = 0; i < asyncs.length; i++) {
+        const decision = asyncs[i](args, service, func);
+        if (decision instanceof Promise) return rest(decision, i + 1, sawNoToken, args, service, func);
+        if (decision.allow) return ALLOW;
+        if (decision.status === 401) sawNoToken = true;
+      }
+      return verdict(sawNoToken);
     },
   };
 }

@@ -142,6 +142,24 @@ describe('func rule', () => {
       expect(engine.decide('users', 'create', args)).toEqual({ allow: true }); // the token settles it synchronously
     });
 
+    it('nested: a func-bearing clause that settles without the call answers synchronously', async () => {
+      const { caller, calls } = fakeCaller(async () => ({ ack: true }));
+      const rule = { rule: 'and', clauses: [{ rule: 'authenticated' }, { rule: 'or', clauses: [isRoot, guard()] }] };
+      const engine = compileRules({ users: { create: { rule: 'or', clauses: [isAdmin, rule] } } }, { caller });
+      expect(engine.decide('users', 'create', args)).toEqual({ allow: true });
+      const inner = compileRules({ users: { create: { rule: 'and', clauses: [{ rule: 'or', clauses: [isAdmin, guard()] }, isAdmin] } } }, { caller });
+      expect(inner.decide('users', 'create', args)).toEqual({ allow: true });
+      expect(inner.decide('users', 'create', { auth: undefined, params: null })).toMatchObject({ status: 401, path: `${P}.clauses.1` });
+      expect(calls).toHaveLength(0);
+      const reached = inner.decide('users', 'create', { auth: { role: 'user' }, params: null });
+      expect(reached).toMatchObject({ status: 403, path: `${P}.clauses.1` }); // sync clause denies first
+      const viaFunc = compileRules({ users: { create: { rule: 'and', clauses: [{ rule: 'or', clauses: [isRoot, guard()] }] } } }, { caller });
+      const pending = viaFunc.decide('users', 'create', args);
+      expect(pending).toBeInstanceOf(Promise);
+      await expect(pending).resolves.toEqual({ allow: true });
+      expect(calls).toHaveLength(1);
+    });
+
     it('nested: or(and(match, func), func) with two guards', async () => {
       const { caller, calls } = fakeCaller(async (_s, func) => ({ ack: func === 'second' }));
       const rule = {
