@@ -1,0 +1,86 @@
+import { ChildProcess, spawn } from 'node:child_process';
+
+/** A child process of a test, with its output kept for failure messages. */
+export class TestProcess {
+  output = '';
+  private exited: Promise<void>;
+
+  private constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    child.stdout?.on('data', (d) => (this.output += d));
+    child.stderr?.on('data', (d) => (this.output += d));
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  /** Spawns `command args` and waits (at most timeoutMs) until its output matches `ready`. */
+  static async start(
+    name: string,
+    command: string,
+    args: string[],
+    options: { env?: NodeJS.ProcessEnv; ready: RegExp; timeoutMs?: number },
+  ): Promise<TestProcess> {
+    const child = spawn(command, args, {
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const proc = new TestProcess(name, child);
+    try {
+      await proc.waitFor(options.ready, options.timeoutMs ?? 20_000);
+    } catch (error) {
+      await proc.stop();
+      throw error;
+    }
+    return proc;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves with the first match of `pattern` in the output; rejects on exit or after timeoutMs. */
+  waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(this.output);
+        if (match) {
+          done();
+          resolve(match);
+        } else if (!this.running) {
+          done();
+          reject(new Error(`${this.name} exited (${this.child.exitCode ?? this.child.signalCode}) before ${pattern}:\n${this.output}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`${this.name}: no ${pattern} within ${timeoutMs} ms:\n${this.output}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.child.stdout?.off('data', check);
+        this.child.stderr?.off('data', check);
+        this.child.off('exit', check);
+      };
+      this.child.stdout?.on('data', check);
+      this.child.stderr?.on('data', check);
+      this.child.on('exit', check);
+      check();
+    });
+  }
+
+  /** Resolves with the exit code once the process has exited (at most timeoutMs). */
+  async exitCode(timeoutMs = 10_000): Promise<number | null> {
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, timeoutMs))]);
+    return this.child.exitCode;
+  }
+
+  /** Sends `signal` (default SIGTERM); SIGKILL after killAfterMs. Safe to call twice. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', killAfterMs = 8000): Promise<void> {
+    if (!this.running) return;
+    const kill = setTimeout(() => this.child.kill('SIGKILL'), killAfterMs);
+    this.child.kill(signal);
+    await this.exited;
+    clearTimeout(kill);
+  }
+}
