@@ -54,6 +54,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
     this.nc = undefined;
     await Promise.allSettled(this.services.map((service) => service.stop()));
     this.services = [];
+    this.logger.log(`stopped taking calls; ${this.inFlight} in flight`);
     await this.callsFinished(this.options.gracePeriod ?? DEFAULT_GRACE_PERIOD);
     await nc.drain().catch(() => nc.close());
     this.events.removeAllListeners();
