@@ -2,9 +2,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { MeshModule, MeshOptions } from 'nest-mesh';
-import { TokenVerifier } from './auth';
+import { CurrentTokenVerifier, TokenVerifier } from './auth';
 import { CallController } from './call/call.controller';
 import { CallRequestGuard } from './call/call-request.guard';
+import { ConfigReloader } from './config/config-reloader';
 import { GatewayConfig } from './config/gateway-config';
 import { tokenSettingsOf } from './config/token-settings';
 import { HttpErrorFilter } from './http/http-error.filter';
@@ -22,8 +23,9 @@ export class GatewayModule {
       load: [() => ({ ...config })],
     });
     const errors = { provide: APP_FILTER, useClass: HttpErrorFilter };
+    const running = { provide: GatewayConfig, useValue: config };
     if (!config.modules.functions.enabled) {
-      return { module: GatewayModule, imports: [configModule], providers: [errors] };
+      return { module: GatewayModule, imports: [configModule], providers: [errors, running, ConfigReloader] };
     }
     return {
       module: GatewayModule,
@@ -37,7 +39,12 @@ export class GatewayModule {
         CallRequestGuard,
         RulesGuard,
         RulesService,
-        { provide: TokenVerifier, useFactory: () => TokenVerifier.create(tokenSettingsOf(config)) },
+        running,
+        ConfigReloader,
+        {
+          provide: CurrentTokenVerifier,
+          useFactory: async () => new CurrentTokenVerifier(await TokenVerifier.create(tokenSettingsOf(config))),
+        },
       ],
     };
   }

@@ -1,15 +1,19 @@
 import 'reflect-metadata';
+import { ConfigReloader } from './config/config-reloader';
 import { ConfigError, configPathFrom, loadConfig } from './config/load-config';
 import { startGateway } from './gateway';
 
 /**
  * `node dist/apps/gateway/main.js --config mesh.yaml`: reads and checks the config (a mistake
- * stops here with one line naming its path), starts the gateway, and stops it on SIGTERM/SIGINT.
+ * stops here with one line naming its path), starts the gateway, stops it on SIGTERM/SIGINT, and
+ * reloads the rules and token settings from the same file on SIGHUP.
  */
 async function main(): Promise<void> {
   let config;
+  let configPath: string;
   try {
-    config = loadConfig(configPathFrom(process.argv.slice(2)));
+    configPath = configPathFrom(process.argv.slice(2));
+    config = loadConfig(configPath);
   } catch (error) {
     return fail(error instanceof ConfigError ? `config: ${error.message}` : (error as Error).message);
   }
@@ -32,6 +36,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  const reloader = gateway.app.get(ConfigReloader);
+  process.on('SIGHUP', () => {
+    if (!stopping) void reloader.reload(configPath);
+  });
 }
 
 function fail(message: string): void {

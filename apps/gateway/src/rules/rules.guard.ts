@@ -1,33 +1,37 @@
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { MeshError } from 'nest-mesh';
-import { TokenError, TokenVerifier } from '../auth';
+import { CurrentTokenVerifier, TokenError } from '../auth';
 import { callOf } from '../call/call-request';
 import { RulesService } from './rules.service';
 
 /**
  * Second step of every call: verifies the token when one is sent (always, whatever the rule),
  * then asks the rules. Deny reasons go to the log only; the caller sees the status and code.
+ * The verifier and the rules are read once, at the start: a config reload does not change them
+ * under a call that is already being checked.
  */
 @Injectable()
 export class RulesGuard implements CanActivate {
   private readonly logger = new Logger('Rules');
 
   constructor(
-    private readonly tokens: TokenVerifier,
+    private readonly tokens: CurrentTokenVerifier,
     private readonly rules: RulesService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>();
     const call = callOf(request);
+    const verifier = this.tokens.current;
+    const engine = this.rules.current;
     try {
-      call.auth = await this.tokens.verify(request.headers.authorization);
+      call.auth = await verifier.verify(request.headers.authorization);
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
       this.logger.warn(`request ${call.requestId}: token rejected: ${error.message}`);
       throw new MeshError(401, 'invalid token', 'UNAUTHENTICATED');
     }
-    const pending = this.rules.decide(call.service, call.func, { auth: call.auth, params: call.params });
+    const pending = engine.decide(call.service, call.func, { auth: call.auth, params: call.params });
     const decision = pending instanceof Promise ? await pending : pending;
     if (decision.allow) return true;
     this.logger.warn(`request ${call.requestId}: ${call.service}.${call.func} denied by ${decision.path}: ${decision.reason}`);

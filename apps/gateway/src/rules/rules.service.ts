@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { compileRules, Decision, RuleArgs, RuleCaller, RuleEngine } from '@nest-mesh/rules';
 import { MeshClient } from 'nest-mesh';
@@ -6,11 +6,10 @@ import type { FunctionsConfig } from '../config/gateway-config';
 
 /**
  * Holds the compiled rules of the gateway. `replace` swaps them at once (on a config reload);
- * a decision already under way finishes with the rules it started with.
+ * a call reads `current` once, so a decision already under way finishes with the rules it started with.
  */
 @Injectable()
 export class RulesService {
-  private readonly logger = new Logger('Rules');
   private readonly caller: RuleCaller;
   private engine: RuleEngine;
 
@@ -20,17 +19,22 @@ export class RulesService {
     this.engine = this.compile(config.getOrThrow<FunctionsConfig>('modules.functions'));
   }
 
+  /** The rules in use now. */
+  get current(): RuleEngine {
+    return this.engine;
+  }
+
   decide(service: string, func: string, args: RuleArgs): Decision | Promise<Decision> {
     return this.engine.decide(service, func, args);
   }
 
-  /** Compiles and installs new rules; throws (keeping the old ones) when they are invalid. */
-  replace(functions: FunctionsConfig): void {
-    this.engine = this.compile(functions);
-    this.logger.log('rules replaced');
+  /** Compiles `rules` and `ruleTimeout` without installing them; throws RuleConfigError naming the path. */
+  compile(functions: Pick<FunctionsConfig, 'rules' | 'ruleTimeout'>): RuleEngine {
+    return compileRules(functions.rules, { caller: this.caller, funcTimeoutMs: functions.ruleTimeout });
   }
 
-  private compile(functions: FunctionsConfig): RuleEngine {
-    return compileRules(functions.rules, { caller: this.caller, funcTimeoutMs: functions.ruleTimeout });
+  /** Installs rules: an engine from `compile`, or a functions config (compiled first; throws, keeping the old ones, when invalid). */
+  replace(rules: RuleEngine | Pick<FunctionsConfig, 'rules' | 'ruleTimeout'>): void {
+    this.engine = rules instanceof RuleEngine ? rules : this.compile(rules);
   }
 }
