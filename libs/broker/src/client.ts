@@ -55,6 +55,7 @@ export class Client implements ParserEvents {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.parser.parse(chunk));
     socket.on('error', () => this.close('socket error'));
+    socket.on('end', () => this.close('client closed'));
     socket.on('close', () => this.close('client closed'));
     socket.write(info);
     if (host.authRequired) {
