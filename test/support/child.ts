@@ -35,6 +35,23 @@ export class TestProcess {
     return proc;
   }
 
+  /** Runs `command args` to its end (killed after timeoutMs); resolves with its exit code and output. */
+  static async run(
+    name: string,
+    command: string,
+    args: string[],
+    options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  ): Promise<{ code: number | null; output: string }> {
+    const child = spawn(command, args, {
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const proc = new TestProcess(name, child);
+    const code = await proc.exitCode(options.timeoutMs ?? 20_000);
+    await proc.stop('SIGKILL');
+    return { code, output: proc.output };
+  }
+
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }

@@ -50,6 +50,10 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   const config = plainToInstance(GatewayConfig, substituteEnv(raw, env, ''), { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) throw new ConfigError(describe(errors, '').join('\n'));
+  const { timeout } = config.modules.functions;
+  if (timeout.default > timeout.max) {
+    throw new ConfigError(`modules.functions.timeout.default: must not be greater than timeout.max (${timeout.max})`);
+  }
   try {
     compileRules(config.modules.functions.rules);
   } catch (error) {
@@ -77,14 +81,23 @@ function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: string): un
   return value;
 }
 
+/** One line per wrong key: its path and the most telling of its failed constraints. */
 function describe(errors: ValidationError[], parent: string): string[] {
   return errors.flatMap((error) => {
     const path = join(parent, error.property);
-    const own = Object.entries(error.constraints ?? {}).map(([kind, message]) =>
+    const constraints = Object.entries(error.constraints ?? {}).sort(([a], [b]) => rank(a) - rank(b));
+    const own = constraints.slice(0, 1).map(([kind, message]) =>
       kind === 'whitelistValidation' ? `${path}: unknown key` : `${path}: ${message.replace(`${error.property} `, '')}`,
     );
     return [...own, ...describe(error.children ?? [], path)];
   });
+}
+
+const TYPE_CHECKS = ['whitelistValidation', 'nestedValidation', 'isObject', 'isArray', 'isString', 'isInt', 'isBoolean', 'isIn'];
+
+function rank(kind: string): number {
+  const index = TYPE_CHECKS.indexOf(kind);
+  return index < 0 ? TYPE_CHECKS.length : index;
 }
 
 function join(parent: string, key: string): string {

@@ -1,0 +1,128 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, configPathFrom, loadConfig, parseConfig } from './load-config';
+
+const minimal = 'id: demo\n';
+
+function errorOf(text: string, env: NodeJS.ProcessEnv = {}): string {
+  try {
+    parseConfig(text, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('fills every default of CONTRACT section 3', () => {
+    const config = parseConfig(minimal);
+    expect(config.port).toBe(4122);
+    expect(config.http).toMatchObject({ adapter: 'express', bodyLimit: 1_048_576 });
+    expect(config.modules.functions).toMatchObject({
+      enabled: true,
+      broker: 'nats',
+      conn: undefined,
+      embedded: { host: '127.0.0.1', port: 4222 },
+      timeout: { default: 10_000, max: 60_000 },
+      rules: {},
+    });
+  });
+
+  it('reads the example of the contract', () => {
+    const config = parseConfig(
+      [
+        'id: demo',
+        'secret: ${MESH_JWT_SECRET}',
+        'port: 4122',
+        'http: { adapter: express, bodyLimit: 1048576 }',
+        'modules:',
+        '  functions:',
+        '    enabled: true',
+        '    broker: nats',
+        '    conn: nats://localhost:4222',
+        '    embedded: { host: 127.0.0.1, port: 4222 }',
+        '    timeout: { default: 10000, max: 60000 }',
+        '    rules:',
+        '      greeter:',
+        '        hello:',
+        '          rule: allow',
+      ].join('\n'),
+      { MESH_JWT_SECRET: 's3cret' },
+    );
+    expect(config.secret).toBe('s3cret');
+    expect(config.modules.functions.conn).toBe('nats://localhost:4222');
+    expect(config.modules.functions.rules).toEqual({ greeter: { hello: { rule: 'allow' } } });
+  });
+
+  it('reads JSON as well', () => {
+    expect(parseConfig('{"id": "p1", "port": 8080}').port).toBe(8080);
+  });
+
+  it('replaces ${NAME} anywhere in a string, numbers included', () => {
+    const config = parseConfig('id: ${P}-x\nport: ${PORT_NUMBER}\nmodules: { functions: { conn: "nats://${H}:1" } }', {
+      P: 'proj',
+      PORT_NUMBER: '9000',
+      H: 'broker.local',
+    });
+    expect(config.id).toBe('proj-x');
+    expect(config.port).toBe(9000);
+    expect(config.modules.functions.conn).toBe('nats://broker.local:1');
+  });
+
+  it.each([
+    ['secret: ${NOPE}', 'secret: environment variable NOPE is not set'],
+    ['modules: { functions: { rules: { a: { b: { rule: alow } } } } }', 'modules.functions.rules.a.b.rule: unknown rule "alow"'],
+    ['colour: blue', 'colour: unknown key'],
+    ['modules: { functions: { conection: x } }', 'modules.functions.conection: unknown key'],
+    ['port: abc', 'port: must be an integer number'],
+    ['port: 70000', 'port: must not be greater than 65535'],
+    ['http: { adapter: koa }', 'http.adapter: must be one of the following values: express, fastify'],
+    ['http: { bodyLimit: 0 }', 'http.bodyLimit: must not be less than 1'],
+    ['modules: { functions: { timeout: { max: 1.5 } } }', 'modules.functions.timeout.max: must be an integer number'],
+    ['modules: { functions: { enabled: maybe } }', 'modules.functions.enabled: must be a boolean value'],
+    ['modules: { functions: { broker: kafka } }', 'modules.functions.broker: must be one of the following values: nats'],
+    ['modules: { functions: { embedded: { port: -1 } } }', 'modules.functions.embedded.port: must not be less than 0'],
+    ['modules: { functions: { rules: [] } }', 'modules.functions.rules: must be an object'],
+    ['modules: { functions: { timeout: { default: 9, max: 8 } } }', 'modules.functions.timeout.default: must not be greater than timeout.max (8)'],
+  ])('refuses %s', (line, message) => {
+    expect(errorOf(`${minimal}${line}\n`, {})).toContain(message);
+  });
+
+  it('needs a valid project id', () => {
+    expect(errorOf('port: 1\n')).toMatch(/^id: /);
+    expect(errorOf('id: "a.b"\n')).toContain('id: must match');
+  });
+
+  it('refuses text that is not a mapping', () => {
+    expect(errorOf('- a\n- b\n')).toBe('the config must be a mapping');
+    expect(errorOf('id: [unclosed\n')).toMatch(/^not valid YAML or JSON/);
+  });
+});
+
+describe('loadConfig', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nest-mesh-config-'));
+
+  it('reads a file, and env PORT overrides the port', () => {
+    const path = join(dir, 'mesh.yaml');
+    writeFileSync(path, 'id: demo\nport: 1000\n');
+    expect(loadConfig(path, {}).port).toBe(1000);
+    expect(loadConfig(path, { PORT: '2000' }).port).toBe(2000);
+    expect(() => loadConfig(path, { PORT: 'x' })).toThrow('env PORT: not a port number: x');
+  });
+
+  it('names a missing file', () => {
+    expect(() => loadConfig(join(dir, 'missing.yaml'), {})).toThrow(/cannot read config file .*missing.yaml: ENOENT/);
+  });
+});
+
+describe('configPathFrom', () => {
+  it('takes --config, then MESH_CONFIG, then ./mesh.yaml', () => {
+    expect(configPathFrom(['--config', 'a.yaml'], { MESH_CONFIG: 'b.yaml' })).toBe('a.yaml');
+    expect(configPathFrom(['--config=c.json'], {})).toBe('c.json');
+    expect(configPathFrom([], { MESH_CONFIG: 'b.yaml' })).toBe('b.yaml');
+    expect(configPathFrom([], {})).toBe('mesh.yaml');
+    expect(() => configPathFrom(['--config'], {})).toThrow('--config needs a path');
+  });
+});

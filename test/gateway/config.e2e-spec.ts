@@ -1,0 +1,40 @@
+import { TestProcess } from '../support/child';
+import { freePort } from '../support/free-port';
+import { GATEWAY_MAIN, post, startGateway, writeConfig } from '../support/mesh';
+
+/** Start-up of the gateway process: a bad config stops it with one line that names the path. */
+describe('the gateway at start-up', () => {
+  const runGateway = (configPath: string) => TestProcess.run('gateway', process.execPath, [GATEWAY_MAIN, '--config', configPath]);
+
+  it.each([
+    [{ id: 'demo', modules: { functions: { rules: { users: { create: { rule: 'alow' } } } } } }, 'modules.functions.rules.users.create.rule: unknown rule "alow"'],
+    [{ id: 'demo', colour: 'blue' }, 'colour: unknown key'],
+    [{ id: 'demo', port: 'abc' }, 'port: must be an integer number'],
+    [{ id: 'demo', secret: '${NOT_SET_ANYWHERE}' }, 'secret: environment variable NOT_SET_ANYWHERE is not set'],
+  ])('exits with code 1 and one line naming the path (%#)', async (config, message) => {
+    const { code, output } = await runGateway(writeConfig(config));
+    expect(code).toBe(1);
+    expect(output.trim()).toBe(`nest-mesh gateway: config: ${message}`);
+  });
+
+  it('exits with code 1 for a missing file, with no stack trace', async () => {
+    const { code, output } = await runGateway('/nonexistent/mesh.yaml');
+    expect(code).toBe(1);
+    expect(output.trim()).toBe('nest-mesh gateway: config: cannot read config file /nonexistent/mesh.yaml: ENOENT');
+  });
+
+  it('substitutes ${ENV} and lets env PORT override the port', async () => {
+    const port = await freePort();
+    const gateway = await startGateway(
+      writeConfig({ id: '${PROJECT_ID}', port: 1, modules: { functions: { embedded: { port: 0 }, rules: {} } } }),
+      { PROJECT_ID: 'from-env', PORT: String(port) },
+    );
+    try {
+      expect(gateway.url).toBe(`http://127.0.0.1:${port}`);
+      const res = await post(`${gateway.url}/v1/api/from-env/functions/a/b`, {});
+      expect(res).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+    } finally {
+      await gateway.process.stop();
+    }
+  });
+});
