@@ -15,22 +15,31 @@ const logger = new Logger('Demo');
 const root = join(__dirname, '..', '..', '..');
 
 async function main(): Promise<void> {
-  const brokerPort = (await isFree(4222)) ? 4222 : await anyFreePort();
-  if (brokerPort !== 4222) logger.warn(`port 4222 is taken (another NATS server?); the embedded broker takes ${brokerPort}`);
+  const brokerPort = process.env.DEMO_BROKER_PORT ? Number(process.env.DEMO_BROKER_PORT) : await defaultBrokerPort();
   const gateway = spawn(process.execPath, [join(root, 'dist/apps/gateway/main.js'), '--config', join(root, 'apps/demo/mesh.yaml')], {
     env: { MESH_JWT_SECRET: 'demo-secret-change-me', ...process.env, DEMO_BROKER_PORT: String(brokerPort) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const stopGateway = () => gateway.exitCode === null && gateway.kill('SIGTERM');
-  process.on('exit', stopGateway);
+  const gatewayExit = new Promise<number | null>((resolve) => gateway.once('exit', resolve));
+  process.on('exit', () => gateway.exitCode === null && gateway.kill('SIGKILL'));
   const { url, brokerUrl } = await gatewayUrls(gateway);
 
   const services = await NestFactory.createMicroservice(DemoModule, meshMicroservice({ servers: brokerUrl }));
-  services.enableShutdownHooks();
   await services.listen();
-  gateway.on('exit', (code) => {
-    logger.error(`the gateway stopped (exit ${code})`);
-    void services.close().then(() => process.exit(1));
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await services.close(); // stop taking calls, finish those in flight
+    if (gateway.exitCode === null) gateway.kill('SIGTERM');
+    await gatewayExit;
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => void stop(0));
+  void gatewayExit.then((code) => {
+    if (!stopping) logger.error(`the gateway stopped (exit ${code})`);
+    void stop(1);
   });
   process.stdout.write(
     [
@@ -58,6 +67,14 @@ function gatewayUrls(gateway: ChildProcess): Promise<{ url: string; brokerUrl: s
     });
     gateway.once('exit', (code) => reject(new Error(`the gateway exited (${code}) before it was up`)));
   });
+}
+
+/** 4222 as NATS users expect, unless something (another NATS server?) holds it. */
+async function defaultBrokerPort(): Promise<number> {
+  if (await isFree(4222)) return 4222;
+  const port = await anyFreePort();
+  logger.warn(`port 4222 is taken (another NATS server?); the embedded broker takes ${port}`);
+  return port;
 }
 
 function isFree(port: number): Promise<boolean> {
