@@ -1,3 +1,4 @@
+import { connect, ServiceInfo } from 'nats';
 import { describeWithNatsServer } from '../support/nats-server';
 import { BROKERS, Mesh, startMesh } from '../support/mesh';
 
@@ -27,6 +28,29 @@ for (const kind of BROKERS) {
       }
       expect([...served.keys()].sort()).toEqual(['i1', 'i2', 'i3']);
       for (const count of served.values()) expect(count).toBeGreaterThanOrEqual(50);
+    });
+
+    it('answers ADR-32 discovery: $SRV.PING and $SRV.INFO, one endpoint per function, queue group q', async () => {
+      const nc = await connect({ servers: mesh.brokerUrl });
+      try {
+        const client = nc.services.client({ maxWait: 2000 });
+        const pings = [];
+        for await (const ping of await client.ping('test')) pings.push(ping);
+        expect(pings).toHaveLength(3);
+        expect(new Set(pings.map((ping) => ping.id)).size).toBe(3);
+        const infos: ServiceInfo[] = [];
+        for await (const info of await client.info('test', pings[0].id)) infos.push(info);
+        expect(infos).toHaveLength(1);
+        const endpoints = infos[0].endpoints.map(({ name, subject, queue_group }) => ({ name, subject, queue_group }));
+        expect(endpoints).toEqual(
+          expect.arrayContaining([
+            { name: 'echo', subject: 'mesh.test.echo', queue_group: 'q' },
+            { name: 'whoami', subject: 'mesh.test.whoami', queue_group: 'q' },
+          ]),
+        );
+      } finally {
+        await nc.close();
+      }
     });
 
     it('loses no call when one of 3 instances gets SIGTERM under a steady stream of calls', async () => {
