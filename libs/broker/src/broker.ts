@@ -127,7 +127,7 @@ export class EmbeddedBroker implements ClientHost {
     this.dirty.push(client);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(this.flushAll);
+      setImmediate(this.flushAll);
     }
   }
 

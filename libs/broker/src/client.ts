@@ -27,6 +27,8 @@ const OK = '+OK\r\n';
 const PING = 'PING\r\n';
 const PONG = 'PONG\r\n';
 const NO_RESPONDERS = 'NATS/1.0 503\r\n\r\n';
+/** A batch this big is written at once rather than at the end of the tick. */
+const FLUSH_AT = 64 * 1024;
 
 export class Client implements ParserEvents {
   opts: ConnectOptions = defaultConnectOptions();
@@ -184,7 +186,8 @@ export class Client implements ParserEvents {
     if (this.closed) return;
     this.pending.push(data);
     this.pendingBytes += data.length;
-    if (!this.dirty) this.host.markDirty(this);
+    if (this.pendingBytes >= FLUSH_AT) this.flush();
+    else if (!this.dirty) this.host.markDirty(this);
     if (this.pendingBytes + this.socket.writableLength > this.host.options.maxPendingBytes) this.slowConsumer();
   }
 
