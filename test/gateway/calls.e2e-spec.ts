@@ -1,15 +1,18 @@
 import { describeWithNatsServer } from '../support/nats-server';
-import { BROKERS, Mesh, startMesh } from '../support/mesh';
+import { ADAPTERS, BROKERS, Mesh, startMesh } from '../support/mesh';
 
-/** HTTP -> gateway -> NATS -> Nest service -> HTTP, and every error of CONTRACT section 2. */
-for (const kind of BROKERS) {
+/** HTTP -> gateway -> NATS -> Nest service -> HTTP, and every error of CONTRACT section 2, on both HTTP adapters. */
+const variants = BROKERS.flatMap((kind) => ADAPTERS.map((adapter) => ({ kind, adapter })));
+
+for (const { kind, adapter } of variants) {
   const describeFor = kind === 'nats-server' ? describeWithNatsServer : describe;
 
-  describeFor(`calls through the gateway (${kind})`, () => {
+  describeFor(`calls through the gateway (${kind}, ${adapter})`, () => {
     let mesh: Mesh;
 
     beforeAll(async () => {
       mesh = await startMesh(kind, {
+        adapter,
         rules: {
           test: { default: { rule: 'allow' }, forbidden: { rule: 'deny' } },
           ghost: { default: { rule: 'allow' } },

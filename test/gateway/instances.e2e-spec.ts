@@ -1,4 +1,4 @@
-import { connect, ServiceInfo } from 'nats';
+import { connect, RequestStrategy, ServiceInfo } from 'nats';
 import { describeWithNatsServer } from '../support/nats-server';
 import { BROKERS, Mesh, startMesh } from '../support/mesh';
 
@@ -33,7 +33,7 @@ for (const kind of BROKERS) {
     it('answers ADR-32 discovery: $SRV.PING and $SRV.INFO, one endpoint per function, queue group q', async () => {
       const nc = await connect({ servers: mesh.brokerUrl });
       try {
-        const client = nc.services.client({ maxWait: 2000 });
+        const client = nc.services.client({ strategy: RequestStrategy.Timer, maxWait: 2000 });
         const pings = [];
         for await (const ping of await client.ping('test')) pings.push(ping);
         expect(pings).toHaveLength(3);

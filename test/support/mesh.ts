@@ -9,6 +9,10 @@ import { NatsServerProcess } from './nats-server';
 export type BrokerKind = 'nats-server' | 'embedded';
 export const BROKERS: BrokerKind[] = ['nats-server', 'embedded'];
 
+/** The gateway's two HTTP adapters. */
+export type HttpAdapter = 'express' | 'fastify';
+export const ADAPTERS: HttpAdapter[] = ['express', 'fastify'];
+
 const root = join(__dirname, '..', '..');
 export const GATEWAY_MAIN = join(root, 'dist/apps/gateway/main.js');
 export const JWT_SECRET = 'e2e-secret-of-at-least-thirty-two-bytes!';
@@ -62,6 +66,8 @@ export interface MeshSetup {
   rules: Record<string, unknown>;
   /** Instances of the test service to start. */
   services?: number;
+  /** The gateway's HTTP adapter; express by default. */
+  adapter?: HttpAdapter;
   /** Extra top-level config keys (e.g. `http`, `auth`). */
   config?: Record<string, unknown>;
   /** Extra `modules.functions` keys (e.g. `timeout`). */
@@ -89,6 +95,7 @@ export async function startMesh(kind: BrokerKind, setup: MeshSetup): Promise<Mes
       id: 'demo',
       secret: JWT_SECRET,
       port: await freePort(),
+      http: { adapter: setup.adapter ?? 'express' },
       ...setup.config,
       modules: { functions: { ...broker, rules: setup.rules, ...setup.functions } },
     });

@@ -1,10 +1,9 @@
 import { INestApplication, Logger, LoggerService } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
 import { EmbeddedBroker } from '@nest-mesh/broker';
 import type { MeshOptions } from 'nest-mesh';
 import { GatewayConfig } from './config/gateway-config';
 import { GatewayModule } from './gateway.module';
+import { createHttpApp } from './http/http-app';
 
 export interface RunningGateway {
   app: INestApplication;
@@ -34,22 +33,16 @@ export async function startGateway(config: GatewayConfig, logger?: LoggerService
   }
   const brokerUrl = Array.isArray(connection.servers) ? connection.servers.join(',') : String(connection.servers);
 
-  let app: NestExpressApplication;
+  let app: INestApplication;
   try {
-    app = await NestFactory.create<NestExpressApplication>(GatewayModule.register(config, connection), {
-      bodyParser: false,
-      logger: logger ?? ['log', 'warn', 'error'],
-    });
-    app.useBodyParser('json', { limit: config.http.bodyLimit, type: () => true });
-    app.disable('x-powered-by');
-    app.set('etag', false);
-    await app.listen(config.port);
+    app = await createHttpApp(GatewayModule.register(config, connection), config.http, logger ?? ['log', 'warn', 'error']);
+    await app.listen(config.port, '0.0.0.0');
   } catch (error) {
     await broker?.close();
     throw error;
   }
   const url = `http://127.0.0.1:${portOf(app)}`;
-  log.log(`gateway for project "${config.id}" listening on ${url}`);
+  log.log(`gateway for project "${config.id}" listening on ${url} (${config.http.adapter})`);
   return {
     app,
     url,

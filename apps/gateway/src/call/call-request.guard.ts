@@ -35,8 +35,8 @@ export class CallRequestGuard implements CanActivate {
     if (!isValidName(service) || !isValidName(func)) {
       throw new MeshError(400, 'service and function names must match ^[A-Za-z0-9_-]{1,64}$', MeshCodes.BAD_REQUEST);
     }
-    const body = request.body ?? {};
-    if (typeof body !== 'object' || Array.isArray(body)) {
+    const body = request.body === undefined ? {} : request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new MeshError(400, 'request body must be a JSON object', MeshCodes.BAD_REQUEST);
     }
     const { params = null, timeout = this.timeouts.default } = body as { params?: unknown; timeout?: unknown };

@@ -1,0 +1,33 @@
+import { DynamicModule, INestApplication, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { HttpConfig } from '../config/gateway-config';
+
+/**
+ * The gateway's Nest app on the configured HTTP adapter. Both adapters read every request
+ * body as JSON whatever its Content-Type (an empty body is `{}`), within `bodyLimit`, and
+ * do no per-response work the API does not need (no ETag, no X-Powered-By).
+ */
+export async function createHttpApp(module: DynamicModule, http: HttpConfig, logger: LoggerService | false | string[]): Promise<INestApplication> {
+  const options = { bodyParser: false, logger: logger as LoggerService };
+  if (http.adapter === 'fastify') {
+    const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: http.bodyLimit }), options);
+    const fastify = app.getHttpAdapter().getInstance();
+    fastify.removeAllContentTypeParsers();
+    fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
+      if (body.length === 0) return done(null, undefined);
+      try {
+        done(null, JSON.parse(body.toString('utf8')));
+      } catch {
+        done(Object.assign(new Error('request body is not valid JSON'), { statusCode: 400 }), undefined);
+      }
+    });
+    return app;
+  }
+  const app = await NestFactory.create<NestExpressApplication>(module, new ExpressAdapter(), options);
+  app.useBodyParser('json', { limit: http.bodyLimit, type: () => true });
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  return app;
+}
