@@ -17,10 +17,13 @@ function sign(claims: Record<string, unknown>, options: { key?: Uint8Array; expi
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-for (const kind of BROKERS) {
+// Both brokers, and the fastify adapter too: the guards read the same request on both adapters.
+const variants = [...BROKERS.map((kind) => ({ kind, adapter: 'express' as const })), { kind: 'embedded' as const, adapter: 'fastify' as const }];
+
+for (const { kind, adapter } of variants) {
   const describeFor = kind === 'nats-server' ? describeWithNatsServer : describe;
 
-  describeFor(`rules and tokens at the gateway (${kind})`, () => {
+  describeFor(`rules and tokens at the gateway (${kind}, ${adapter})`, () => {
     let mesh: Mesh;
     let adminToken: string;
     let userToken: string;
@@ -31,6 +34,7 @@ for (const kind of BROKERS) {
       const guard = { rule: 'func', service: 'guard', func: 'check' };
       const isAdmin = { rule: 'match', eval: '==', type: 'string', f1: 'args.auth.role', f2: 'admin' };
       mesh = await startMesh(kind, {
+        adapter,
         rules: {
           test: { echo: { rule: 'allow' }, whoami: { rule: 'authenticated' }, relay: { rule: 'authenticated' } },
           guard: { seen: { rule: 'allow' }, check: { rule: 'deny' } },
