@@ -4,27 +4,11 @@
  * gathered as byte ranges (copied only when a frame is split across chunks), payloads are sliced
  * from the chunk when whole. Strings are latin1, so every byte of a subject survives unchanged.
  */
+import { parseSize, splitArgs } from './args';
+import type { ParseError, ParserEvents } from './parser-events';
 
-/** What the parser found; the client decides what to do with it. */
-export interface ParserEvents {
-  onConnect(json: string): void;
-  /** hdrLen is -1 for PUB. For HPUB the payload holds headers then body. */
-  onPub(subject: string, reply: string | undefined, hdrLen: number, payload: Buffer): void;
-  onSub(args: string[]): void;
-  onUnsub(args: string[]): void;
-  onPing(): void;
-  onPong(): void;
-  /** A client-sent -ERR: nats-server closes the connection. */
-  onClientErr(): void;
-  onProtocolError(error: ParseError): void;
-}
-
-export type ParseError =
-  | 'unknown-operation' // -ERR 'Unknown Protocol Operation', close
-  | 'max-control-line' // -ERR 'maximum control line exceeded', close
-  | 'max-payload' // -ERR 'Maximum Payload Violation', close
-  | 'bad-arguments' // close without -ERR (like nats-server's processPub/processSub parse errors)
-  | 'authorization'; // an operation other than CONNECT before auth: -ERR 'Authorization Violation', close
+export type { ParseError, ParserEvents } from './parser-events';
+export { parseSize, splitArgs } from './args';
 
 const enum S {
   Start,
@@ -337,33 +321,3 @@ export class Parser {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/** Splits on blanks (space, tab, CR, LF) like nats-server's splitArg. */
-export function splitArgs(buf: Buffer, start: number, end: number): string[] {
-  const args: string[] = [];
-  let tokenStart = -1;
-  for (let i = start; i < end; i++) {
-    const b = buf[i];
-    if (b === SPACE || b === TAB || b === CR || b === LF) {
-      if (tokenStart >= 0) {
-        args.push(buf.toString('latin1', tokenStart, i));
-        tokenStart = -1;
-      }
-    } else if (tokenStart < 0) tokenStart = i;
-  }
-  if (tokenStart >= 0) args.push(buf.toString('latin1', tokenStart, end));
-  return args;
-}
-
-/** Decimal size of at most 9 digits, else -1 (nats-server's parseSize). */
-export function parseSize(text: string): number {
-  const n = text.length;
-  if (n === 0 || n > 9) return -1;
-  let value = 0;
-  for (let i = 0; i < n; i++) {
-    const d = text.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    value = value * 10 + d;
-  }
-  return value;
-}
