@@ -37,4 +37,16 @@ describe('the gateway at start-up', () => {
       await gateway.process.stop();
     }
   });
+
+  it('serves no function route and runs no broker when functions are disabled', async () => {
+    const gateway = await startGateway(writeConfig({ id: 'demo', port: 0, modules: { functions: { enabled: false, rules: { default: { default: { rule: 'allow' } } } } } }));
+    try {
+      expect(gateway.brokerUrl).toBe('none');
+      const res = await post(`${gateway.url}/v1/api/demo/functions/a/b`, {});
+      expect(res).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+    } finally {
+      await gateway.process.stop();
+    }
+  });
 });

@@ -23,7 +23,9 @@ export async function startGateway(config: GatewayConfig, logger?: LoggerService
   const functions = config.modules.functions;
   let broker: EmbeddedBroker | undefined;
   let connection: MeshOptions;
-  if (functions.conn !== undefined) {
+  if (!functions.enabled) {
+    connection = { servers: [] };
+  } else if (functions.conn !== undefined) {
     connection = { servers: serversOf(functions.conn) };
   } else {
     const { host, port, token, users } = functions.embedded;
@@ -31,7 +33,7 @@ export async function startGateway(config: GatewayConfig, logger?: LoggerService
     connection = { servers: broker.url, token, user: users?.[0]?.user, pass: users?.[0]?.password };
     log.log(`embedded broker listening on ${broker.url}`);
   }
-  const brokerUrl = Array.isArray(connection.servers) ? connection.servers.join(',') : String(connection.servers);
+  const brokerUrl = (Array.isArray(connection.servers) ? connection.servers.join(',') : String(connection.servers)) || 'none';
 
   let app: INestApplication;
   try {
