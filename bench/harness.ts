@@ -1,0 +1,121 @@
+import { NatsServerProcess } from '../test/support/nats-server';
+import { checkAnswer } from './check';
+import { compileBenchPrograms } from './support/compile';
+import { LoadClient } from './support/load-client';
+import type { LoadJob, LoadResult } from './support/load-types';
+import { peakRssMiB, ProcessRegistry } from './support/processes';
+import { selectSystems } from './systems';
+import { SystemContext, SystemUnavailable, Target } from './systems/types';
+
+export interface BenchOptions {
+  /** Seconds measured per system and concurrency. */
+  duration: number;
+  /** Seconds of load before each measurement, not counted. */
+  warmup: number;
+  concurrency: number[];
+  /** Groups to run (a, a', b, c, d, e, f); all when absent. */
+  only?: string[];
+  /** Runs this system's measured process with `node --cpu-prof --cpu-prof-dir=<dir>`. */
+  profile?: { system: string; dir: string };
+  log?: (line: string) => void;
+}
+
+export interface Measurement extends LoadResult {
+  concurrency: number;
+}
+
+export interface SystemResult {
+  id: string;
+  group: string;
+  label: string;
+  /** ok: measured; n/a: cannot run here (reason says why); failed: it ran and something went wrong. */
+  status: 'ok' | 'n/a' | 'failed';
+  reason?: string;
+  measurements: Measurement[];
+  /** Peak RSS (VmHWM) of the measured process, in MiB, read at the end of its runs. */
+  peakRssMiB: number | null;
+  measured?: string;
+}
+
+export interface BenchResults {
+  options: { duration: number; warmup: number; concurrency: number[]; only?: string[] };
+  startedAt: string;
+  systems: SystemResult[];
+}
+
+/**
+ * Runs the selected systems one after the other: start its processes on free ports, check one
+ * answer, then for each concurrency a warm-up and a measured run from the load process; read the
+ * peak RSS; stop its processes. Every process started is stopped at the end, on failure and on
+ * SIGINT/SIGTERM.
+ */
+export async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const log = options.log ?? (() => undefined);
+  const systems = selectSystems(options.only);
+  compileBenchPrograms();
+  const registry = new ProcessRegistry();
+  let nats: Promise<NatsServerProcess> | undefined;
+  const ctx: SystemContext = {
+    registry,
+    natsUrl: async () => {
+      nats ??= new NatsServerProcess().start().then((server) => registry.track(server));
+      return (await nats).url;
+    },
+    nodeArgsFor: (id) => (options.profile?.system === id ? ['--cpu-prof', `--cpu-prof-dir=${options.profile.dir}`] : []),
+  };
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping every process of the run`);
+    void registry.stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  const results: BenchResults = {
+    options: { duration: options.duration, warmup: options.warmup, concurrency: options.concurrency, only: options.only },
+    startedAt: new Date().toISOString(),
+    systems: [],
+  };
+  try {
+    const load = registry.track(LoadClient.start());
+    for (const system of systems) {
+      const result: SystemResult = { id: system.id, group: system.group, label: system.label, status: 'ok', measurements: [], peakRssMiB: null };
+      results.systems.push(result);
+      log(`${system.id}: ${system.label}`);
+      let running;
+      try {
+        running = await system.start(ctx);
+      } catch (error) {
+        result.status = error instanceof SystemUnavailable ? 'n/a' : 'failed';
+        result.reason = (error as Error).message;
+        log(`${system.id}: ${result.status}: ${result.reason}`);
+        continue;
+      }
+      try {
+        await checkAnswer(running.target);
+        for (const concurrency of options.concurrency) {
+          const measured = await load.run(jobFor(running.target, concurrency, options));
+          result.measurements.push({ concurrency, ...measured });
+          log(`${system.id} c=${concurrency}: ${Math.round(measured.rps)} req/s, p50 ${measured.p50.toFixed(3)} ms, p99 ${measured.p99.toFixed(3)} ms, ${measured.errors} errors`);
+        }
+        result.peakRssMiB = peakRssMiB(running.measuredPid);
+        result.measured = running.measured;
+      } catch (error) {
+        result.status = 'failed';
+        result.reason = (error as Error).message;
+        log(`${system.id}: failed: ${result.reason}`);
+      } finally {
+        await running.stop();
+      }
+    }
+  } finally {
+    await registry.stopAll();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+  }
+  return results;
+}
+
+function jobFor(target: Target, concurrency: number, options: BenchOptions): LoadJob {
+  const timing = { concurrency, seconds: options.duration, warmupSeconds: options.warmup };
+  if (target.kind === 'nats') return { kind: 'nats', url: target.url, subject: target.subject, payload: target.payload, ...timing };
+  return { kind: 'http', url: target.url, body: target.body, headers: target.headers, ...timing };
+}

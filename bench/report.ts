@@ -1,0 +1,119 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { BenchResults, Measurement, SystemResult } from './harness';
+
+export const SECTION_HEADING = '## Gateway vs peers';
+
+export interface Ratio {
+  name: string;
+  /** e.g. ">= 1.2" */
+  target: string;
+  value: number | null;
+  status: 'pass' | 'fail' | 'n/a';
+}
+
+export interface Machine {
+  date: string;
+  nproc: number;
+  cpu: string;
+  node: string;
+  command: string;
+}
+
+type Metric = 'rps' | 'p50' | 'p99';
+
+function find(results: BenchResults, id: string, concurrency: number): Measurement | undefined {
+  const system = results.systems.find((s) => s.id === id);
+  if (!system || system.status !== 'ok') return undefined;
+  return system.measurements.find((m) => m.concurrency === concurrency);
+}
+
+/** The acceptance ratios of the issue, at the highest concurrency run (64) and at the lowest (1). */
+export function computeRatios(results: BenchResults): Ratio[] {
+  const high = Math.max(...results.options.concurrency);
+  const low = Math.min(...results.options.concurrency);
+  const ratio = (name: string, a: string, b: string, c: number, metric: Metric, min: number): Ratio => {
+    const x = find(results, a, c)?.[metric];
+    const y = find(results, b, c)?.[metric];
+    const value = x !== undefined && y !== undefined && y > 0 ? x / y : null;
+    return { name: `${name} @c${c}`, target: `>= ${min}`, value, status: value === null ? 'n/a' : value >= min ? 'pass' : 'fail' };
+  };
+  const notAbove = (name: string, a: string, b: string, c: number, metric: Metric): Ratio => {
+    const x = find(results, a, c)?.[metric];
+    const y = find(results, b, c)?.[metric];
+    const value = x !== undefined && y !== undefined && y > 0 ? x / y : null;
+    return { name: `${name} @c${c}`, target: '<= 1', value, status: value === null ? 'n/a' : value <= 1 ? 'pass' : 'fail' };
+  };
+  return [
+    ratio('req/s (a, fastify) / (c) moleculer', 'a-fastify', 'c', high, 'rps', 1.2),
+    notAbove('p99 (a, fastify) / p99 (c) moleculer', 'a-fastify', 'c', high, 'p99'),
+    ratio('req/s (a, fastify) / (e) node:http+NATS', 'a-fastify', 'e', high, 'rps', 0.8),
+    ratio('req/s (a, express) / (d, express)', 'a-express', 'd-express', high, 'rps', 0.75),
+    ratio('req/s (a, fastify) embedded / (b, fastify) nats-server', 'a-fastify', 'b-fastify', high, 'rps', 0.8),
+    ratio('req/s (a, express) embedded / (b, express) nats-server', 'a-express', 'b-express', high, 'rps', 0.8),
+    ratio("req/s (a') rules+token / (a, fastify)", "a'", 'a-fastify', high, 'rps', 0.9),
+    notAbove('p50 (a, fastify) / p50 (c) moleculer', 'a-fastify', 'c', low, 'p50'),
+  ];
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+/** The `## Gateway vs peers` section: machine, command, the figures table and the ratios. */
+export function renderSection(results: BenchResults, ratios: Ratio[], machine: Machine): string {
+  const lines = [
+    SECTION_HEADING,
+    '',
+    `Date: ${machine.date} · machine: ${machine.nproc} CPUs (${machine.cpu}) · node ${machine.node}`,
+    `Command: \`${machine.command}\` (${results.options.duration} s measured after ${results.options.warmup} s of warm-up,` +
+      ` per system and concurrency; keep-alive; ~100-byte JSON params echoed; load from a separate process;` +
+      ` latencies per response, in ms).`,
+    '',
+    '| system | concurrency | req/s | p50 ms | p99 ms | errors | peak RSS MiB (process) |',
+    '|---|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const system of results.systems) lines.push(...rows(system));
+  lines.push('', '| ratio | target | value | result |', '|---|---|---:|---|');
+  for (const r of ratios) lines.push(`| ${r.name} | ${r.target} | ${r.value === null ? 'n/a' : r.value.toFixed(2)} | ${r.status} |`);
+  lines.push(
+    '',
+    'Systems: (a) HTTP -> gateway -> embedded broker -> one Nest service; (a\') the same on fastify with',
+    '`and(authenticated, match args.auth.role == admin)` and an HS256 token on every call; (b) as (a) through',
+    'nats-server; (c) moleculer-web 0.10 -> moleculer 0.14, NATS transporter, same nats-server; (d) a plain',
+    'Nest controller; (e) bare node:http -> `nc.request` -> nats-server -> echo responder; (f) nats.js',
+    'request-reply, no HTTP. Everything, load included, shares the same CPUs.',
+  );
+  return lines.join('\n') + '\n';
+}
+
+function rows(system: SystemResult): string[] {
+  const name = `${system.group === system.id ? `(${system.id})` : `(${system.group}) \`${system.id}\``} ${system.label}`;
+  if (system.status !== 'ok') return [`| ${name} | - | ${system.status}${system.reason ? ` (${system.reason.split('\n')[0].slice(0, 160)})` : ''} | | | | |`];
+  const rss = system.peakRssMiB === null ? '-' : `${fmt(system.peakRssMiB, 1)} (${system.measured})`;
+  return system.measurements.map(
+    (m) => `| ${name} | ${m.concurrency} | ${fmt(m.rps)} | ${fmt(m.p50, 3)} | ${fmt(m.p99, 3)} | ${m.errors} | ${rss} |`,
+  );
+}
+
+/**
+ * Replaces the `## Gateway vs peers` section of RESULTS.md (up to the next `## ` heading), or appends
+ * it; every other section (e.g. `## Embedded broker vs nats-server`) is kept as it is.
+ */
+export function writeResultsMarkdown(path: string, section: string): void {
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : '# nest-mesh benchmarks\n';
+  const lines = current.split('\n');
+  const start = lines.findIndex((line) => line.trim() === SECTION_HEADING);
+  let next: string;
+  if (start < 0) {
+    next = current.replace(/\n*$/, '\n\n') + section;
+  } else {
+    let end = lines.findIndex((line, i) => i > start && /^## /.test(line));
+    if (end < 0) end = lines.length;
+    const before = lines.slice(0, start).join('\n');
+    const after = lines.slice(end).join('\n');
+    next = (before ? before.replace(/\n*$/, '\n\n') : '') + section + (after ? '\n' + after : '');
+  }
+  writeFileSync(path, next.replace(/\n*$/, '\n'));
+}
+
+export function writeResultsJson(path: string, results: BenchResults, ratios: Ratio[], machine: Machine): void {
+  writeFileSync(path, JSON.stringify({ machine, ...results, ratios }, null, 2) + '\n');
+}

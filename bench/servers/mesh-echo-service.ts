@@ -1,0 +1,33 @@
+/**
+ * (a)/(b) the Nest service behind the gateway: service `bench`, function `echo` returning its params.
+ * Env MESH_SERVERS. Prints "ready" when serving. Imports the library by relative path so that the
+ * benchmarks can run it compiled (see bench/support/compile.ts).
+ */
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MeshFunction, meshMicroservice, MeshService } from '../../libs/mesh/src';
+
+@MeshService('bench')
+class BenchService {
+  @MeshFunction('echo')
+  echo(params: unknown): unknown {
+    return params;
+  }
+}
+
+@Module({ controllers: [BenchService] })
+class BenchModule {}
+
+async function main(): Promise<void> {
+  const servers = process.env.MESH_SERVERS ?? '';
+  const app = await NestFactory.createMicroservice(BenchModule, { ...meshMicroservice({ servers }), logger: ['error', 'warn'] });
+  app.enableShutdownHooks();
+  await app.listen();
+  process.stdout.write('ready\n');
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`bench service: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { TestProcess } from '../../test/support/child';
+import { join } from 'node:path';
+import { compiledPath, ROOT } from './compile';
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/**
+ * Every process the harness starts, so that all of them are stopped at the end, on a failure and on
+ * Ctrl-C (last started, first stopped). Stopping twice is harmless.
+ */
+export class ProcessRegistry {
+  private readonly items: Stoppable[] = [];
+
+  track<T extends Stoppable>(item: T): T {
+    this.items.push(item);
+    return item;
+  }
+
+  async stopAll(): Promise<void> {
+    while (this.items.length > 0) await this.items.pop()!.stop().catch(() => undefined);
+  }
+}
+
+/** Starts a compiled benchmark program (bench/servers/<name>.ts) with plain node. */
+export function startProgram(
+  registry: ProcessRegistry,
+  name: string,
+  source: string,
+  options: { env?: NodeJS.ProcessEnv; ready?: RegExp; nodeArgs?: string[] },
+): Promise<TestProcess> {
+  return startNode(registry, name, [...(options.nodeArgs ?? []), compiledPath(join(ROOT, source))], options);
+}
+
+/** Starts `node <args>` tracked by the registry; resolves when its output matches `ready`. */
+export async function startNode(
+  registry: ProcessRegistry,
+  name: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; ready?: RegExp },
+): Promise<TestProcess> {
+  const proc = await TestProcess.start(name, process.execPath, args, {
+    env: options.env,
+    ready: options.ready ?? /^ready/m,
+    timeoutMs: 30_000,
+  });
+  return registry.track(proc);
+}
+
+/** Peak resident set size of a live process in MiB (VmHWM of /proc/<pid>/status), or null. */
+export function peakRssMiB(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,97 @@
+import { SignJWT } from 'jose';
+import { GATEWAY_MAIN, writeConfig } from '../../test/support/mesh';
+import { freePort } from '../../test/support/free-port';
+import { TestProcess } from '../../test/support/child';
+import { join } from 'node:path';
+import { compiledPath, ROOT } from '../support/compile';
+import { startNode, startProgram } from '../support/processes';
+import { ENVELOPE_JSON, PARAMS } from '../payload';
+import { BenchSystem, RunningSystem, SystemContext, SystemUnavailable } from './types';
+
+export const BENCH_JWT_SECRET = 'nest-mesh-bench-secret-of-at-least-32-bytes';
+
+const ADMIN_RULE = {
+  rule: 'and',
+  clauses: [{ rule: 'authenticated' }, { rule: 'match', eval: '==', type: 'string', f1: 'args.auth.role', f2: 'admin' }],
+};
+
+interface MeshVariant {
+  id: string;
+  group: string;
+  label: string;
+  adapter: 'express' | 'fastify';
+  broker: 'embedded' | 'nats-server';
+  /** The and(authenticated, match role == admin) rule and an HS256 token on every call. */
+  auth?: boolean;
+}
+
+/** (a), (a') and (b): HTTP -> the built gateway -> broker -> one Nest service instance (`bench.echo`). */
+export function meshSystem(variant: MeshVariant): BenchSystem {
+  return { id: variant.id, group: variant.group, label: variant.label, start: (ctx) => startMesh(ctx, variant) };
+}
+
+async function startMesh(ctx: SystemContext, variant: MeshVariant): Promise<RunningSystem> {
+  const broker =
+    variant.broker === 'embedded' ? { embedded: { host: '127.0.0.1', port: await freePort() } } : { conn: await ctx.natsUrl() };
+  const configPath = writeConfig({
+    id: 'bench',
+    secret: BENCH_JWT_SECRET,
+    port: await freePort(),
+    http: { adapter: variant.adapter },
+    modules: { functions: { ...broker, rules: { bench: { echo: variant.auth ? ADMIN_RULE : { rule: 'allow' } } } } },
+  });
+  const probe = compiledPath(join(ROOT, 'bench/servers/adapter-probe.ts'));
+  let gateway: TestProcess;
+  try {
+    gateway = await startNode(ctx.registry, 'gateway', ['-r', probe, ...ctx.nodeArgsFor(variant.id), GATEWAY_MAIN, '--config', configPath], {
+      ready: /nest-mesh broker: (\S+)/,
+    });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (variant.adapter === 'fastify' && /exited/.test(message)) {
+      const said = /nest-mesh gateway: (.*)/.exec(message)?.[1] ?? 'the gateway refused the config';
+      throw new SystemUnavailable(`adapter not available (${said.trim()})`);
+    }
+    throw error;
+  }
+  const served = /nest-mesh-bench: http adapter (\w+)/.exec(gateway.output)?.[1];
+  if (served !== variant.adapter) {
+    await gateway.stop();
+    throw new SystemUnavailable(`adapter not available (the gateway serves ${served ?? 'an unknown adapter'})`);
+  }
+  const url = /nest-mesh gateway: (\S+)/.exec(gateway.output)![1];
+  const brokerUrl = /nest-mesh broker: (\S+)/.exec(gateway.output)![1];
+  let service: TestProcess;
+  try {
+    service = await startProgram(ctx.registry, 'bench service', 'bench/servers/mesh-echo-service.ts', { env: { MESH_SERVERS: brokerUrl } });
+  } catch (error) {
+    await gateway.stop();
+    throw error;
+  }
+  const headers: Record<string, string> = {};
+  if (variant.auth) headers.authorization = `Bearer ${await adminToken()}`;
+  return {
+    target: {
+      kind: 'http',
+      url: `${url}/v1/api/bench/functions/bench/echo`,
+      body: ENVELOPE_JSON,
+      headers,
+      expect: { status: 200, body: { result: PARAMS } },
+    },
+    measuredPid: gateway.child.pid,
+    measured: 'gateway',
+    stop: async () => {
+      await service.stop();
+      await gateway.stop();
+    },
+  };
+}
+
+function adminToken(): Promise<string> {
+  return new SignJWT({ role: 'admin' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('bench')
+    .setIssuedAt()
+    .setExpirationTime('6h')
+    .sign(new TextEncoder().encode(BENCH_JWT_SECRET));
+}

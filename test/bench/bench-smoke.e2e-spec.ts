@@ -1,0 +1,31 @@
+import { BenchResults, runBench } from '../../bench/harness';
+import { SYSTEMS } from '../../bench/systems';
+import { describeWithNatsServer } from '../support/nats-server';
+
+/**
+ * The benchmark harness, briefly: every system of `npm run bench` is started, checked and loaded for
+ * ~1 s at concurrency 1 and 4, without warm-up. Only correctness is asserted (every system answered,
+ * no errors), never speed.
+ */
+describeWithNatsServer('bench harness (smoke)', () => {
+  let results: BenchResults;
+
+  beforeAll(async () => {
+    results = await runBench({ duration: 1, warmup: 0, concurrency: [1, 4] });
+  }, 120_000);
+
+  it('runs every system', () => {
+    expect(results.systems.map((s) => s.id)).toEqual(SYSTEMS.map((s) => s.id));
+  });
+
+  it.each(SYSTEMS.map((s) => [s.id]))('%s answered correctly at concurrency 1 and 4, without errors', (id) => {
+    const system = results.systems.find((s) => s.id === id)!;
+    expect({ id, status: system.status, reason: system.reason }).toEqual({ id, status: 'ok', reason: undefined });
+    expect(system.measurements.map((m) => m.concurrency)).toEqual([1, 4]);
+    for (const m of system.measurements) {
+      expect(m.requests).toBeGreaterThan(0);
+      expect(m.errors).toBe(0);
+    }
+    expect(system.peakRssMiB).toBeGreaterThan(0);
+  });
+});
