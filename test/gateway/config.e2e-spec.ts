@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import { connect } from 'nats';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
 import { GATEWAY_MAIN, post, startGateway, writeConfig } from '../support/mesh';
@@ -45,6 +47,32 @@ describe('the gateway at start-up', () => {
       const res = await post(`${gateway.url}/v1/api/demo/functions/a/b`, {});
       expect(res).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
       expect(res.headers.get('x-request-id')).toBeTruthy();
+    } finally {
+      await gateway.process.stop();
+    }
+  });
+
+  it('exits with one line when the embedded broker port is taken', async () => {
+    const holder = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+    try {
+      const { code, output } = await runGateway(writeConfig({ id: 'demo', port: 0, modules: { functions: { embedded: { port } } } }));
+      expect(code).toBe(1);
+      expect(output.trim()).toBe(`nest-mesh gateway: embedded broker: 127.0.0.1:${port} is already in use`);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('on SIGTERM closes the connections of the embedded broker and exits 0', async () => {
+    const gateway = await startGateway(writeConfig({ id: 'demo', port: 0, modules: { functions: { embedded: { port: 0 } } } }));
+    try {
+      const nc = await connect({ servers: gateway.brokerUrl, reconnect: false });
+      const closed = nc.closed();
+      await gateway.process.stop('SIGTERM');
+      expect(gateway.process.child.exitCode).toBe(0);
+      await expect(Promise.race([closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 5000))])).resolves.toBe('closed');
     } finally {
       await gateway.process.stop();
     }
