@@ -8,7 +8,7 @@ export class LoadClient {
   private constructor(private readonly child: ChildProcess) {}
 
   static start(): LoadClient {
-    const child = fork(compiledPath(join(ROOT, 'bench/load.ts')), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(compiledPath(join(ROOT, 'bench/load.ts')), [], { execPath: process.execPath, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return new LoadClient(child);
   }
 
