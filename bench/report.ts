@@ -80,6 +80,11 @@ export function renderSection(results: BenchResults, ratios: Ratio[], machine: M
     'nats-server; (c) moleculer-web 0.10 -> moleculer 0.14, NATS transporter, same nats-server; (d) a plain',
     'Nest controller; (e) bare node:http -> `nc.request` -> nats-server -> echo responder; (f) nats.js',
     'request-reply, no HTTP. Everything, load included, shares the same CPUs.',
+    '',
+    'Reading the figures: the load generator (autocannon, one thread) takes about one CPU of the machine,',
+    'so on 2 CPUs the HTTP rows at concurrency 64 top out near the (d, fastify) row: that is the ceiling',
+    'of this machine, not of the servers. Peak RSS is VmHWM at the end, start-up included. Consecutive runs',
+    'on a shared machine differ by up to ~30 % per row; compare rows of one run.',
   );
   return lines.join('\n') + '\n';
 }

@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --duration 10 --warmup 3 --concurrency 1,64 --only a,c --profile a-fastify --no-write]`
+ * (`--report-only`: re-renders the section from bench/results.json without running anything)
  *
  * nest-mesh against its peers on this machine, in one run (see bench/systems). Writes the
  * `## Gateway vs peers` section of bench/RESULTS.md and bench/results.json (unless --no-write).
@@ -9,8 +10,8 @@
 import { execSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
-import { runBench } from './harness';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { BenchResults, runBench } from './harness';
 import { computeRatios, Machine, renderSection, writeResultsJson, writeResultsMarkdown } from './report';
 
 interface Args {
@@ -20,10 +21,11 @@ interface Args {
   only?: string[];
   profile?: string;
   write: boolean;
+  reportOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { duration: 10, warmup: 3, concurrency: [1, 64], write: true };
+  const args: Args = { duration: 10, warmup: 3, concurrency: [1, 64], write: true, reportOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[++i] ?? fail(`${flag} needs a value`);
@@ -44,6 +46,9 @@ function parseArgs(argv: string[]): Args {
       case '--profile':
         args.profile = value();
         break;
+      case '--report-only':
+        args.reportOnly = true;
+        break;
       case '--no-write':
         args.write = false;
         break;
@@ -63,6 +68,13 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const args = parseArgs(argv);
+  if (args.reportOnly) {
+    const saved = JSON.parse(readFileSync(join(__dirname, 'results.json'), 'utf8')) as BenchResults & { machine: Machine };
+    const section = renderSection(saved, computeRatios(saved), saved.machine);
+    writeResultsMarkdown(join(__dirname, 'RESULTS.md'), section);
+    process.stdout.write(section);
+    return;
+  }
   const profileDir = join(__dirname, 'profiles');
   if (args.profile) mkdirSync(profileDir, { recursive: true });
   const results = await runBench({
