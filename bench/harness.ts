@@ -63,7 +63,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     },
     nodeArgsFor: (id) => (options.profile?.system === id ? ['--cpu-prof', `--cpu-prof-dir=${options.profile.dir}`] : []),
   };
+  let aborted = false;
   const interrupted = (signal: NodeJS.Signals) => {
+    aborted = true;
     log(`${signal}: stopping every process of the run`);
     void registry.stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
@@ -77,12 +79,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   try {
     const load = registry.track(LoadClient.start());
     for (const system of systems) {
+      if (aborted) break;
       const result: SystemResult = { id: system.id, group: system.group, label: system.label, status: 'ok', measurements: [], peakRssMiB: null };
       results.systems.push(result);
       log(`${system.id}: ${system.label}`);
       let running;
       try {
         running = await system.start(ctx);
+        if (aborted) {
+          await running.stop();
+          break;
+        }
       } catch (error) {
         result.status = error instanceof SystemUnavailable ? 'n/a' : 'failed';
         result.reason = (error as Error).message;
