@@ -29,19 +29,26 @@ export interface CallOptions {
 @Injectable()
 export class MeshClient {
   private readonly defaultTimeout: number;
+  /** Rejecters of the calls waiting for a reply: the broker going away fails them at once. */
+  private readonly waiting = new Set<(error: MeshError) => void>();
 
   constructor(
     private readonly connection: MeshConnection,
     @Inject(MESH_OPTIONS) options: MeshOptions,
   ) {
     this.defaultTimeout = options.callTimeout ?? DEFAULT_CALL_TIMEOUT;
+    connection.onLost(() => {
+      const lost = new MeshError(503, 'the connection to the broker was lost', MeshCodes.SERVICE_UNAVAILABLE);
+      for (const fail of this.waiting) fail(lost);
+      this.waiting.clear();
+    });
   }
 
   async call<T = unknown>(service: string, func: string, params?: unknown, options: CallOptions = {}): Promise<T> {
     return decodeReply(await this.request(service, func, encodeJson(params), options), service, func) as T;
   }
 
-  /** Like `call`, with the params already JSON-encoded; resolves to the reply's JSON bytes. */
+  /** Like `call`, with the params already JSON-encoded; resolves to the raw reply (see `decodeReply`). */
   async request(service: string, func: string, payload: Uint8Array, options: CallOptions = {}): Promise<Msg> {
     if (!isValidName(service) || !isValidName(func)) {
       throw new MeshError(400, 'service and function names must match ^[A-Za-z0-9_-]{1,64}$', MeshCodes.BAD_REQUEST);
@@ -63,11 +70,19 @@ export class MeshClient {
     const traceparent = options.traceparent ?? parent?.traceparent;
     if (traceparent !== undefined) headers.set(Headers.traceparent, traceparent);
 
-    try {
-      return await nc.request(subjectFor(service, func), payload, { timeout, headers });
-    } catch (error) {
-      throw requestFailure(error, service, func, timeout);
-    }
+    return new Promise<Msg>((resolve, reject) => {
+      this.waiting.add(reject);
+      nc.request(subjectFor(service, func), payload, { timeout, headers }).then(
+        (reply) => {
+          this.waiting.delete(reject);
+          resolve(reply);
+        },
+        (error: unknown) => {
+          this.waiting.delete(reject);
+          reject(requestFailure(error, service, func, timeout));
+        },
+      );
+    });
   }
 }
 

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { connect, NatsConnection } from 'nats';
+import { connect, ConnectionOptions, NatsConnection } from 'nats';
+import { drainOrClose } from './drain';
 import { MESH_OPTIONS } from './mesh.module-definition';
 import { connectionOptions, MeshOptions } from './options';
 
 /**
  * The NATS connection that MeshClient calls through. It is made at start-up; if the broker
- * cannot be reached then, it keeps trying in the background, and `current` is undefined
+ * cannot be reached then, it keeps trying in the background (until shut down), and `current` is undefined
  * whenever there is no working connection, so callers fail at once instead of waiting.
  */
 @Injectable()
@@ -14,6 +15,8 @@ export class MeshConnection implements OnModuleInit, OnApplicationShutdown {
   private nc?: NatsConnection;
   private connected = false;
   private closing = false;
+  private retryTimer?: NodeJS.Timeout;
+  private readonly lostListeners: (() => void)[] = [];
 
   constructor(@Inject(MESH_OPTIONS) private readonly options: MeshOptions) {}
 
@@ -22,25 +25,40 @@ export class MeshConnection implements OnModuleInit, OnApplicationShutdown {
     return this.connected ? this.nc : undefined;
   }
 
+  /** `listener` runs whenever the connection to the broker is lost. */
+  onLost(listener: () => void): void {
+    this.lostListeners.push(listener);
+  }
+
   async onModuleInit(): Promise<void> {
-    const options = connectionOptions(this.options, 'nest-mesh client');
+    const options = { ...connectionOptions(this.options, 'nest-mesh client'), waitOnFirstConnect: false };
     try {
-      this.adopt(await connect({ ...options, waitOnFirstConnect: false }));
+      this.adopt(await connect(options));
     } catch (error) {
       this.logger.warn(`broker ${String(options.servers ?? 'nats://127.0.0.1:4222')} unreachable (${(error as Error).message}); retrying`);
-      connect({ ...options, waitOnFirstConnect: true }).then(
-        (nc) => (this.closing ? nc.close() : this.adopt(nc)),
-        (err: Error) => this.logger.error(`cannot connect to the broker: ${err.message}`),
-      );
+      this.retry(options);
     }
+  }
+
+  /** Tries again every `reconnectTimeWait` ms until connected or shut down. */
+  private retry(options: ConnectionOptions): void {
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      connect(options).then(
+        (nc) => (this.closing ? void nc.close() : this.adopt(nc)),
+        () => !this.closing && this.retry(options),
+      );
+    }, options.reconnectTimeWait ?? 2000);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
-    this.connected = false;
+    clearTimeout(this.retryTimer);
     const nc = this.nc;
+    const connected = this.connected;
+    this.connected = false;
     this.nc = undefined;
-    if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+    if (nc) await drainOrClose(nc, connected);
   }
 
   private adopt(nc: NatsConnection): void {
@@ -52,12 +70,17 @@ export class MeshConnection implements OnModuleInit, OnApplicationShutdown {
 
   private async watch(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
-      if (status.type === 'disconnect') this.connected = false;
+      if (status.type === 'disconnect') this.lost();
       if (status.type === 'reconnect') this.connected = true;
       if (status.type === 'disconnect' || status.type === 'reconnect') {
         this.logger.log(`broker ${status.type}: ${String(status.data)}`);
       }
     }
+    this.lost();
+  }
+
+  private lost(): void {
     this.connected = false;
+    for (const listener of this.lostListeners) listener();
   }
 }

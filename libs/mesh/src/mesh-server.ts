@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { connect, Empty, headers as natsHeaders, NatsConnection, Service, ServiceMsg } from 'nats';
 import { firstValueFrom } from 'rxjs';
 import { currentCall } from './call-storage';
+import { drainOrClose } from './drain';
 import { failureOf } from './failure';
 import { decodeJson, encodeJson } from './json';
 import { MeshContext } from './mesh-context';
@@ -27,6 +28,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   protected override readonly logger = new Logger('MeshServer');
   private readonly events = new EventEmitter();
   private nc?: NatsConnection;
+  private connected = false;
   private services: Service[] = [];
   private inFlight = 0;
   private idle?: () => void;
@@ -38,6 +40,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
       this.nc = await connect({ waitOnFirstConnect: true, ...connectionOptions(this.options, 'nest-mesh service') });
+      this.connected = true;
       this._status$.next('connected');
       void this.watchStatus(this.nc);
       await this.serve(this.nc);
@@ -56,7 +59,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
     this.services = [];
     this.logger.log(`stopped taking calls; ${this.inFlight} in flight`);
     await this.callsFinished(this.options.gracePeriod ?? DEFAULT_GRACE_PERIOD);
-    await nc.drain().catch(() => nc.close());
+    await drainOrClose(nc, this.connected);
     this.events.removeAllListeners();
   }
 
@@ -147,6 +150,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
     for await (const status of nc.status()) {
       if (status.type === 'disconnect' || status.type === 'reconnect' || status.type === 'update') {
         this.logger.log(`broker ${status.type}: ${String(status.data)}`);
+        if (status.type !== 'update') this.connected = status.type === 'reconnect';
         this._status$.next(status.type === 'disconnect' ? 'disconnected' : 'connected');
         this.events.emit(status.type, status.data);
       }
