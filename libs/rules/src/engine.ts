@@ -1,4 +1,5 @@
-import { CompileContext, CompiledRule, NAME_PATTERN, compileRule, isPlainObject, isPositiveInteger } from './compile';
+import { compileRule } from './compile';
+import { CompileContext, CompiledRule, NAME_PATTERN, isPlainObject, isPositiveInteger } from './compiled-rule';
 import { Decision, RuleArgs, RuleCaller, RuleConfigError, forbidden } from './types';
 
 export interface CompileRulesOptions {

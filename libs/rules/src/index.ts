@@ -1,5 +1,5 @@
 export * from './types';
 export { compileRules, RuleEngine, DEFAULT_FUNC_TIMEOUT_MS, DEFAULT_RULES_PATH } from './engine';
 export type { CompileRulesOptions } from './engine';
-export { NAME_PATTERN } from './compile';
+export { NAME_PATTERN } from './compiled-rule';
 export { toNumber, toStringValue, toBool } from './values';
