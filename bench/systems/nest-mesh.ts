@@ -2,8 +2,6 @@ import { SignJWT } from 'jose';
 import { GATEWAY_MAIN, writeConfig } from '../../test/support/mesh';
 import { freePort } from '../../test/support/free-port';
 import { TestProcess } from '../../test/support/child';
-import { join } from 'node:path';
-import { compiledPath, ROOT } from '../support/compile';
 import { startNode, startProgram } from '../support/processes';
 import { ENVELOPE_JSON, PARAMS } from '../payload';
 import { BenchSystem, RunningSystem, SystemContext, SystemUnavailable } from './types';
@@ -40,10 +38,9 @@ async function startMesh(ctx: SystemContext, variant: MeshVariant): Promise<Runn
     http: { adapter: variant.adapter },
     modules: { functions: { ...broker, rules: { bench: { echo: variant.auth ? ADMIN_RULE : { rule: 'allow' } } } } },
   });
-  const probe = compiledPath(join(ROOT, 'bench/servers/adapter-probe.ts'));
   let gateway: TestProcess;
   try {
-    gateway = await startNode(ctx.registry, 'gateway', ['-r', probe, ...ctx.nodeArgsFor(variant.id), GATEWAY_MAIN, '--config', configPath], {
+    gateway = await startNode(ctx.registry, 'gateway', [...ctx.nodeArgsFor(variant.id), GATEWAY_MAIN, '--config', configPath], {
       ready: /nest-mesh broker: (\S+)/,
     });
   } catch (error) {
@@ -54,7 +51,8 @@ async function startMesh(ctx: SystemContext, variant: MeshVariant): Promise<Runn
     }
     throw error;
   }
-  const served = /nest-mesh-bench: http adapter (\w+)/.exec(gateway.output)?.[1];
+  // The gateway's own start-up line names the adapter it listens with.
+  const served = /listening on \S+ \((\w+)\)/.exec(gateway.output)?.[1];
   if (served !== variant.adapter) {
     await gateway.stop();
     throw new SystemUnavailable(`adapter not available (the gateway serves ${served ?? 'an unknown adapter'})`);
