@@ -18,8 +18,12 @@ export const DEFAULT_CALL_TIMEOUT = 10_000;
 export const DEFAULT_GRACE_PERIOD = 10_000;
 export const DEFAULT_VERSION = '1.0.0';
 
-/** The nats.js part of the options, with the mesh's defaults: keep reconnecting, forever. */
+/**
+ * The nats.js part of the options, with the mesh's defaults: keep reconnecting, forever; and no
+ * async stack traces (`noAsyncTraces`), which cost two Error objects per request for a stack the
+ * mesh never shows (its errors are MeshErrors with a status and a code). Both can be overridden.
+ */
 export function connectionOptions(options: MeshOptions, name: string): ConnectionOptions {
   const { callTimeout: _c, gracePeriod: _g, version: _v, ...nats } = options;
-  return { name, maxReconnectAttempts: -1, ...nats };
+  return { name, maxReconnectAttempts: -1, noAsyncTraces: true, ...nats };
 }
