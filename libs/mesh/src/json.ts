@@ -7,6 +7,11 @@ export function encodeJson(value: unknown): Uint8Array {
 }
 
 export function decodeJson(data: Uint8Array): unknown {
-  if (data.length === 0) return null;
-  return JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+  return JSON.parse(jsonText(data));
+}
+
+/** The JSON text of a payload, not parsed: `null` when it is empty. */
+export function jsonText(data: Uint8Array): string {
+  if (data.length === 0) return 'null';
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
 }

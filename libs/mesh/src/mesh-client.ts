@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, headers as natsHeaders, Msg, MsgHdrs, NatsError } from 'nats';
 import { currentCall } from './call-storage';
-import { decodeJson, encodeJson } from './json';
+import { decodeJson, encodeJson, jsonText } from './json';
 import { MeshAuth, MeshContext } from './mesh-context';
 import { MeshCodes, MeshError } from './mesh-error';
 import { MESH_OPTIONS } from './mesh.module-definition';
@@ -46,6 +46,14 @@ export class MeshClient {
 
   async call<T = unknown>(service: string, func: string, params?: unknown, options: CallOptions = {}): Promise<T> {
     return decodeReply(await this.request(service, func, encodeJson(params), options), service, func) as T;
+  }
+
+  /**
+   * Like `call`, but resolves to the result as the JSON text the function sent (checked to be JSON;
+   * `null` for an empty reply), for a caller that only passes it on, like the gateway.
+   */
+  async callJson(service: string, func: string, params?: unknown, options: CallOptions = {}): Promise<string> {
+    return replyJson(await this.request(service, func, encodeJson(params), options), service, func);
   }
 
   /** Like `call`, with the params already JSON-encoded; resolves to the raw reply (see `decodeReply`). */
@@ -93,8 +101,25 @@ export function decodeReply(reply: Msg, service: string, func: string): unknown 
   try {
     return decodeJson(reply.data);
   } catch {
-    throw new MeshError(500, `function ${service}.${func} replied with invalid JSON`, MeshCodes.INTERNAL);
+    throw invalidJson(service, func);
   }
+}
+
+/** The result of a reply as JSON text, unchanged (`null` when empty); throws as `decodeReply` does. */
+export function replyJson(reply: Msg, service: string, func: string): string {
+  const failure = replyFailure(reply.headers);
+  if (failure) throw failure;
+  const text = jsonText(reply.data);
+  try {
+    JSON.parse(text); // only to check it: a reply that is not JSON is the function's fault (500)
+  } catch {
+    throw invalidJson(service, func);
+  }
+  return text;
+}
+
+function invalidJson(service: string, func: string): MeshError {
+  return new MeshError(500, `function ${service}.${func} replied with invalid JSON`, MeshCodes.INTERNAL);
 }
 
 /** The MeshError of a reply's headers, or undefined for a success. */

@@ -8,8 +8,8 @@ import { CallRequestGuard } from './call-request.guard';
 
 /**
  * `POST /v1/api/{project}/functions/{service}/{func}` (and `/services/...`): the call is checked
- * by the guards, then made on the caller's behalf; `{"result"}` on success, errors go to the
- * HttpErrorFilter.
+ * by the guards, then made on the caller's behalf; `{"result"}` on success (the function's JSON as
+ * it was sent, not decoded and encoded again), errors go to the HttpErrorFilter.
  */
 @Controller('v1/api/:project')
 @UseGuards(CallRequestGuard, RulesGuard)
@@ -22,7 +22,7 @@ export class CallController {
   @Post(['functions/:service/:func', 'services/:service/:func'])
   @HttpCode(200)
   async call(@Call() call: CallRequest, @Res() response: unknown): Promise<void> {
-    const result = await this.mesh.call(call.service, call.func, call.params, {
+    const result = await this.mesh.callJson(call.service, call.func, call.params, {
       timeout: call.timeout,
       requestId: call.requestId,
       auth: call.auth,
@@ -31,6 +31,6 @@ export class CallController {
     const adapter = this.adapterHost.httpAdapter;
     adapter.setHeader(response, REQUEST_ID_HEADER, call.requestId);
     adapter.setHeader(response, 'Content-Type', 'application/json; charset=utf-8');
-    adapter.reply(response, `{"result":${JSON.stringify(result ?? null)}}`, 200);
+    adapter.reply(response, `{"result":${result}}`, 200);
   }
 }
