@@ -59,11 +59,11 @@ describe('Sublist', () => {
     const a = sub('foo.bar', 'a');
     sl.insert(a);
     expect(names(sl.match('foo.bar').psubs)).toEqual(['a']);
-    expect(names(sl.match('foo.baz').psubs)).toEqual([]);
+    expect(names(sl.match('foo').psubs)).toEqual([]);
     expect(sl.cacheSize).toBe(2);
     const w = sub('foo.*', 'w');
-    sl.insert(w); // drops both cached subjects, which foo.* matches
-    expect(sl.cacheSize).toBe(0);
+    sl.insert(w); // drops the cached foo.bar, which foo.* matches
+    expect(sl.cacheSize).toBe(1);
     expect(names(sl.match('foo.bar').psubs)).toEqual(['a', 'w']);
     expect(names(sl.match('foo.baz').psubs)).toEqual(['w']);
     const other = sub('zzz', 'z');
@@ -80,9 +80,22 @@ describe('Sublist', () => {
 
   it('bounds the cache', () => {
     const sl = new Sublist<Sub>(8);
-    sl.insert(sub('>'));
+    for (let i = 0; i < 100; i++) sl.insert(sub(`s.${i}`));
     for (let i = 0; i < 100; i++) sl.match(`s.${i}`);
     expect(sl.cacheSize).toBeLessThanOrEqual(8);
+  });
+
+  it('does not cache a subject with a token it holds only as a wildcard (reply inboxes)', () => {
+    const sl = new Sublist<Sub>();
+    sl.insert(sub('_INBOX.abc.*', 'mux'));
+    sl.insert(sub('mesh.>', 'all'));
+    sl.insert(sub('mesh.users.create', 'create'));
+    for (let i = 0; i < 100; i++) expect(names(sl.match(`_INBOX.abc.${i}`).psubs)).toEqual(['mux']);
+    expect(names(sl.match('mesh.users.delete').psubs)).toEqual(['all']);
+    expect(names(sl.match('nobody.here').psubs)).toEqual([]);
+    expect(sl.cacheSize).toBe(0);
+    expect(names(sl.match('mesh.users.create').psubs).sort()).toEqual(['all', 'create']);
+    expect(sl.cacheSize).toBe(1);
   });
 
   it('groups queue subscribers by queue name and keeps plain ones apart', () => {

@@ -3,6 +3,9 @@
  * Each level maps literal tokens to nodes and has its own `*` and `>` nodes; each node holds the plain
  * subscriptions and the queue groups that end there. match() results are cached per literal subject;
  * an insert or remove drops only the cached subjects that the changed subscription matches.
+ * Only subjects made of tokens the trie holds literally are cached: one with a token it has never seen
+ * matches through wildcards only, and is most often a reply subject (`_INBOX.<id>.<n>`) published once,
+ * which would only churn the cache.
  */
 import { hasWildcard, subjectMatches } from './subject';
 
@@ -122,12 +125,14 @@ export class Sublist<T extends SubjectInterest> {
     const tokens = subject.split('.');
     // Like sublist.go, a subject with an empty token matches nothing.
     for (let i = 0; i < tokens.length; i++) if (tokens[i].length === 0) return EMPTY;
-    const psubs: T[] = [];
-    const groups = new Map<string, T[]>();
-    matchLevel(this.root, tokens, 0, psubs, groups);
-    const result: SublistResult<T> = psubs.length === 0 && groups.size === 0 ? EMPTY : { psubs, qsubs: [...groups.values()] };
-    if (this.cache.size >= this.maxCacheEntries) this.sweep();
-    this.cache.set(subject, result);
+    const found = new Matches<T>();
+    matchLevel(this.root, tokens, 0, found, true);
+    const result: SublistResult<T> =
+      found.psubs.length === 0 && found.groups === undefined ? EMPTY : { psubs: found.psubs, qsubs: found.groups ? [...found.groups.values()] : [] };
+    if (found.literalPath) {
+      if (this.cache.size >= this.maxCacheEntries) this.sweep();
+      this.cache.set(subject, result);
+    }
     return result;
   }
 
@@ -150,20 +155,32 @@ export class Sublist<T extends SubjectInterest> {
   }
 }
 
-function matchLevel<T>(level: Level<T>, tokens: string[], index: number, psubs: T[], groups: Map<string, T[]>): void {
-  if (level.fwc) collect(level.fwc, psubs, groups);
-  if (level.pwc) descend(level.pwc, tokens, index, psubs, groups);
+/** What one walk of the trie gathers for a subject. */
+class Matches<T> {
+  readonly psubs: T[] = [];
+  groups?: Map<string, T[]>;
+  /** True while every token of the subject so far has a literal node on its path. */
+  literalPath = true;
+}
+
+function matchLevel<T>(level: Level<T>, tokens: string[], index: number, found: Matches<T>, literal: boolean): void {
+  if (level.fwc) collect(level.fwc, found);
+  if (level.pwc) descend(level.pwc, tokens, index, found, false);
   const node = level.nodes.get(tokens[index]);
-  if (node) descend(node, tokens, index, psubs, groups);
+  if (node) descend(node, tokens, index, found, literal);
+  else if (literal) found.literalPath = false;
 }
 
-function descend<T>(node: Node<T>, tokens: string[], index: number, psubs: T[], groups: Map<string, T[]>): void {
-  if (index === tokens.length - 1) collect(node, psubs, groups);
-  else if (node.next) matchLevel(node.next, tokens, index + 1, psubs, groups);
+function descend<T>(node: Node<T>, tokens: string[], index: number, found: Matches<T>, literal: boolean): void {
+  if (index === tokens.length - 1) collect(node, found);
+  else if (node.next) matchLevel(node.next, tokens, index + 1, found, literal);
+  else if (literal) found.literalPath = false;
 }
 
-function collect<T>(node: Node<T>, psubs: T[], groups: Map<string, T[]>): void {
-  for (const sub of node.psubs) psubs.push(sub);
+function collect<T>(node: Node<T>, found: Matches<T>): void {
+  for (const sub of node.psubs) found.psubs.push(sub);
+  if (node.qsubs.size === 0) return;
+  const groups = (found.groups ??= new Map<string, T[]>());
   for (const [queue, members] of node.qsubs) {
     let group = groups.get(queue);
     if (!group) groups.set(queue, (group = []));
