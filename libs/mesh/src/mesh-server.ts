@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { CustomStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { EventEmitter } from 'node:events';
 import { connect, Empty, headers as natsHeaders, NatsConnection, Service, ServiceMsg } from 'nats';
-import { firstValueFrom } from 'rxjs';
+import { firstValueFrom, isObservable } from 'rxjs';
 import { currentCall } from './call-storage';
 import { drainOrClose } from './drain';
 import { failureOf } from './failure';
@@ -113,9 +113,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       } catch {
         throw new MeshError(400, 'params are not valid JSON', MeshCodes.BAD_REQUEST);
       }
-      const result = await currentCall.run(ctx, () =>
-        firstValueFrom(this.transformToObservable(handler(params, ctx)), { defaultValue: null }),
-      );
+      const result = await currentCall.run(ctx, () => resultOf(handler(params, ctx)));
       if (msg.reply) msg.respond(encodeJson(result));
     } catch (error) {
       if (msg.reply) this.respondError(msg, failureOf(error, service, func, this.logger));
@@ -156,6 +154,15 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       }
     }
   }
+}
+
+/**
+ * The value a Nest message handler resolves to: a plain value (the usual case, without going
+ * through RxJS), or the first value of the Observable it returned (`null` when it completes empty).
+ */
+async function resultOf(handled: unknown): Promise<unknown> {
+  const value = await handled;
+  return isObservable(value) ? firstValueFrom(value, { defaultValue: null }) : value;
 }
 
 /**
