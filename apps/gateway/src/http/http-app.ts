@@ -12,7 +12,9 @@ import type { HttpConfig } from '../config/gateway-config';
 export async function createHttpApp(module: DynamicModule, http: HttpConfig, logger: LoggerService | false | string[]): Promise<INestApplication> {
   const options = { bodyParser: false, logger: logger as LoggerService };
   if (http.adapter === 'fastify') {
-    const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: http.bodyLimit }), options);
+    // skipMiddie: the gateway registers no Nest middleware, so requests need not go through @fastify/middie.
+    const adapter = new FastifyAdapter({ bodyLimit: http.bodyLimit, skipMiddie: true });
+    const app = await NestFactory.create<NestFastifyApplication>(module, adapter, options);
     const fastify = app.getHttpAdapter().getInstance();
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
