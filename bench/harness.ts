@@ -3,7 +3,7 @@ import { checkAnswer } from './check';
 import { compileBenchPrograms } from './support/compile';
 import { LoadClient } from './support/load-client';
 import type { LoadJob, LoadResult } from './support/load-types';
-import { peakRssMiB, ProcessRegistry } from './support/processes';
+import { cpuSeconds, peakRssMiB, ProcessRegistry } from './support/processes';
 import { selectSystems } from './systems';
 import { SystemContext, SystemUnavailable, Target } from './systems/types';
 
@@ -99,9 +99,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       try {
         await checkAnswer(running.target);
         for (const concurrency of options.concurrency) {
+          const cpuBefore = cpuSeconds(running.measuredPid);
           const measured = await load.run(jobFor(running.target, concurrency, options));
+          const cpuAfter = cpuSeconds(running.measuredPid);
           result.measurements.push({ concurrency, ...measured });
-          log(`${system.id} c=${concurrency}: ${Math.round(measured.rps)} req/s, p50 ${measured.p50.toFixed(3)} ms, p99 ${measured.p99.toFixed(3)} ms, ${measured.errors} errors`);
+          // CPU of the measured process per request, warm-up included (an estimate: it assumes the warm-up ran at the measured rate).
+          const cpu = cpuBefore === null || cpuAfter === null || measured.rps === 0 ? '' : `, ~${Math.round(((cpuAfter - cpuBefore) * 1e6) / (measured.rps * (options.duration + options.warmup)))} µs CPU/req (${running.measured})`;
+          log(`${system.id} c=${concurrency}: ${Math.round(measured.rps)} req/s, p50 ${measured.p50.toFixed(3)} ms, p99 ${measured.p99.toFixed(3)} ms, ${measured.errors} errors${cpu}`);
         }
         result.peakRssMiB = peakRssMiB(running.measuredPid);
         result.measured = running.measured;

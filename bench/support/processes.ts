@@ -59,3 +59,15 @@ export function peakRssMiB(pid: number | undefined): number | null {
     return null;
   }
 }
+
+/** CPU time (user + system) a live process has used so far, in seconds, or null. */
+export function cpuSeconds(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    // /proc/<pid>/stat: fields 14 and 15 (utime, stime), in clock ticks, after the ")" of the command name.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
