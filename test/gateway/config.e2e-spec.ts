@@ -72,7 +72,10 @@ describe('the gateway at start-up', () => {
       const closed = nc.closed();
       await gateway.process.stop('SIGTERM');
       expect(gateway.process.child.exitCode).toBe(0);
-      await expect(Promise.race([closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 5000))])).resolves.toBe('closed');
+      let timer: NodeJS.Timeout | undefined;
+      const stillOpen = new Promise((resolve) => (timer = setTimeout(() => resolve('still open'), 5000)));
+      await expect(Promise.race([closed.then(() => 'closed'), stillOpen])).resolves.toBe('closed');
+      clearTimeout(timer);
     } finally {
       await gateway.process.stop();
     }

@@ -88,7 +88,9 @@ export class TestProcess {
 
   /** Resolves with the exit code once the process has exited (at most timeoutMs). */
   async exitCode(timeoutMs = 10_000): Promise<number | null> {
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, timeoutMs))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.exited, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
     return this.child.exitCode;
   }
 
