@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, headers as natsHeaders, Msg, MsgHdrs, NatsError } from 'nats';
+import { headers as natsHeaders, Msg, MsgHdrs } from 'nats';
 import { currentCall } from './call-storage';
 import { decodeJson, encodeJson, jsonText } from './json';
 import { MeshAuth, MeshContext } from './mesh-context';
@@ -8,6 +8,7 @@ import { MeshCodes, MeshError } from './mesh-error';
 import { MESH_OPTIONS } from './mesh.module-definition';
 import { MeshConnection } from './mesh-connection';
 import { DEFAULT_CALL_TIMEOUT, MeshOptions } from './options';
+import { ReplyInbox } from './reply-inbox';
 import { Headers, isValidName, subjectFor } from './wire';
 
 export interface CallOptions {
@@ -29,18 +30,17 @@ export interface CallOptions {
 @Injectable()
 export class MeshClient {
   private readonly defaultTimeout: number;
-  /** Rejecters of the calls waiting for a reply: the broker going away fails them at once. */
-  private readonly waiting = new Set<(error: MeshError) => void>();
+  /** The calls waiting for a reply: the broker going away fails them at once. */
+  private readonly inbox: ReplyInbox;
 
   constructor(
     private readonly connection: MeshConnection,
     @Inject(MESH_OPTIONS) options: MeshOptions,
   ) {
     this.defaultTimeout = options.callTimeout ?? DEFAULT_CALL_TIMEOUT;
+    this.inbox = new ReplyInbox(options.inboxPrefix);
     connection.onLost(() => {
-      const lost = new MeshError(503, 'the connection to the broker was lost', MeshCodes.SERVICE_UNAVAILABLE);
-      for (const fail of this.waiting) fail(lost);
-      this.waiting.clear();
+      this.inbox.failAll(new MeshError(503, 'the connection to the broker was lost', MeshCodes.SERVICE_UNAVAILABLE));
     });
   }
 
@@ -78,19 +78,7 @@ export class MeshClient {
     const traceparent = options.traceparent ?? parent?.traceparent;
     if (traceparent !== undefined) headers.set(Headers.traceparent, traceparent);
 
-    return new Promise<Msg>((resolve, reject) => {
-      this.waiting.add(reject);
-      nc.request(subjectFor(service, func), payload, { timeout, headers }).then(
-        (reply) => {
-          this.waiting.delete(reject);
-          resolve(reply);
-        },
-        (error: unknown) => {
-          this.waiting.delete(reject);
-          reject(requestFailure(error, service, func, timeout));
-        },
-      );
-    });
+    return this.inbox.request(nc, subjectFor(service, func), payload, headers, timeout, `${service}.${func}`);
   }
 }
 
@@ -128,20 +116,4 @@ export function replyFailure(headers: MsgHdrs | undefined): MeshError | undefine
   if (!status) return undefined;
   const message = headers!.get(Headers.serviceError) || 'function failed';
   return new MeshError(Number(status), message, headers!.get(Headers.errorCode) || undefined);
-}
-
-function requestFailure(error: unknown, service: string, func: string, timeout: number): MeshError {
-  const code = error instanceof NatsError ? error.code : undefined;
-  switch (code) {
-    case ErrorCode.NoResponders:
-      return new MeshError(503, `no instance serves ${service}.${func}`, MeshCodes.SERVICE_UNAVAILABLE);
-    case ErrorCode.Timeout:
-      return new MeshError(504, `${service}.${func} did not answer within ${timeout} ms`, MeshCodes.TIMEOUT);
-    case ErrorCode.ConnectionClosed:
-    case ErrorCode.ConnectionDraining:
-    case ErrorCode.Disconnect:
-      return new MeshError(503, 'the broker is unreachable', MeshCodes.SERVICE_UNAVAILABLE);
-    default:
-      return new MeshError(503, `the call to ${service}.${func} failed: ${(error as Error).message}`, MeshCodes.SERVICE_UNAVAILABLE);
-  }
 }
