@@ -1,5 +1,5 @@
 import { INestApplication, Logger, LoggerService } from '@nestjs/common';
-import { EmbeddedBroker } from '@nest-mesh/broker';
+import { BrokerThread } from '@nest-mesh/broker';
 import type { MeshOptions } from 'nest-mesh';
 import { GatewayConfig } from './config/gateway-config';
 import { GatewayModule } from './gateway.module';
@@ -11,17 +11,20 @@ export interface RunningGateway {
   url: string;
   /** The NATS URL(s) that services connect to. */
   brokerUrl: string;
-  /** The embedded broker, when the config has no `conn`. */
-  broker?: EmbeddedBroker;
+  /** The embedded broker (on a worker thread of this process), when the config has no `conn`. */
+  broker?: BrokerThread;
   /** Stops HTTP, then the mesh connection, then the embedded broker. */
   close(): Promise<void>;
 }
 
-/** Starts the gateway for a validated config: the embedded broker if there is no `conn`, then HTTP. */
+/**
+ * Starts the gateway for a validated config: the embedded broker if there is no `conn`, then HTTP.
+ * The embedded broker runs on a worker thread, so routing messages never waits for HTTP work.
+ */
 export async function startGateway(config: GatewayConfig, logger?: LoggerService): Promise<RunningGateway> {
   const log = new Logger('Gateway');
   const functions = config.modules.functions;
-  let broker: EmbeddedBroker | undefined;
+  let broker: BrokerThread | undefined;
   let connection: MeshOptions;
   if (!functions.enabled) {
     connection = { servers: [] };
@@ -29,7 +32,7 @@ export async function startGateway(config: GatewayConfig, logger?: LoggerService
     connection = { servers: serversOf(functions.conn) };
   } else {
     const { host, port, token, users } = functions.embedded;
-    broker = await new EmbeddedBroker({ host, port, token, users, logger: brokerLogger() }).start();
+    broker = await new BrokerThread({ host, port, token, users, logger: brokerLogger() }).start();
     connection = { servers: broker.url, token, user: users?.[0]?.user, pass: users?.[0]?.password };
     log.log(`embedded broker listening on ${broker.url}`);
   }

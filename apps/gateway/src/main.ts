@@ -24,6 +24,8 @@ async function main(): Promise<void> {
     return fail((error as Error).message);
   }
   process.stdout.write(`nest-mesh gateway: ${gateway.url}\nnest-mesh broker: ${gateway.brokerUrl}\n`);
+  // Without its broker the gateway can serve nothing: stop, and let the supervisor start it again.
+  gateway.broker?.onCrash((error) => fail(`the embedded broker stopped: ${error.message}`));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -1,3 +1,4 @@
 export { EmbeddedBroker } from './broker';
+export { BrokerThread } from './broker-thread';
 export { BrokerAddressInUseError } from './errors';
 export type { EmbeddedBrokerOptions, BrokerLogger } from './options';
