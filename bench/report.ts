@@ -81,10 +81,11 @@ export function renderSection(results: BenchResults, ratios: Ratio[], machine: M
     'Nest controller; (e) bare node:http -> `nc.request` -> nats-server -> echo responder; (f) nats.js',
     'request-reply, no HTTP. Everything, load included, shares the same CPUs.',
     '',
-    'Reading the figures: the load generator (autocannon, one thread) takes about one CPU of the machine,',
-    'so on 2 CPUs the HTTP rows at concurrency 64 top out near the (d, fastify) row: that is the ceiling',
-    'of this machine, not of the servers. Peak RSS is VmHWM at the end, start-up included. Consecutive runs',
-    'on a shared machine differ by up to ~30 % per row; compare rows of one run.',
+    'Reading the figures: at concurrency 64 each single-threaded HTTP server (moleculer-web, plain Nest, the',
+    'node:http forwarder, the gateway\'s main thread) is the busiest part of its system, near one CPU; the load',
+    'generator takes ~0.2 CPU. The gateway can pass plain Nest (d) because its embedded broker runs on a',
+    'second thread and it sends the reply JSON as it came. Peak RSS is VmHWM at the end, start-up included.',
+    'Consecutive runs on a shared machine differ by up to ~30 % per row; compare rows of one run.',
   );
   return lines.join('\n') + '\n';
 }
