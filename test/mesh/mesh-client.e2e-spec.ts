@@ -207,3 +207,46 @@ describe('a service started before its broker', () => {
     }
   });
 });
+
+/** Retries `call` until it resolves, for at most `ms`; the last error otherwise. */
+async function eventually<T>(call: () => Promise<T>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+describe('MeshClient across broker restarts', () => {
+  it('calls through the connection made once the broker is up, and again after the broker comes back', async () => {
+    const { freePort } = await import('../support/free-port');
+    const port = await freePort();
+    const url = `nats://127.0.0.1:${port}`;
+    let broker: EmbeddedBroker | undefined;
+    let service: INestMicroservice | undefined;
+    let app: INestApplication | undefined;
+    try {
+      app = await NestFactory.create(appModule(url), { logger: false });
+      await app.init();
+      const client = app.get(MeshClient);
+      await expect(client.call('inproc', 'double', 1)).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+      broker = await new EmbeddedBroker({ port }).start();
+      service = await NestFactory.createMicroservice(appModule(url), { ...meshMicroservice({ servers: url }), logger: false });
+      await service.listen();
+      // a new connection: the reply inbox subscribes on it
+      await expect(eventually(() => client.call('inproc', 'double', 2))).resolves.toBe(4);
+      await broker.close();
+      broker = await new EmbeddedBroker({ port }).start();
+      // the same connection, reconnected: nats.js subscribes the inbox again
+      await expect(eventually(() => client.call('inproc', 'double', 3))).resolves.toBe(6);
+    } finally {
+      await app?.close();
+      await service?.close();
+      await broker?.close();
+    }
+  });
+});
