@@ -73,13 +73,26 @@ export class MeshClient {
     const headers = natsHeaders();
     headers.set(Headers.requestId, options.requestId ?? (parent?.requestId || randomUUID()));
     headers.set(Headers.deadline, String(deadline));
-    const auth = options.auth !== undefined ? JSON.stringify(options.auth) : parent?.rawAuth;
+    const auth = options.auth !== undefined ? authJson(options.auth) : parent?.rawAuth;
     if (auth !== undefined) headers.set(Headers.auth, auth);
     const traceparent = options.traceparent ?? parent?.traceparent;
     if (traceparent !== undefined) headers.set(Headers.traceparent, traceparent);
 
     return this.inbox.request(nc, subjectFor(service, func), payload, headers, timeout, `${service}.${func}`);
   }
+}
+
+/** Mesh-Auth texts of frozen claims (a gateway's cached, verified tokens): written once, not per call. */
+const frozenAuthJson = new WeakMap<object, string>();
+
+function authJson(auth: MeshAuth): string {
+  if (auth === null || typeof auth !== 'object' || !Object.isFrozen(auth)) return JSON.stringify(auth);
+  let json = frozenAuthJson.get(auth);
+  if (json === undefined) {
+    json = JSON.stringify(auth);
+    frozenAuthJson.set(auth, json);
+  }
+  return json;
 }
 
 /** The result of a reply, or the MeshError it carries in its ADR-32 error headers. */
