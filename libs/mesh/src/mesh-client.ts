@@ -78,7 +78,7 @@ export class MeshClient {
     const traceparent = options.traceparent ?? parent?.traceparent;
     if (traceparent !== undefined) headers.set(Headers.traceparent, traceparent);
 
-    return this.inbox.request(nc, subjectFor(service, func), payload, headers, timeout, `${service}.${func}`);
+    return this.inbox.request(nc, subjectFor(service, func), payload, headers, timeout, service, func);
   }
 }
 

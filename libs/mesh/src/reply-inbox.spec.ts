@@ -52,7 +52,7 @@ describe('ReplyInbox', () => {
   afterEach(() => inbox.failAll(new MeshError(503, 'test over')));
 
   it('listens on one wildcard inbox and hands the requests of one turn to nats.js together, after the turn', async () => {
-    const calls = [1, 2, 3].map((n) => inbox.request(conn.nc, `mesh.s.f${n}`, Buffer.from(`${n}`), hdrs(), 1000, `s.f${n}`));
+    const calls = [1, 2, 3].map((n) => inbox.request(conn.nc, `mesh.s.f${n}`, Buffer.from(`${n}`), hdrs(), 1000, 's', `f${n}`));
     expect(conn.subscriptions).toHaveLength(1);
     expect(conn.subscriptions[0].subject).toMatch(/^_INBOX\.\w+\.\*$/);
     expect(conn.published).toHaveLength(0);
@@ -69,12 +69,12 @@ describe('ReplyInbox', () => {
 
   it('uses the inboxPrefix option', async () => {
     inbox = new ReplyInbox('_I.acme');
-    void inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's.f').catch(() => undefined);
+    void inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's', 'f').catch(() => undefined);
     expect(conn.subscriptions[0].subject).toMatch(/^_I\.acme\.\w+\.\*$/);
   });
 
   it('rejects with 504 TIMEOUT after the timeout and ignores the late reply', async () => {
-    const call = inbox.request(conn.nc, 'mesh.s.slow', Buffer.from('1'), hdrs(), 20, 's.slow');
+    const call = inbox.request(conn.nc, 'mesh.s.slow', Buffer.from('1'), hdrs(), 20, 's', 'slow');
     await turn();
     await expect(call).rejects.toMatchObject({ status: 504, code: 'TIMEOUT', message: 's.slow did not answer within 20 ms' });
     expect(inbox.size).toBe(0);
@@ -82,7 +82,7 @@ describe('ReplyInbox', () => {
   });
 
   it('does not publish a call that has already failed', async () => {
-    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's.f');
+    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's', 'f');
     inbox.failAll(new MeshError(503, 'the connection to the broker was lost'));
     await expect(call).rejects.toMatchObject({ status: 503 });
     await turn();
@@ -90,14 +90,14 @@ describe('ReplyInbox', () => {
   });
 
   it('rejects with 503 SERVICE_UNAVAILABLE on the broker\'s "no responders" status', async () => {
-    const call = inbox.request(conn.nc, 'mesh.s.none', Buffer.from('1'), hdrs(), 1000, 's.none');
+    const call = inbox.request(conn.nc, 'mesh.s.none', Buffer.from('1'), hdrs(), 1000, 's', 'none');
     await turn();
     conn.deliver(conn.published[0].reply, '', natsHeaders(503, 'No Responders'));
     await expect(call).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE', message: 'no instance serves s.none' });
   });
 
   it('resolves an empty reply without a 503 status (a function that returned nothing)', async () => {
-    const call = inbox.request(conn.nc, 'mesh.s.void', Buffer.from('1'), hdrs(), 1000, 's.void');
+    const call = inbox.request(conn.nc, 'mesh.s.void', Buffer.from('1'), hdrs(), 1000, 's', 'void');
     await turn();
     conn.deliver(conn.published[0].reply, '');
     await expect(call.then(text)).resolves.toBe('');
@@ -105,13 +105,13 @@ describe('ReplyInbox', () => {
 
   it('rejects with 503 when nats.js refuses the publish (connection closed or draining)', async () => {
     conn.failPublish = new Error('CONNECTION_CLOSED');
-    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's.f');
+    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's', 'f');
     await expect(call).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
     expect(inbox.size).toBe(0);
   });
 
   it('ignores messages for unknown tokens or other subjects', async () => {
-    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's.f');
+    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's', 'f');
     await turn();
     const reply = conn.published[0].reply;
     conn.deliver(`${reply}x`, 'not mine');
@@ -123,7 +123,7 @@ describe('ReplyInbox', () => {
   });
 
   it('fails every waiting call with the given error', async () => {
-    const calls = [1, 2].map((n) => inbox.request(conn.nc, 'mesh.s.f', Buffer.from(`${n}`), hdrs(), 60_000, 's.f'));
+    const calls = [1, 2].map((n) => inbox.request(conn.nc, 'mesh.s.f', Buffer.from(`${n}`), hdrs(), 60_000, 's', 'f'));
     await turn();
     inbox.failAll(new MeshError(503, 'the connection to the broker was lost', 'SERVICE_UNAVAILABLE'));
     for (const call of calls) await expect(call).rejects.toMatchObject({ status: 503, message: 'the connection to the broker was lost' });
@@ -131,10 +131,10 @@ describe('ReplyInbox', () => {
   });
 
   it('subscribes again on a new connection, and drops the old subscription', async () => {
-    void inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's.f').catch(() => undefined);
+    void inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's', 'f').catch(() => undefined);
     const first = conn.subscriptions[0];
     const next = new FakeConnection();
-    const call = inbox.request(next.nc, 'mesh.s.f', Buffer.from('2'), hdrs(), 1000, 's.f');
+    const call = inbox.request(next.nc, 'mesh.s.f', Buffer.from('2'), hdrs(), 1000, 's', 'f');
     expect(first.unsubscribed).toBe(true);
     expect(next.subscriptions).toHaveLength(1);
     await turn();

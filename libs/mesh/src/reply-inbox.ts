@@ -1,21 +1,21 @@
 import { createInbox, Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
 import { MeshCodes, MeshError } from './mesh-error';
 
-interface Waiting {
-  resolve(reply: Msg): void;
-  reject(error: MeshError): void;
-  timer: NodeJS.Timeout;
-  /** `service.func`, for the error messages. */
-  what: string;
-}
-
-interface Outgoing {
+/** One call: what it sends, and how it ends. The same object is queued, published and waited on. */
+interface Call {
   nc: NatsConnection;
   subject: string;
   reply: string;
   payload: Uint8Array;
   headers: MsgHdrs;
   token: string;
+  timeout: number;
+  /** Names for the error messages, joined only when one is made. */
+  service: string;
+  func: string;
+  resolve(reply: Msg): void;
+  reject(error: MeshError): void;
+  timer?: NodeJS.Timeout;
 }
 
 /**
@@ -29,12 +29,17 @@ export class ReplyInbox {
   private sub?: Subscription;
   private prefix = '';
   private nextToken = 0;
-  private readonly waiting = new Map<string, Waiting>();
-  private outgoing: Outgoing[] = [];
+  private readonly waiting = new Map<string, Call>();
+  private outgoing: Call[] = [];
   private flushScheduled = false;
   private readonly flush = (): void => this.publishOutgoing();
   private readonly onReply = (error: Error | null, msg: Msg): void => {
     if (!error) this.settle(msg);
+  };
+  private readonly expire = (call: Call): void => {
+    if (this.waiting.delete(call.token)) {
+      call.reject(new MeshError(504, `${call.service}.${call.func} did not answer within ${call.timeout} ms`, MeshCodes.TIMEOUT));
+    }
   };
 
   /** `inboxPrefix`: the connection option of that name, for accounts that only allow their own inboxes. */
@@ -49,15 +54,14 @@ export class ReplyInbox {
    * Publishes `payload` to `subject` with a reply subject of this inbox; resolves to the reply, or
    * rejects with a MeshError: 503 (no responders, or the broker went away), 504 (no reply in time).
    */
-  request(nc: NatsConnection, subject: string, payload: Uint8Array, headers: MsgHdrs, timeout: number, what: string): Promise<Msg> {
+  request(nc: NatsConnection, subject: string, payload: Uint8Array, headers: MsgHdrs, timeout: number, service: string, func: string): Promise<Msg> {
     if (nc !== this.nc) this.listen(nc);
     const token = (this.nextToken++).toString(36);
     return new Promise<Msg>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this.waiting.delete(token)) reject(new MeshError(504, `${what} did not answer within ${timeout} ms`, MeshCodes.TIMEOUT));
-      }, timeout);
-      this.waiting.set(token, { resolve, reject, timer, what });
-      this.outgoing.push({ nc, subject, reply: this.prefix + token, payload, headers, token });
+      const call: Call = { nc, subject, reply: this.prefix + token, payload, headers, token, timeout, service, func, resolve, reject };
+      call.timer = setTimeout(this.expire, timeout, call);
+      this.waiting.set(token, call);
+      this.outgoing.push(call);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(this.flush);
@@ -87,12 +91,12 @@ export class ReplyInbox {
     const outgoing = this.outgoing;
     this.outgoing = [];
     for (let i = 0; i < outgoing.length; i++) {
-      const out = outgoing[i];
-      if (!this.waiting.has(out.token)) continue; // timed out or failed before it left
+      const call = outgoing[i];
+      if (this.waiting.get(call.token) !== call) continue; // timed out or failed before it left
       try {
-        out.nc.publish(out.subject, out.payload, { reply: out.reply, headers: out.headers });
+        call.nc.publish(call.subject, call.payload, { reply: call.reply, headers: call.headers });
       } catch (error) {
-        this.fail(out.token, new MeshError(503, `the broker is unreachable (${(error as Error).message})`, MeshCodes.SERVICE_UNAVAILABLE));
+        this.fail(call.token, new MeshError(503, `the broker is unreachable (${(error as Error).message})`, MeshCodes.SERVICE_UNAVAILABLE));
       }
     }
   }
@@ -103,7 +107,7 @@ export class ReplyInbox {
     if (!call) return; // a late reply to a call that timed out
     // NATS "no responders": an empty message with status 503 (the server sends it when nobody is subscribed).
     if (msg.data.length === 0 && msg.headers?.code === 503) {
-      call.reject(new MeshError(503, `no instance serves ${call.what}`, MeshCodes.SERVICE_UNAVAILABLE));
+      call.reject(new MeshError(503, `no instance serves ${call.service}.${call.func}`, MeshCodes.SERVICE_UNAVAILABLE));
     } else {
       call.resolve(msg);
     }
@@ -114,7 +118,7 @@ export class ReplyInbox {
   }
 
   /** The waiting call of `token`, no longer waiting. */
-  private take(token: string): Waiting | undefined {
+  private take(token: string): Call | undefined {
     const call = this.waiting.get(token);
     if (!call) return undefined;
     this.waiting.delete(token);
