@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { NatsServerProcess } from '../test/support/nats-server';
 import { checkAnswer } from './check';
-import { compileBenchPrograms } from './support/compile';
+import { compiledPath, compileBenchPrograms, ROOT } from './support/compile';
 import { LoadClient } from './support/load-client';
 import type { LoadJob, LoadResult } from './support/load-types';
 import { cpuSeconds, peakRssMiB, ProcessRegistry } from './support/processes';
@@ -15,8 +16,11 @@ export interface BenchOptions {
   concurrency: number[];
   /** Groups to run (a, a', b, c, d, e, f); all when absent. */
   only?: string[];
-  /** Runs this system's measured process with `node --cpu-prof --cpu-prof-dir=<dir>`. */
-  profile?: { system: string; dir: string };
+  /**
+   * Profiles this system's measured process into `dir`: `cpu` with `node --cpu-prof`, `alloc` with
+   * bench/support/alloc-sampler (every allocation, also those already collected).
+   */
+  profile?: { system: string; dir: string; kind: 'cpu' | 'alloc' };
   log?: (line: string) => void;
 }
 
@@ -61,7 +65,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       nats ??= new NatsServerProcess().start().then((server) => registry.track(server));
       return (await nats).url;
     },
-    nodeArgsFor: (id) => (options.profile?.system === id ? ['--cpu-prof', `--cpu-prof-dir=${options.profile.dir}`] : []),
+    nodeArgsFor: (id) => (options.profile?.system === id ? profilerArgs(options.profile) : []),
   };
   let aborted = false;
   const interrupted = (signal: NodeJS.Signals) => {
@@ -123,6 +127,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     process.off('SIGTERM', interrupted);
   }
   return results;
+}
+
+function profilerArgs(profile: NonNullable<BenchOptions['profile']>): string[] {
+  if (profile.kind === 'cpu') return ['--cpu-prof', `--cpu-prof-dir=${profile.dir}`];
+  process.env.NEST_MESH_ALLOC_PROFILE_DIR = profile.dir; // inherited by the child, read by the sampler
+  return ['--require', compiledPath(join(ROOT, 'bench/support/alloc-sampler.ts'))];
 }
 
 function jobFor(target: Target, concurrency: number, options: BenchOptions): LoadJob {

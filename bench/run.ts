@@ -1,11 +1,13 @@
 /**
  * `npm run bench [-- --duration 10 --warmup 3 --concurrency 1,64 --only a,c --profile a-fastify --no-write]`
+ * (`--alloc-profile a-fastify`: like --profile, for allocations instead of CPU time)
  * (`--report-only`: re-renders the section from bench/results.json without running anything)
  *
  * nest-mesh against its peers on this machine, in one run (see bench/systems). Writes the
  * `## Gateway vs peers` section of bench/RESULTS.md and bench/results.json (unless --no-write).
- * `--profile <system id>` runs that system's measured process with `node --cpu-prof` (profiles in
- * bench/profiles/). Exit code 1 when a system failed.
+ * `--profile <system id>` runs that system's measured process with `node --cpu-prof`, and
+ * `--alloc-profile <system id>` with bench/support/alloc-sampler (profiles in bench/profiles/, read
+ * them with bench/profile-summary.ts). Exit code 1 when a system failed.
  */
 import { execSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -19,7 +21,7 @@ interface Args {
   warmup: number;
   concurrency: number[];
   only?: string[];
-  profile?: string;
+  profile?: { system: string; kind: 'cpu' | 'alloc' };
   write: boolean;
   reportOnly: boolean;
 }
@@ -44,7 +46,10 @@ function parseArgs(argv: string[]): Args {
         args.only = value().split(',').filter(Boolean);
         break;
       case '--profile':
-        args.profile = value();
+        args.profile = { system: value(), kind: 'cpu' };
+        break;
+      case '--alloc-profile':
+        args.profile = { system: value(), kind: 'alloc' };
         break;
       case '--report-only':
         args.reportOnly = true;
@@ -82,7 +87,7 @@ async function main(): Promise<void> {
     warmup: args.warmup,
     concurrency: args.concurrency,
     only: args.only,
-    profile: args.profile ? { system: args.profile, dir: profileDir } : undefined,
+    profile: args.profile ? { ...args.profile, dir: profileDir } : undefined,
     log: (line) => process.stdout.write(`${line}\n`),
   });
   const ratios = computeRatios(results);
@@ -100,7 +105,7 @@ async function main(): Promise<void> {
     writeResultsJson(join(__dirname, 'results.json'), results, ratios, machine);
     process.stdout.write('written: bench/RESULTS.md (section "Gateway vs peers"), bench/results.json\n');
   }
-  if (args.profile) process.stdout.write(`cpu profile(s) in ${profileDir}\n`);
+  if (args.profile) process.stdout.write(`${args.profile.kind} profile(s) in ${profileDir}\n`);
   process.exitCode = results.systems.some((s) => s.status === 'failed') ? 1 : 0;
 }
 

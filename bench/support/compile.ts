@@ -7,7 +7,7 @@ export const ROOT = join(__dirname, '..', '..');
 /** Where the benchmark programs are compiled to; the tree under it mirrors the repository. */
 export const BENCH_DIST = join(ROOT, 'dist', 'bench');
 
-const SOURCES = ['bench/servers', 'bench/load.ts', 'bench/support/load-types.ts', 'libs/mesh/src'];
+const SOURCES = ['bench/servers', 'bench/load.ts', 'bench/support/load-types.ts', 'bench/support/alloc-sampler.ts', 'libs/mesh/src'];
 
 const OPTIONS: ts.CompilerOptions = {
   module: ts.ModuleKind.CommonJS,
