@@ -70,13 +70,14 @@ export class MeshClient {
     const nc = this.connection.current;
     if (!nc) throw new MeshError(503, 'the broker is unreachable', MeshCodes.SERVICE_UNAVAILABLE);
 
+    // append, not set: the headers are new, so there is nothing to replace (set scans the keys twice).
     const headers = natsHeaders();
-    headers.set(Headers.requestId, options.requestId ?? (parent?.requestId || randomUUID()));
-    headers.set(Headers.deadline, String(deadline));
+    headers.append(Headers.requestId, options.requestId ?? (parent?.requestId || randomUUID()));
+    headers.append(Headers.deadline, String(deadline));
     const auth = options.auth !== undefined ? authJson(options.auth) : parent?.rawAuth;
-    if (auth !== undefined) headers.set(Headers.auth, auth);
+    if (auth !== undefined) headers.append(Headers.auth, auth);
     const traceparent = options.traceparent ?? parent?.traceparent;
-    if (traceparent !== undefined) headers.set(Headers.traceparent, traceparent);
+    if (traceparent !== undefined) headers.append(Headers.traceparent, traceparent);
 
     return this.inbox.request(nc, subjectFor(service, func), payload, headers, timeout, service, func);
   }
