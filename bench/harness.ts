@@ -6,7 +6,7 @@ import { LoadClient } from './support/load-client';
 import type { LoadJob, LoadResult } from './support/load-types';
 import { cpuSeconds, peakRssMiB, ProcessRegistry } from './support/processes';
 import { selectSystems } from './systems';
-import { SystemContext, SystemUnavailable, Target } from './systems/types';
+import { BenchSystem, SystemContext, SystemUnavailable, Target } from './systems/types';
 
 export interface BenchOptions {
   /** Seconds measured per system and concurrency. */
@@ -16,6 +16,12 @@ export interface BenchOptions {
   concurrency: number[];
   /** Groups to run (a, a', b, c, d, e, f); all when absent. */
   only?: string[];
+  /**
+   * Rounds: every system is run this many times, in turn (a, b, c, a, b, c...), and the figures
+   * reported are the medians, so that one disturbed run on a shared machine does not decide a ratio.
+   * Default 1.
+   */
+  rounds?: number;
   /**
    * Profiles this system's measured process into `dir`: `cpu` with `node --cpu-prof`, `alloc` with
    * bench/support/alloc-sampler (every allocation, also those already collected).
@@ -35,14 +41,17 @@ export interface SystemResult {
   /** ok: measured; n/a: cannot run here (reason says why); failed: it ran and something went wrong. */
   status: 'ok' | 'n/a' | 'failed';
   reason?: string;
+  /** Per concurrency: the medians of the rounds (req/s, p50 and p99 each), errors and requests summed. */
   measurements: Measurement[];
-  /** Peak RSS (VmHWM) of the measured process, in MiB, read at the end of its runs. */
+  /** Every round's measurements, when there was more than one round. */
+  rounds?: Measurement[][];
+  /** Peak RSS (VmHWM) of the measured process, in MiB, read at the end of its runs (highest round). */
   peakRssMiB: number | null;
   measured?: string;
 }
 
 export interface BenchResults {
-  options: { duration: number; warmup: number; concurrency: number[]; only?: string[] };
+  options: { duration: number; warmup: number; concurrency: number[]; only?: string[]; rounds?: number };
   startedAt: string;
   systems: SystemResult[];
 }
@@ -76,49 +85,27 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   const results: BenchResults = {
-    options: { duration: options.duration, warmup: options.warmup, concurrency: options.concurrency, only: options.only },
+    options: { duration: options.duration, warmup: options.warmup, concurrency: options.concurrency, only: options.only, rounds: options.rounds ?? 1 },
     startedAt: new Date().toISOString(),
     systems: [],
   };
+  const rounds = Math.max(1, options.rounds ?? 1);
+  const byId = new Map<string, SystemResult>();
   try {
     const load = registry.track(LoadClient.start());
-    for (const system of systems) {
-      if (aborted) break;
-      const result: SystemResult = { id: system.id, group: system.group, label: system.label, status: 'ok', measurements: [], peakRssMiB: null };
-      results.systems.push(result);
-      log(`${system.id}: ${system.label}`);
-      let running;
-      try {
-        running = await system.start(ctx);
-        if (aborted) {
-          await running.stop();
-          break;
+    for (let round = 1; round <= rounds && !aborted; round++) {
+      if (rounds > 1) log(`round ${round} of ${rounds}`);
+      for (const system of systems) {
+        if (aborted) break;
+        let result = byId.get(system.id);
+        if (!result) {
+          result = { id: system.id, group: system.group, label: system.label, status: 'ok', measurements: [], peakRssMiB: null };
+          byId.set(system.id, result);
+          results.systems.push(result);
         }
-      } catch (error) {
-        result.status = error instanceof SystemUnavailable ? 'n/a' : 'failed';
-        result.reason = (error as Error).message;
-        log(`${system.id}: ${result.status}: ${result.reason}`);
-        continue;
-      }
-      try {
-        await checkAnswer(running.target);
-        for (const concurrency of options.concurrency) {
-          const cpuBefore = cpuSeconds(running.measuredPid);
-          const measured = await load.run(jobFor(running.target, concurrency, options));
-          const cpuAfter = cpuSeconds(running.measuredPid);
-          result.measurements.push({ concurrency, ...measured });
-          // CPU of the measured process per request, warm-up included (an estimate: it assumes the warm-up ran at the measured rate).
-          const cpu = cpuBefore === null || cpuAfter === null || measured.rps === 0 ? '' : `, ~${Math.round(((cpuAfter - cpuBefore) * 1e6) / (measured.rps * (options.duration + options.warmup)))} µs CPU/req (${running.measured})`;
-          log(`${system.id} c=${concurrency}: ${Math.round(measured.rps)} req/s, p50 ${measured.p50.toFixed(3)} ms, p99 ${measured.p99.toFixed(3)} ms, ${measured.errors} errors${cpu}`);
-        }
-        result.peakRssMiB = peakRssMiB(running.measuredPid);
-        result.measured = running.measured;
-      } catch (error) {
-        result.status = 'failed';
-        result.reason = (error as Error).message;
-        log(`${system.id}: failed: ${result.reason}`);
-      } finally {
-        await running.stop();
+        if (result.status !== 'ok') continue; // n/a or failed in an earlier round
+        const measurements = await runSystemOnce(system, result, ctx, load, options, log, () => aborted);
+        if (measurements) (result.rounds ??= []).push(measurements);
       }
     }
   } finally {
@@ -126,7 +113,85 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
   }
+  for (const result of results.systems) {
+    const all = result.rounds ?? [];
+    result.measurements = options.concurrency.flatMap((concurrency) => {
+      const runs = all.map((round) => round.find((m) => m.concurrency === concurrency)).filter((m): m is Measurement => m !== undefined);
+      return runs.length > 0 ? [medianOf(concurrency, runs)] : [];
+    });
+    if (rounds === 1) delete result.rounds;
+  }
   return results;
+}
+
+/**
+ * One round of one system: start its processes, check an answer, measure every concurrency, read
+ * the peak RSS, stop them. Returns the measurements, or undefined when the system did not run
+ * (its result then says n/a or failed, and why).
+ */
+async function runSystemOnce(
+  system: BenchSystem,
+  result: SystemResult,
+  ctx: SystemContext,
+  load: LoadClient,
+  options: BenchOptions,
+  log: (line: string) => void,
+  aborted: () => boolean,
+): Promise<Measurement[] | undefined> {
+  log(`${system.id}: ${system.label}`);
+  let running;
+  try {
+    running = await system.start(ctx);
+  } catch (error) {
+    result.status = error instanceof SystemUnavailable ? 'n/a' : 'failed';
+    result.reason = (error as Error).message;
+    log(`${system.id}: ${result.status}: ${result.reason}`);
+    return undefined;
+  }
+  const measurements: Measurement[] = [];
+  try {
+    if (aborted()) return undefined;
+    await checkAnswer(running.target);
+    for (const concurrency of options.concurrency) {
+      const cpuBefore = cpuSeconds(running.measuredPid);
+      const measured = await load.run(jobFor(running.target, concurrency, options));
+      const cpuAfter = cpuSeconds(running.measuredPid);
+      measurements.push({ concurrency, ...measured });
+      // CPU of the measured process per request, warm-up included (an estimate: it assumes the warm-up ran at the measured rate).
+      const cpu = cpuBefore === null || cpuAfter === null || measured.rps === 0 ? '' : `, ~${Math.round(((cpuAfter - cpuBefore) * 1e6) / (measured.rps * (options.duration + options.warmup)))} µs CPU/req (${running.measured})`;
+      log(`${system.id} c=${concurrency}: ${Math.round(measured.rps)} req/s, p50 ${measured.p50.toFixed(3)} ms, p99 ${measured.p99.toFixed(3)} ms, ${measured.errors} errors${cpu}`);
+    }
+    const rss = peakRssMiB(running.measuredPid);
+    if (rss !== null) result.peakRssMiB = Math.max(result.peakRssMiB ?? 0, rss);
+    result.measured = running.measured;
+    return measurements;
+  } catch (error) {
+    result.status = 'failed';
+    result.reason = (error as Error).message;
+    log(`${system.id}: failed: ${result.reason}`);
+    return undefined;
+  } finally {
+    await running.stop();
+  }
+}
+
+/** The median of each figure over the rounds; errors, requests and seconds summed. */
+export function medianOf(concurrency: number, runs: Measurement[]): Measurement {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  const sum = (pick: (m: Measurement) => number) => runs.reduce((total, m) => total + pick(m), 0);
+  return {
+    concurrency,
+    rps: median(runs.map((m) => m.rps)),
+    p50: median(runs.map((m) => m.p50)),
+    p99: median(runs.map((m) => m.p99)),
+    errors: sum((m) => m.errors),
+    requests: sum((m) => m.requests),
+    seconds: sum((m) => m.seconds),
+  };
 }
 
 function profilerArgs(profile: NonNullable<BenchOptions['profile']>): string[] {

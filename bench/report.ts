@@ -65,7 +65,7 @@ export function renderSection(results: BenchResults, ratios: Ratio[], machine: M
     `Date: ${machine.date} · machine: ${machine.nproc} CPUs (${machine.cpu}) · node ${machine.node}`,
     `Command: \`${machine.command}\` (${results.options.duration} s measured after ${results.options.warmup} s of warm-up,` +
       ` per system and concurrency; keep-alive; ~100-byte JSON params echoed; load from a separate process;` +
-      ` latencies per response, in ms).`,
+      ` latencies per response, in ms${roundsNote(results.options.rounds ?? 1)}).`,
     '',
     '| system | concurrency | req/s | p50 ms | p99 ms | errors | peak RSS MiB (process) |',
     '|---|---:|---:|---:|---:|---:|---|',
@@ -88,6 +88,10 @@ export function renderSection(results: BenchResults, ratios: Ratio[], machine: M
     'Consecutive runs on a shared machine differ by up to ~30 % per row; compare rows of one run.',
   );
   return lines.join('\n') + '\n';
+}
+
+function roundsNote(rounds: number): string {
+  return rounds > 1 ? `; ${rounds} rounds, the systems taking turns, each figure the median of its rounds` : '';
 }
 
 function rows(system: SystemResult): string[] {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --duration 10 --warmup 3 --concurrency 1,64 --only a,c --profile a-fastify --no-write]`
+ * `npm run bench [-- --duration 10 --warmup 3 --concurrency 1,64 --rounds 3 --only a,c --profile a-fastify --no-write]`
  * (`--alloc-profile a-fastify`: like --profile, for allocations instead of CPU time)
  * (`--report-only`: re-renders the section from bench/results.json without running anything)
  *
@@ -20,6 +20,7 @@ interface Args {
   duration: number;
   warmup: number;
   concurrency: number[];
+  rounds: number;
   only?: string[];
   profile?: { system: string; kind: 'cpu' | 'alloc' };
   write: boolean;
@@ -27,7 +28,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { duration: 10, warmup: 3, concurrency: [1, 64], write: true, reportOnly: false };
+  const args: Args = { duration: 10, warmup: 3, concurrency: [1, 64], rounds: 1, write: true, reportOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[++i] ?? fail(`${flag} needs a value`);
@@ -41,6 +42,9 @@ function parseArgs(argv: string[]): Args {
         break;
       case '--concurrency':
         args.concurrency = value().split(',').map(number);
+        break;
+      case '--rounds':
+        args.rounds = Math.max(1, Math.floor(number(value())));
         break;
       case '--only':
         args.only = value().split(',').filter(Boolean);
@@ -86,6 +90,7 @@ async function main(): Promise<void> {
     duration: args.duration,
     warmup: args.warmup,
     concurrency: args.concurrency,
+    rounds: args.rounds,
     only: args.only,
     profile: args.profile ? { ...args.profile, dir: profileDir } : undefined,
     log: (line) => process.stdout.write(`${line}\n`),

@@ -1,4 +1,4 @@
-import { BenchResults, runBench } from '../../bench/harness';
+import { BenchResults, medianOf, runBench } from '../../bench/harness';
 import { SYSTEMS } from '../../bench/systems';
 import { describeWithNatsServer } from '../support/nats-server';
 
@@ -27,5 +27,31 @@ describeWithNatsServer('bench harness (smoke)', () => {
       expect(m.errors).toBe(0);
     }
     expect(system.peakRssMiB).toBeGreaterThan(0);
+  });
+});
+
+describeWithNatsServer('bench harness rounds', () => {
+  it('runs each system once per round and reports the median of the rounds', async () => {
+    const results = await runBench({ duration: 0.5, warmup: 0, concurrency: [1], only: ['f'], rounds: 3 });
+    const [f] = results.systems;
+    expect(f.status).toBe('ok');
+    expect(f.rounds).toHaveLength(3);
+    const runs = f.rounds!.map((round) => round[0]);
+    const middle = (pick: (m: (typeof runs)[number]) => number) => runs.map(pick).sort((a, b) => a - b)[1];
+    expect(f.measurements).toEqual([
+      expect.objectContaining({ concurrency: 1, rps: middle((m) => m.rps), p50: middle((m) => m.p50), p99: middle((m) => m.p99), errors: 0 }),
+    ]);
+  }, 60_000);
+});
+
+describe('medianOf', () => {
+  const run = (rps: number, p50: number, p99: number, errors = 0) => ({ concurrency: 64, rps, p50, p99, errors, requests: rps, seconds: 1 });
+
+  it('takes the median of each figure on its own, and sums errors, requests and seconds', () => {
+    expect(medianOf(64, [run(100, 5, 9), run(300, 1, 20, 2), run(200, 3, 10)])).toEqual({ concurrency: 64, rps: 200, p50: 3, p99: 10, errors: 2, requests: 600, seconds: 3 });
+  });
+
+  it('averages the two middle values of an even number of rounds', () => {
+    expect(medianOf(64, [run(100, 1, 10), run(200, 3, 30)])).toMatchObject({ rps: 150, p50: 2, p99: 20 });
   });
 });
