@@ -66,6 +66,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const log = options.log ?? (() => undefined);
   const systems = selectSystems(options.only);
   compileBenchPrograms();
+  // Read by bench/support/alloc-sampler in the profiled process, which inherits this environment.
+  if (options.profile?.kind === 'alloc') process.env.NEST_MESH_ALLOC_PROFILE_DIR = options.profile.dir;
   const registry = new ProcessRegistry();
   let nats: Promise<NatsServerProcess> | undefined;
   const ctx: SystemContext = {
@@ -196,7 +198,6 @@ export function medianOf(concurrency: number, runs: Measurement[]): Measurement 
 
 function profilerArgs(profile: NonNullable<BenchOptions['profile']>): string[] {
   if (profile.kind === 'cpu') return ['--cpu-prof', `--cpu-prof-dir=${profile.dir}`];
-  process.env.NEST_MESH_ALLOC_PROFILE_DIR = profile.dir; // inherited by the child, read by the sampler
   return ['--require', compiledPath(join(ROOT, 'bench/support/alloc-sampler.ts'))];
 }
 

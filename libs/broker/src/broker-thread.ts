@@ -7,13 +7,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BrokerAddressInUseError } from './errors';
-import { EmbeddedBrokerOptions, resolveOptions } from './options';
+import { EmbeddedBrokerOptions, ResolvedBrokerOptions, resolveOptions } from './options';
 import type { FromBrokerThread, ToBrokerThread } from './thread-messages';
 
 /** How long close() waits for the thread to close its clients before it stops the thread. */
 const CLOSE_TIMEOUT_MS = 5000;
 
 export class BrokerThread {
+  private readonly resolved: ResolvedBrokerOptions;
   private boundPort = 0;
   private worker?: Worker;
   /** Resolves when the thread has ended, for whatever reason. */
@@ -28,14 +29,16 @@ export class BrokerThread {
   constructor(
     private readonly options: EmbeddedBrokerOptions = {},
     private readonly entry = defaultEntry(),
-  ) {}
+  ) {
+    this.resolved = resolveOptions(options);
+  }
 
   get url(): string {
-    return `nats://${resolveOptions(this.options).host}:${this.port}`;
+    return `nats://${this.resolved.host}:${this.port}`;
   }
 
   get port(): number {
-    return this.boundPort || resolveOptions(this.options).port;
+    return this.boundPort || this.resolved.port;
   }
 
   /** `listener` runs if the thread dies without being closed (the broker is then gone). */
@@ -47,7 +50,7 @@ export class BrokerThread {
   start(): Promise<this> {
     if (this.worker) return Promise.resolve(this);
     const { logger: _logger, ...data } = this.options;
-    const logger = resolveOptions(this.options).logger;
+    const logger = this.resolved.logger;
     const worker = new Worker(this.entry, {
       workerData: data,
       execArgv: this.entry.endsWith('.ts') ? ['--require', 'ts-node/register/transpile-only'] : undefined,

@@ -102,9 +102,9 @@ export class ReplyInbox {
   }
 
   private settle(msg: Msg): void {
-    if (msg.subject.length <= this.prefix.length || !msg.subject.startsWith(this.prefix)) return;
+    if (!msg.subject.startsWith(this.prefix)) return; // on a connection given up
     const call = this.take(msg.subject.substring(this.prefix.length));
-    if (!call) return; // a late reply to a call that timed out
+    if (!call) return; // a late reply to a call that timed out, or no token
     // NATS "no responders": an empty message with status 503 (the server sends it when nobody is subscribed).
     if (msg.data.length === 0 && msg.headers?.code === 503) {
       call.reject(new MeshError(503, `no instance serves ${call.service}.${call.func}`, MeshCodes.SERVICE_UNAVAILABLE));
