@@ -12,7 +12,10 @@ export const moleculerSystem: BenchSystem = {
     const natsUrl = await ctx.natsUrl();
     const port = await freePort();
     const echo = await startProgram(ctx.registry, 'moleculer echo', 'bench/servers/moleculer-echo.ts', { env: { NATS_URL: natsUrl } });
-    const web = await startProgram(ctx.registry, 'moleculer web', 'bench/servers/moleculer-web.ts', { env: { NATS_URL: natsUrl, PORT: String(port) } }).catch(
+    const web = await startProgram(ctx.registry, 'moleculer web', 'bench/servers/moleculer-web.ts', {
+      env: { NATS_URL: natsUrl, PORT: String(port) },
+      nodeArgs: ctx.nodeArgsFor('c'),
+    }).catch(
       async (error: Error) => {
         await echo.stop();
         throw error;

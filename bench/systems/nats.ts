@@ -10,7 +10,10 @@ export const natsSystem: BenchSystem = {
   async start(ctx) {
     const natsUrl = await ctx.natsUrl();
     const subject = 'bench.f.echo';
-    const echo = await startProgram(ctx.registry, 'nats echo', 'bench/servers/nats-echo.ts', { env: { NATS_URL: natsUrl, SUBJECT: subject } });
+    const echo = await startProgram(ctx.registry, 'nats echo', 'bench/servers/nats-echo.ts', {
+      env: { NATS_URL: natsUrl, SUBJECT: subject },
+      nodeArgs: ctx.nodeArgsFor('f'),
+    });
     return {
       target: { kind: 'nats', url: natsUrl, subject, payload: PARAMS_JSON, expect: PARAMS },
       measuredPid: echo.child.pid,

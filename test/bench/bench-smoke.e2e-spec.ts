@@ -1,5 +1,9 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BenchResults, medianOf, runBench } from '../../bench/harness';
 import { SYSTEMS } from '../../bench/systems';
+import { TestProcess } from '../support/child';
 import { describeWithNatsServer } from '../support/nats-server';
 
 /**
@@ -41,6 +45,26 @@ describeWithNatsServer('bench harness rounds', () => {
     expect(f.measurements).toEqual([
       expect.objectContaining({ concurrency: 1, rps: middle((m) => m.rps), p50: middle((m) => m.p50), p99: middle((m) => m.p99), errors: 0 }),
     ]);
+  }, 60_000);
+});
+
+describeWithNatsServer('bench harness profiles', () => {
+  it.each([
+    ['cpu', /\.cpuprofile$/, /s sampled/],
+    ['alloc', /^Alloc\.\d+\.heapprofile$/, /MiB allocated \(sampled\)/],
+  ] as const)('%s: profiles the measured process, and profile-summary reads the profile', async (kind, file, summary) => {
+    const dir = mkdtempSync(join(tmpdir(), 'nest-mesh-profile-'));
+    try {
+      const results = await runBench({ duration: 0.5, warmup: 0, concurrency: [1], only: ['f'], profile: { system: 'f', kind, dir } });
+      expect(results.systems[0].status).toBe('ok');
+      const written = readdirSync(dir).filter((name) => file.test(name));
+      expect(written.length).toBeGreaterThan(0);
+      const run = await TestProcess.run('profile-summary', process.execPath, ['-r', 'ts-node/register/transpile-only', 'bench/profile-summary.ts', join(dir, written[0]), '5'], { timeoutMs: 30_000 });
+      expect(run.code).toBe(0);
+      expect(run.output).toMatch(summary);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 
