@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { headers as natsHeaders, Msg, MsgHdrs } from 'nats';
+import { headers as natsHeaders, Msg } from 'nats';
 import { currentCall } from './call-storage';
 import { decodeJson, encodeJson, jsonText } from './json';
 import { MeshAuth, MeshContext } from './mesh-context';
@@ -9,7 +9,7 @@ import { MESH_OPTIONS } from './mesh.module-definition';
 import { MeshConnection } from './mesh-connection';
 import { DEFAULT_CALL_TIMEOUT, MeshOptions } from './options';
 import { ReplyInbox } from './reply-inbox';
-import { Headers, isValidName, subjectFor } from './wire';
+import { errorOfHeaders, isValidName, MeshHeaders, subjectFor } from './wire';
 
 export interface CallOptions {
   /** Milliseconds to wait for the reply; never beyond the deadline of the call being served. */
@@ -72,12 +72,12 @@ export class MeshClient {
 
     // append, not set: the headers are new, so there is nothing to replace (set scans the keys twice).
     const headers = natsHeaders();
-    headers.append(Headers.requestId, options.requestId ?? (parent?.requestId || randomUUID()));
-    headers.append(Headers.deadline, String(deadline));
+    headers.append(MeshHeaders.requestId, options.requestId ?? (parent?.requestId || randomUUID()));
+    headers.append(MeshHeaders.deadline, String(deadline));
     const auth = options.auth !== undefined ? authJson(options.auth) : parent?.rawAuth;
-    if (auth !== undefined) headers.append(Headers.auth, auth);
+    if (auth !== undefined) headers.append(MeshHeaders.auth, auth);
     const traceparent = options.traceparent ?? parent?.traceparent;
-    if (traceparent !== undefined) headers.append(Headers.traceparent, traceparent);
+    if (traceparent !== undefined) headers.append(MeshHeaders.traceparent, traceparent);
 
     return this.inbox.request(nc, subjectFor(service, func), payload, headers, timeout, service, func);
   }
@@ -98,7 +98,7 @@ function authJson(auth: MeshAuth): string {
 
 /** The result of a reply, or the MeshError it carries in its ADR-32 error headers. */
 export function decodeReply(reply: Msg, service: string, func: string): unknown {
-  const failure = replyFailure(reply.headers);
+  const failure = errorOfHeaders(reply.headers);
   if (failure) throw failure;
   try {
     return decodeJson(reply.data);
@@ -109,7 +109,7 @@ export function decodeReply(reply: Msg, service: string, func: string): unknown 
 
 /** The result of a reply as JSON text, unchanged (`null` when empty); throws as `decodeReply` does. */
 export function replyJson(reply: Msg, service: string, func: string): string {
-  const failure = replyFailure(reply.headers);
+  const failure = errorOfHeaders(reply.headers);
   if (failure) throw failure;
   const text = jsonText(reply.data);
   try {
@@ -124,10 +124,3 @@ function invalidJson(service: string, func: string): MeshError {
   return new MeshError(500, `function ${service}.${func} replied with invalid JSON`, MeshCodes.INTERNAL);
 }
 
-/** The MeshError of a reply's headers, or undefined for a success. */
-export function replyFailure(headers: MsgHdrs | undefined): MeshError | undefined {
-  const status = headers?.get(Headers.serviceErrorCode);
-  if (!status) return undefined;
-  const message = headers!.get(Headers.serviceError) || 'function failed';
-  return new MeshError(Number(status), message, headers!.get(Headers.errorCode) || undefined);
-}

@@ -1,6 +1,6 @@
 import { NatsContext } from '@nestjs/microservices';
 import type { MsgHdrs } from 'nats';
-import { Headers } from './wire';
+import { MeshHeaders } from './wire';
 
 export type MeshAuth = Readonly<Record<string, unknown>>;
 
@@ -23,12 +23,12 @@ export class MeshContext extends NatsContext {
 
   /** The request id given by the gateway (or the caller), `''` when none. */
   get requestId(): string {
-    return this.header(Headers.requestId) ?? '';
+    return this.header(MeshHeaders.requestId) ?? '';
   }
 
   /** Unix ms after which nobody waits for the reply; `Infinity` when the caller set none. */
   get deadline(): number {
-    const raw = this.header(Headers.deadline);
+    const raw = this.header(MeshHeaders.deadline);
     const value = raw === undefined ? NaN : Number(raw);
     return Number.isFinite(value) ? value : Infinity;
   }
@@ -36,7 +36,7 @@ export class MeshContext extends NatsContext {
   /** The verified JWT claims of the original caller, or undefined when there were none. */
   get auth(): MeshAuth | undefined {
     if (this.decodedAuth === undefined) {
-      this.decodedAuth = parseAuth(this.header(Headers.auth));
+      this.decodedAuth = parseAuth(this.header(MeshHeaders.auth));
     }
     return this.decodedAuth ?? undefined;
   }
@@ -48,11 +48,11 @@ export class MeshContext extends NatsContext {
 
   /** The raw `Mesh-Auth` header, passed on unchanged by MeshClient. */
   get rawAuth(): string | undefined {
-    return this.header(Headers.auth);
+    return this.header(MeshHeaders.auth);
   }
 
   get traceparent(): string | undefined {
-    return this.header(Headers.traceparent);
+    return this.header(MeshHeaders.traceparent);
   }
 
   header(name: string): string | undefined {

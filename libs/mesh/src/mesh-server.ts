@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CustomStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { EventEmitter } from 'node:events';
-import { connect, Empty, headers as natsHeaders, NatsConnection, Service, ServiceMsg } from 'nats';
+import { connect, Empty, NatsConnection, Service, ServiceMsg } from 'nats';
 import { firstValueFrom, isObservable } from 'rxjs';
 import { currentCall } from './call-storage';
 import { drainOrClose } from './drain';
@@ -10,7 +10,7 @@ import { decodeJson, encodeJson } from './json';
 import { MeshContext } from './mesh-context';
 import { MeshCodes, MeshError } from './mesh-error';
 import { connectionOptions, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION, MeshOptions } from './options';
-import { Headers, parseSubject, QUEUE_GROUP, subjectFor } from './wire';
+import { errorHeaders, parseSubject, QUEUE_GROUP, subjectFor } from './wire';
 
 /** The transport id of the mesh, for `@MessagePattern(pattern, MESH_TRANSPORT)` if ever needed. */
 export const MESH_TRANSPORT = Symbol('nest-mesh');
@@ -123,11 +123,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   }
 
   private respondError(msg: ServiceMsg, error: MeshError): void {
-    const headers = natsHeaders();
-    headers.set(Headers.serviceError, error.message.replace(/[\r\n]+/g, ' '));
-    headers.set(Headers.serviceErrorCode, String(error.status));
-    headers.set(Headers.errorCode, error.code);
-    msg.respond(Empty, { headers });
+    msg.respond(Empty, { headers: errorHeaders(error) });
   }
 
   private callsFinished(gracePeriod: number): Promise<void> {

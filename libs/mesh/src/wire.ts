@@ -1,3 +1,6 @@
+import { headers as natsHeaders, MsgHdrs } from 'nats';
+import { MeshError } from './mesh-error';
+
 /**
  * The wire of the mesh (CONTRACT section 4), defined once: subjects, names, headers, codes.
  * Any language with a NATS client can serve or call a function by following these constants.
@@ -12,7 +15,8 @@ export const QUEUE_GROUP = 'q';
 /** Service and function names: letters, digits, `_` and `-`, 1 to 64 of them. No subject injection. */
 export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-export const Headers = {
+/** Header names of a call and of its reply (docs/protocol.md). */
+export const MeshHeaders = {
   requestId: 'Mesh-Request-Id',
   deadline: 'Mesh-Deadline',
   auth: 'Mesh-Auth',
@@ -38,4 +42,24 @@ export function parseSubject(subject: string): { service: string; func: string }
   if (parts.length !== 3 || parts[0] !== SUBJECT_PREFIX) return undefined;
   const [, service, func] = parts;
   return isValidName(service) && isValidName(func) ? { service, func } : undefined;
+}
+
+/**
+ * The headers of an error reply: the ADR-32 pair (message, status) and the mesh's code. The one
+ * place that writes them; `errorOfHeaders` is the one place that reads them.
+ */
+export function errorHeaders(error: MeshError): MsgHdrs {
+  const headers = natsHeaders();
+  headers.set(MeshHeaders.serviceError, error.message.replace(/[\r\n]+/g, ' '));
+  headers.set(MeshHeaders.serviceErrorCode, String(error.status));
+  headers.set(MeshHeaders.errorCode, error.code);
+  return headers;
+}
+
+/** The MeshError of a reply's headers, or undefined for a success. */
+export function errorOfHeaders(headers: MsgHdrs | undefined): MeshError | undefined {
+  const status = headers?.get(MeshHeaders.serviceErrorCode);
+  if (!status) return undefined;
+  const message = headers!.get(MeshHeaders.serviceError) || 'function failed';
+  return new MeshError(Number(status), message, headers!.get(MeshHeaders.errorCode) || undefined);
 }
