@@ -5,7 +5,7 @@ import Redis from 'ioredis';
  * The Redis connection behind `modules.functions.rateLimitStore`. It never holds a call up: no
  * command waits for a connection (no offline queue) or longer than a second, and the limiters
  * count in memory while Redis cannot be reached. That state is logged once when it starts and
- * once when it ends, never per call.
+ * once when it ends, never per call; the first connection is logged too.
  */
 export class RedisStore {
   readonly client: Redis;
@@ -28,10 +28,12 @@ export class RedisStore {
       this.down = true;
       this.logger.warn(`rate limit store ${where} unreachable (${error.message || error.name}): limits are counted in this gateway's memory until it is back`);
     });
+    let connected = false;
     this.client.on('ready', () => {
-      if (!this.down) return;
+      if (!connected) this.logger.log(`rate limit store ${where} connected`);
+      else if (this.down) this.logger.log(`rate limit store ${where} reachable again`);
+      connected = true;
       this.down = false;
-      this.logger.log(`rate limit store ${where} reachable again`);
     });
   }
 
