@@ -137,13 +137,15 @@ for (const adapter of ADAPTERS) {
     const meshes: Mesh[] = [];
     let byTrue: Mesh;
     let byHops: Mesh;
+    let byList: Mesh;
     const limited = { test: { default: { rule: 'allow', rateLimit: { limit: 1, window: minute } } } };
     beforeAll(async () => {
-      [byTrue, byHops] = await Promise.all([
+      [byTrue, byHops, byList] = await Promise.all([
         startMesh('embedded', { adapter, rules: limited, services: 0, config: { http: { adapter, trustProxy: true } } }),
         startMesh('embedded', { adapter, rules: limited, services: 0, config: { http: { adapter, trustProxy: 1 } } }),
+        startMesh('embedded', { adapter, rules: limited, services: 0, config: { http: { adapter, trustProxy: ['127.0.0.1', '::1', '10.0.0.0/8'] } } }),
       ]);
-      meshes.push(byTrue, byHops);
+      meshes.push(byTrue, byHops, byList);
     });
     afterAll(async () => {
       for (const mesh of meshes) await mesh.stop();
@@ -163,6 +165,13 @@ for (const adapter of ADAPTERS) {
       // Same last hop, another (spoofable) first entry: the same client.
       expect((await call(byHops, '10.1.1.1, 198.51.100.1')).status).toBe(429);
       expect((await call(byHops, '203.0.113.9, 198.51.100.2')).status).toBe(503);
+    });
+
+    it('a list of proxies: the nearest address that is not one of them', async () => {
+      expect((await call(byList, '203.0.113.7, 198.51.100.5, 10.1.2.3')).status).toBe(503);
+      // 10.x are trusted proxies: the client is still 198.51.100.5, whatever comes before it.
+      expect((await call(byList, '1.2.3.4, 198.51.100.5, 10.9.9.9')).status).toBe(429);
+      expect((await call(byList, '198.51.100.6')).status).toBe(503);
     });
   });
 }
