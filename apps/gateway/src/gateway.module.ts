@@ -8,7 +8,9 @@ import { CallRequestGuard } from './call/call-request.guard';
 import { ConfigReloader } from './config/config-reloader';
 import { GatewayConfig } from './config/gateway-config';
 import { tokenSettingsOf } from './config/token-settings';
+import { CorsOrigins } from './http/cors';
 import { HttpErrorFilter } from './http/http-error.filter';
+import { InFlightGuard, RateLimits } from './limits';
 import { RulesGuard } from './rules/rules.guard';
 import { RulesService } from './rules/rules.service';
 
@@ -25,7 +27,7 @@ export class GatewayModule {
     const errors = { provide: APP_FILTER, useClass: HttpErrorFilter };
     const running = { provide: GatewayConfig, useValue: config };
     if (!config.modules.functions.enabled) {
-      return { module: GatewayModule, imports: [configModule], providers: [errors, running, ConfigReloader] };
+      return { module: GatewayModule, imports: [configModule], providers: [errors, running, ConfigReloader, CorsOrigins] };
     }
     return {
       module: GatewayModule,
@@ -41,6 +43,9 @@ export class GatewayModule {
         RulesService,
         running,
         ConfigReloader,
+        CorsOrigins,
+        InFlightGuard,
+        RateLimits,
         {
           provide: CurrentTokenVerifier,
           useFactory: async () => new CurrentTokenVerifier(await TokenVerifier.create(tokenSettingsOf(config))),

@@ -1,5 +1,6 @@
 import { compileRule } from './compile';
 import { CompileContext, CompiledRule, NAME_PATTERN, isPlainObject, isPositiveInteger } from './compiled-rule';
+import { compileRateLimit, RateLimit } from './rate-limit';
 import { Decision, RuleArgs, RuleCaller, RuleConfigError, forbidden } from './types';
 
 export interface CompileRulesOptions {
@@ -14,9 +15,14 @@ export interface CompileRulesOptions {
 export const DEFAULT_FUNC_TIMEOUT_MS = 5000;
 export const DEFAULT_RULES_PATH = 'modules.functions.rules';
 
+/** One entry of the rules map (`rules.<service>.<func>`): its compiled rule and its optional rate limit. */
+export interface RuleEntry extends CompiledRule {
+  readonly rateLimit: RateLimit | undefined;
+}
+
 interface ServiceRules {
-  readonly funcs: ReadonlyMap<string, CompiledRule>;
-  readonly fallback: CompiledRule | undefined;
+  readonly funcs: ReadonlyMap<string, RuleEntry>;
+  readonly fallback: RuleEntry | undefined;
 }
 
 const NO_RULE: Decision = forbidden('(none)', 'no rule applies to the function');
@@ -26,7 +32,9 @@ export class RuleEngine {
   /** Use compileRules(). */
   constructor(
     private readonly services: ReadonlyMap<string, ServiceRules>,
-    private readonly fallback: CompiledRule | undefined,
+    private readonly fallback: RuleEntry | undefined,
+    /** Every entry's rate limit, in file order: a gateway makes its limiters from these once. */
+    readonly rateLimits: readonly RateLimit[] = [],
   ) {}
 
   /**
@@ -35,9 +43,18 @@ export class RuleEngine {
    * A plain Decision unless a `func` rule is on the path, then a Promise that never rejects.
    */
   decide(service: string, func: string, args: RuleArgs): Decision | Promise<Decision> {
+    return this.decideEntry(this.entryOf(service, func), service, func, args);
+  }
+
+  /** The entry that covers `service.func` (see `decide`), or undefined when no rule applies. */
+  entryOf(service: string, func: string): RuleEntry | undefined {
     const own = this.services.get(service);
-    const rule = (own !== undefined ? (own.funcs.get(func) ?? own.fallback) : undefined) ?? this.fallback;
-    return rule === undefined ? NO_RULE : rule.evaluate(args, service, func);
+    return (own !== undefined ? (own.funcs.get(func) ?? own.fallback) : undefined) ?? this.fallback;
+  }
+
+  /** `decide` for an entry already looked up with `entryOf(service, func)`. */
+  decideEntry(entry: RuleEntry | undefined, service: string, func: string, args: RuleArgs): Decision | Promise<Decision> {
+    return entry === undefined ? NO_RULE : entry.evaluate(args, service, func);
   }
 }
 
@@ -50,6 +67,7 @@ export function compileRules(rules: unknown, options: CompileRulesOptions = {}):
   }
   const ctx: CompileContext = { caller: options.caller, funcTimeoutMs };
   const services = new Map<string, ServiceRules>();
+  const rateLimits: RateLimit[] = [];
   if (rules === undefined || rules === null) return new RuleEngine(services, undefined);
   if (!isPlainObject(rules)) throw new RuleConfigError(root, 'must be a map of service name to function rules');
 
@@ -59,15 +77,28 @@ export function compileRules(rules: unknown, options: CompileRulesOptions = {}):
       throw new RuleConfigError(servicePath, `invalid service name (must match ${NAME_PATTERN.source})`);
     }
     if (!isPlainObject(funcs)) throw new RuleConfigError(servicePath, 'must be a map of function name to rule');
-    const compiled = new Map<string, CompiledRule>();
+    const compiled = new Map<string, RuleEntry>();
     for (const [func, rule] of Object.entries(funcs)) {
       const funcPath = `${servicePath}.${func}`;
       if (!NAME_PATTERN.test(func)) {
         throw new RuleConfigError(funcPath, `invalid function name (must match ${NAME_PATTERN.source})`);
       }
-      compiled.set(func, compileRule(rule, funcPath, ctx));
+      const entry = compileEntry(rule, funcPath, ctx);
+      if (entry.rateLimit !== undefined) rateLimits.push(entry.rateLimit);
+      compiled.set(func, entry);
     }
     services.set(service, { funcs: compiled, fallback: compiled.get('default') });
   }
-  return new RuleEngine(services, services.get('default')?.fallback);
+  return new RuleEngine(services, services.get('default')?.fallback, rateLimits);
+}
+
+/** An entry is a rule plus, at its top level only (not inside clauses), an optional `rateLimit`. */
+function compileEntry(config: unknown, path: string, ctx: CompileContext): RuleEntry {
+  if (!isPlainObject(config) || config.rateLimit === undefined) {
+    const { async, evaluate } = compileRule(config, path, ctx);
+    return { async, evaluate, rateLimit: undefined };
+  }
+  const { rateLimit, ...rule } = config;
+  const { async, evaluate } = compileRule(rule, path, ctx);
+  return { async, evaluate, rateLimit: compileRateLimit(rateLimit, path) };
 }

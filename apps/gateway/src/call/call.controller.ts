@@ -2,6 +2,7 @@ import { Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { MeshClient } from 'nest-mesh';
 import { REQUEST_ID_HEADER } from '../http/request-id';
+import { InFlightGuard } from '../limits';
 import { RulesGuard } from '../rules/rules.guard';
 import { Call, CallRequest } from './call-request';
 import { CallRequestGuard } from './call-request.guard';
@@ -12,7 +13,7 @@ import { CallRequestGuard } from './call-request.guard';
  * it was sent, not decoded and encoded again), errors go to the HttpErrorFilter.
  */
 @Controller('v1/api/:project')
-@UseGuards(CallRequestGuard, RulesGuard)
+@UseGuards(InFlightGuard, CallRequestGuard, RulesGuard)
 export class CallController {
   constructor(
     private readonly mesh: MeshClient,

@@ -101,7 +101,7 @@ describe('ConfigReloader', () => {
     });
     await expect(reloader.reload(path, {})).resolves.toBe(true);
     expect(logs.warn).toHaveBeenCalledTimes(1);
-    expect(logs.warn).toHaveBeenCalledWith(`config reload: port, http, modules.functions.conn differ in ${path} but need a restart; kept as they were`);
+    expect(logs.warn).toHaveBeenCalledWith(`config reload: port, http.bodyLimit, modules.functions.conn differ in ${path} but need a restart; kept as they were`);
     expect(running.port).toBe(4122);
     expect(decide()).toEqual({ allow: true });
   });

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CurrentTokenVerifier, TokenVerifier } from '../auth';
+import { CorsOrigins } from '../http/cors';
+import { InFlightGuard, RateLimits } from '../limits';
 import { RulesService } from '../rules/rules.service';
 import { GatewayConfig } from './gateway-config';
 import { loadConfig } from './load-config';
@@ -9,7 +11,13 @@ import { tokenSettingsOf } from './token-settings';
 const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
   ['id', (c) => c.id],
   ['port', (c) => c.port],
-  ['http', (c) => c.http],
+  ['http.adapter', (c) => c.http.adapter],
+  ['http.bodyLimit', (c) => c.http.bodyLimit],
+  ['http.trustProxy', (c) => c.http.trustProxy],
+  ['http.cors', (c) => c.http.cors !== undefined],
+  ['http.cors.credentials', (c) => c.http.cors?.credentials],
+  ['http.cors.maxAge', (c) => c.http.cors?.maxAge],
+  ['modules.functions.rateLimitStore', (c) => c.modules.functions.rateLimitStore],
   ['modules.functions.enabled', (c) => c.modules.functions.enabled],
   ['modules.functions.broker', (c) => c.modules.functions.broker],
   ['modules.functions.conn', (c) => c.modules.functions.conn],
@@ -20,7 +28,8 @@ const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
 /**
  * Reloads the config file without a restart (on SIGHUP, see main.ts). The file is read and
  * validated with the same `loadConfig` as at start-up; a valid one replaces the rules
- * (`modules.functions.rules`, `ruleTimeout`) and the token settings (`secret`, `auth`) together,
+ * (`modules.functions.rules` with their `rateLimit`s, `ruleTimeout`) and the token settings
+ * (`secret`, `auth`) together, and also the CORS origins (`http.cors.origins`) and `maxInFlight`,
  * in one synchronous step, so a call sees either the old pair or the new one. An invalid one is
  * refused with one log line and changes nothing. Reloads run one after another, in order.
  */
@@ -33,6 +42,9 @@ export class ConfigReloader {
     @Inject(GatewayConfig) private readonly running: GatewayConfig,
     @Optional() @Inject(RulesService) private readonly rules?: RulesService,
     @Optional() @Inject(CurrentTokenVerifier) private readonly tokens?: CurrentTokenVerifier,
+    @Optional() @Inject(RateLimits) private readonly limits?: RateLimits,
+    @Optional() @Inject(CorsOrigins) private readonly cors?: CorsOrigins,
+    @Optional() @Inject(InFlightGuard) private readonly inFlight?: InFlightGuard,
   ) {}
 
   /** Reloads from `path`; resolves true when the new config is in use, false when it was refused. */
@@ -55,9 +67,12 @@ export class ConfigReloader {
       this.logger.error(`config reload refused: ${message.split('\n').join('; ')} (file ${path})`);
       return false;
     }
-    // Both at once, with nothing awaited in between.
+    // All at once, with nothing awaited in between (the limiters first: the new rules look them up).
+    if (engine !== undefined) this.limits?.prepare(engine.rateLimits);
     if (engine !== undefined) this.rules!.replace(engine);
     if (verifier !== undefined) this.tokens!.replace(verifier);
+    if (this.running.http.cors !== undefined && next.http.cors !== undefined) this.cors?.replace(next.http.cors);
+    this.inFlight?.setMax(next.modules.functions.maxInFlight);
 
     const kept = RESTART_ONLY.filter(([, of]) => stableJson(of(next)) !== stableJson(of(this.running))).map(([key]) => key);
     if (kept.length > 0) {

@@ -14,11 +14,29 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsCorsOrigins, IsTrustProxy } from '../http/http-validators';
 
 /**
  * The gateway's configuration file (CONTRACT section 3), as typed objects. Validated once at
  * start-up by `loadConfig`; every other part of the gateway trusts it.
  */
+
+/** `http.cors`: which browser origins may call the gateway (CONTRACT section 5, docs/operations.md). */
+export class CorsConfig {
+  /** A list of exact origins, or "*". */
+  @IsCorsOrigins()
+  origins!: string[] | '*';
+
+  /** Allow cookies / credentials; refused together with "*". */
+  @IsBoolean()
+  credentials = false;
+
+  /** Seconds a browser may cache a preflight. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  maxAge = 600;
+}
 
 export class HttpConfig {
   @IsIn(['express', 'fastify'])
@@ -28,6 +46,16 @@ export class HttpConfig {
   @IsInt()
   @Min(1)
   bodyLimit = 1_048_576;
+
+  /** Absent: no CORS headers at all. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CorsConfig)
+  cors?: CorsConfig;
+
+  /** true / hop count / list of proxy addresses: then the client address comes from X-Forwarded-For. */
+  @IsTrustProxy()
+  trustProxy: boolean | number | string[] = false;
 }
 
 export class EmbeddedUserConfig {
@@ -98,7 +126,19 @@ export class FunctionsConfig {
   @Min(1)
   ruleTimeout = 5_000;
 
-  /** Checked and compiled by the rule engine, which names the exact path of any mistake. */
+  /** Calls under way at once; beyond it 503 OVERLOADED, answered at once. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  maxInFlight = 10_000;
+
+  /** Where rate limit counts are kept: absent, in memory; a redis:// URL shares them between gateways. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  rateLimitStore?: string;
+
+  /** Checked and compiled by the rule engine, which names the exact path of any mistake (also of `rateLimit`). */
   @IsObject()
   rules: Record<string, unknown> = {};
 }

@@ -54,6 +54,9 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   if (timeout.default > timeout.max) {
     throw new ConfigError(`modules.functions.timeout.default: must not be greater than timeout.max (${timeout.max})`);
   }
+  if (config.http.cors?.origins === '*' && config.http.cors.credentials) {
+    throw new ConfigError('http.cors.credentials: must not be true when http.cors.origins is "*" (browsers refuse credentials with any origin)');
+  }
   try {
     compileRules(config.modules.functions.rules);
   } catch (error) {

@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CorsConfig, GatewayConfig } from '../config/gateway-config';
+import { RATE_LIMIT_LIMIT_HEADER, RATE_LIMIT_REMAINING_HEADER, RETRY_AFTER_HEADER } from '../limits/limit-headers';
+import { REQUEST_ID_HEADER } from './request-id';
+
+/** Request headers a browser may send (a preflight asking for others is answered without them). */
+export const CORS_ALLOWED_HEADERS = ['content-type', 'authorization', 'x-request-id', 'traceparent', 'tracestate'];
+/** Response headers a browser's script may read. */
+export const CORS_EXPOSED_HEADERS = [REQUEST_ID_HEADER, RETRY_AFTER_HEADER, RATE_LIMIT_LIMIT_HEADER, RATE_LIMIT_REMAINING_HEADER];
+export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
+
+type OriginCallback = (error: Error | null, allow: boolean | string) => void;
+
+/**
+ * The origins that `http.cors` allows now. `replace` swaps them on a config reload (SIGHUP);
+ * every request asks `allow` once (a Set lookup), so a reload applies to the next request.
+ */
+@Injectable()
+export class CorsOrigins {
+  private any = false;
+  private allowed: ReadonlySet<string> = new Set();
+
+  constructor(@Inject(GatewayConfig) config: GatewayConfig) {
+    this.replace(config.http.cors);
+  }
+
+  replace(cors: CorsConfig | undefined): void {
+    this.any = cors?.origins === '*';
+    this.allowed = new Set(Array.isArray(cors?.origins) ? cors.origins : []);
+  }
+
+  /** The `origin` option of `cors` and `@fastify/cors`: `*`, true (echo the origin) or false (no CORS headers). */
+  readonly allow = (origin: string | undefined, callback: OriginCallback): void => {
+    if (origin === undefined) callback(null, false);
+    else if (this.any) callback(null, '*');
+    else callback(null, this.allowed.has(origin));
+  };
+}
+
+/**
+ * The options of Nest's `enableCors` (the `cors` package on express, `@fastify/cors` on fastify),
+ * chosen so that both answer alike: preflight 204 from an allowed origin, whatever it asks for;
+ * an origin that is not allowed gets no CORS headers (and a preflight from it finds no route: 404).
+ */
+export function corsOptionsOf(cors: CorsConfig, origins: CorsOrigins) {
+  return {
+    origin: origins.allow,
+    credentials: cors.credentials,
+    maxAge: cors.maxAge,
+    methods: CORS_METHODS,
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    optionsSuccessStatus: 204,
+    preflightContinue: false,
+    // @fastify/cors only: answer an OPTIONS without Access-Control-Request-Method as `cors` does (204), not 400.
+    strictPreflight: false,
+  };
+}

@@ -1,0 +1,2 @@
+export { InFlightGuard } from './in-flight.guard';
+export { RateLimits } from './rate-limits';
