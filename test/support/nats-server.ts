@@ -71,8 +71,8 @@ export class NatsServerProcess {
     throw new Error(`nats-server did not listen on ${this.port} within ${timeoutMs} ms: ${this.output}`);
   }
 
-  /** Stops the server (SIGTERM, then SIGKILL after 3 s). Safe to call twice. */
-  async stop(): Promise<void> {
+  /** Stops the server (`signal`, default SIGTERM, then SIGKILL after 3 s). Safe to call twice. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.child;
     this.child = undefined;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -82,7 +82,7 @@ export class NatsServerProcess {
         clearTimeout(kill);
         resolve();
       });
-      child.kill('SIGTERM');
+      child.kill(signal);
     });
   }
 }
