@@ -78,6 +78,10 @@ async function startMesh(ctx: SystemContext, variant: MeshVariant): Promise<Runn
     },
     measuredPid: gateway.child.pid,
     measured: 'gateway',
+    others: [
+      ...(variant.broker === 'nats-server' ? [{ role: 'nats-server', pid: ctx.natsPid() }] : []),
+      { role: 'service', pid: service.child.pid },
+    ],
     stop: async () => {
       await service.stop();
       await gateway.stop();

@@ -47,6 +47,11 @@ export class NatsServerProcess {
 
   constructor(private readonly options: NatsServerOptions = {}) {}
 
+  /** The server's process id while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
   }
