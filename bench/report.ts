@@ -119,13 +119,13 @@ function cpuCell(m: Measurement): string {
 }
 
 /**
- * Replaces the `## Gateway vs peers` section of RESULTS.md (up to the next `## ` heading), or appends
+ * Replaces the `heading` section (default `## Gateway vs peers`) of RESULTS.md (up to the next `## ` heading), or appends
  * it; every other section (e.g. `## Embedded broker vs nats-server`) is kept as it is.
  */
-export function writeResultsMarkdown(path: string, section: string): void {
+export function writeResultsMarkdown(path: string, section: string, heading = SECTION_HEADING): void {
   const current = existsSync(path) ? readFileSync(path, 'utf8') : '# nest-mesh benchmarks\n';
   const lines = current.split('\n');
-  const start = lines.findIndex((line) => line.trim() === SECTION_HEADING);
+  const start = lines.findIndex((line) => line.trim() === heading);
   let next: string;
   if (start < 0) {
     next = current.replace(/\n*$/, '\n\n') + section;

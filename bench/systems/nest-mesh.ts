@@ -76,6 +76,7 @@ async function startMesh(ctx: SystemContext, variant: MeshVariant): Promise<Runn
       headers,
       expect: { status: 200, body: { result: PARAMS } },
     },
+    metricsUrl: `${url}/metrics`,
     measuredPid: gateway.child.pid,
     measured: 'gateway',
     others: [

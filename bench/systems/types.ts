@@ -25,6 +25,8 @@ export interface RunningSystem {
    * measured process's in the CPU per call of the whole system.
    */
   others: { role: string; pid: number | undefined }[];
+  /** The gateway's Prometheus endpoint, for systems that have one (read by the soak). */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
