@@ -32,6 +32,11 @@ export interface BenchOptions {
 
 export interface Measurement extends LoadResult {
   concurrency: number;
+  /**
+   * CPU time per call in µs, of every process of the system together (`total`) and of each
+   * (`byProcess`, by role), from /proc/<pid>/stat; absent when a process could not be read.
+   */
+  cpuUsPerCall?: { total: number; byProcess: Record<string, number> };
 }
 
 export interface SystemResult {
@@ -70,12 +75,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   if (options.profile?.kind === 'alloc') process.env.NEST_MESH_ALLOC_PROFILE_DIR = options.profile.dir;
   const registry = new ProcessRegistry();
   let nats: Promise<NatsServerProcess> | undefined;
+  let natsPid: number | undefined;
   const ctx: SystemContext = {
     registry,
     natsUrl: async () => {
       nats ??= new NatsServerProcess().start().then((server) => registry.track(server));
-      return (await nats).url;
+      const server = await nats;
+      natsPid = server.pid;
+      return server.url;
     },
+    natsPid: () => natsPid,
     nodeArgsFor: (id) => (options.profile?.system === id ? profilerArgs(options.profile) : []),
   };
   let aborted = false;
@@ -154,13 +163,16 @@ async function runSystemOnce(
   try {
     if (aborted()) return undefined;
     await checkAnswer(running.target);
+    const processes = [{ role: running.measured, pid: running.measuredPid }, ...running.others];
     for (const concurrency of options.concurrency) {
-      const cpuBefore = cpuSeconds(running.measuredPid);
+      const cpuBefore = processes.map((p) => cpuSeconds(p.pid));
       const measured = await load.run(jobFor(running.target, concurrency, options));
-      const cpuAfter = cpuSeconds(running.measuredPid);
-      measurements.push({ concurrency, ...measured });
-      // CPU of the measured process per request, warm-up included (an estimate: it assumes the warm-up ran at the measured rate).
-      const cpu = cpuBefore === null || cpuAfter === null || measured.rps === 0 ? '' : `, ~${Math.round(((cpuAfter - cpuBefore) * 1e6) / (measured.rps * (options.duration + options.warmup)))} µs CPU/req (${running.measured})`;
+      const cpuAfter = processes.map((p) => cpuSeconds(p.pid));
+      const cpuUsPerCall = cpuPerCall(processes, cpuBefore, cpuAfter, measured.rps * (options.duration + options.warmup));
+      measurements.push({ concurrency, ...measured, ...(cpuUsPerCall && { cpuUsPerCall }) });
+      const cpu = cpuUsPerCall
+        ? `, ~${Math.round(cpuUsPerCall.total)} µs CPU/req (${Object.entries(cpuUsPerCall.byProcess).map(([role, us]) => `${role} ${Math.round(us)}`).join(', ')})`
+        : '';
       log(`${system.id} c=${concurrency}: ${Math.round(measured.rps)} req/s, p50 ${measured.p50.toFixed(3)} ms, p99 ${measured.p99.toFixed(3)} ms, ${measured.errors} errors${cpu}`);
     }
     const rss = peakRssMiB(running.measuredPid);
@@ -177,6 +189,30 @@ async function runSystemOnce(
   }
 }
 
+/**
+ * CPU µs per call of each process and of all together. The load process runs warm-up and
+ * measurement in one job, so the CPU read spans both: `calls` estimates the calls of both as the
+ * measured rate times their seconds. Undefined when a process could not be read.
+ */
+function cpuPerCall(
+  processes: { role: string; pid: number | undefined }[],
+  before: (number | null)[],
+  after: (number | null)[],
+  calls: number,
+): Measurement['cpuUsPerCall'] {
+  if (calls <= 0) return undefined;
+  const byProcess: Record<string, number> = {};
+  let total = 0;
+  for (let i = 0; i < processes.length; i++) {
+    const [b, a] = [before[i], after[i]];
+    if (b === null || a === null) return undefined;
+    const us = ((a - b) * 1e6) / calls;
+    byProcess[processes[i].role] = (byProcess[processes[i].role] ?? 0) + us;
+    total += us;
+  }
+  return { total, byProcess };
+}
+
 /** The median of each figure over the rounds; errors, requests and seconds summed. */
 export function medianOf(concurrency: number, runs: Measurement[]): Measurement {
   const median = (values: number[]) => {
@@ -185,7 +221,16 @@ export function medianOf(concurrency: number, runs: Measurement[]): Measurement 
     return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   };
   const sum = (pick: (m: Measurement) => number) => runs.reduce((total, m) => total + pick(m), 0);
+  const withCpu = runs.filter((m) => m.cpuUsPerCall !== undefined).map((m) => m.cpuUsPerCall!);
+  const cpuUsPerCall =
+    withCpu.length === 0
+      ? undefined
+      : {
+          total: median(withCpu.map((c) => c.total)),
+          byProcess: Object.fromEntries(Object.keys(withCpu[0].byProcess).map((role) => [role, median(withCpu.map((c) => c.byProcess[role] ?? 0))])),
+        };
   return {
+    ...(cpuUsPerCall && { cpuUsPerCall }),
     concurrency,
     rps: median(runs.map((m) => m.rps)),
     p50: median(runs.map((m) => m.p50)),

@@ -33,7 +33,7 @@ function cannon(job: Extract<LoadJob, { kind: 'http' }>, seconds: number, record
         body: job.body,
         connections: job.concurrency,
         pipelining: 1,
-        duration: seconds,
+        ...(job.amount !== undefined && record ? { amount: job.amount } : { duration: seconds }),
         timeout: 10,
       },
       (error, result) => {

@@ -19,7 +19,10 @@ export interface Machine {
   command: string;
 }
 
-type Metric = 'rps' | 'p50' | 'p99';
+type Metric = 'rps' | 'p50' | 'p99' | 'cpu';
+
+const valueOf = (m: Measurement | undefined, metric: Metric): number | undefined =>
+  metric === 'cpu' ? m?.cpuUsPerCall?.total : m?.[metric];
 
 function find(results: BenchResults, id: string, concurrency: number): Measurement | undefined {
   const system = results.systems.find((s) => s.id === id);
@@ -31,27 +34,33 @@ function find(results: BenchResults, id: string, concurrency: number): Measureme
 export function computeRatios(results: BenchResults): Ratio[] {
   const high = Math.max(...results.options.concurrency);
   const low = Math.min(...results.options.concurrency);
+  const quotient = (a: string, b: string, c: number, metric: Metric) => {
+    const x = valueOf(find(results, a, c), metric);
+    const y = valueOf(find(results, b, c), metric);
+    return x !== undefined && y !== undefined && y > 0 ? x / y : null;
+  };
   const ratio = (name: string, a: string, b: string, c: number, metric: Metric, min: number): Ratio => {
-    const x = find(results, a, c)?.[metric];
-    const y = find(results, b, c)?.[metric];
-    const value = x !== undefined && y !== undefined && y > 0 ? x / y : null;
+    const value = quotient(a, b, c, metric);
     return { name: `${name} @c${c}`, target: `>= ${min}`, value, status: value === null ? 'n/a' : value >= min ? 'pass' : 'fail' };
   };
-  const notAbove = (name: string, a: string, b: string, c: number, metric: Metric): Ratio => {
-    const x = find(results, a, c)?.[metric];
-    const y = find(results, b, c)?.[metric];
-    const value = x !== undefined && y !== undefined && y > 0 ? x / y : null;
-    return { name: `${name} @c${c}`, target: '<= 1', value, status: value === null ? 'n/a' : value <= 1 ? 'pass' : 'fail' };
+  const notAbove = (name: string, a: string, b: string, c: number, metric: Metric, max = 1): Ratio => {
+    const value = quotient(a, b, c, metric);
+    return { name: `${name} @c${c}`, target: `<= ${max}`, value, status: value === null ? 'n/a' : value <= max ? 'pass' : 'fail' };
   };
   return [
-    ratio('req/s (a, fastify) / (c) moleculer', 'a-fastify', 'c', high, 'rps', 1.2),
+    // The production profile (p) and the embedded broker against moleculer-web (docs: bench/RESULTS.md).
+    ratio('req/s (p) production / (c) moleculer', 'p', 'c', high, 'rps', 1.2),
+    notAbove('p99 (p) production / p99 (c) moleculer', 'p', 'c', high, 'p99'),
+    notAbove('p50 (p) production / p50 (c) moleculer', 'p', 'c', low, 'p50', 0.9),
+    notAbove('CPU per call, all processes, (p) / (c)', 'p', 'c', high, 'cpu', 0.9),
+    ratio('req/s (a, fastify) / (c) moleculer', 'a-fastify', 'c', high, 'rps', 1.5),
+    notAbove('p50 (a, fastify) / p50 (c) moleculer', 'a-fastify', 'c', low, 'p50', 0.8),
     notAbove('p99 (a, fastify) / p99 (c) moleculer', 'a-fastify', 'c', high, 'p99'),
     ratio('req/s (a, fastify) / (e) node:http+NATS', 'a-fastify', 'e', high, 'rps', 0.8),
     ratio('req/s (a, express) / (d, express)', 'a-express', 'd-express', high, 'rps', 0.75),
     ratio('req/s (a, fastify) embedded / (b, fastify) nats-server', 'a-fastify', 'b-fastify', high, 'rps', 0.8),
     ratio('req/s (a, express) embedded / (b, express) nats-server', 'a-express', 'b-express', high, 'rps', 0.8),
     ratio("req/s (a') rules+token / (a, fastify)", "a'", 'a-fastify', high, 'rps', 0.9),
-    notAbove('p50 (a, fastify) / p50 (c) moleculer', 'a-fastify', 'c', low, 'p50'),
   ];
 }
 
@@ -67,8 +76,8 @@ export function renderSection(results: BenchResults, ratios: Ratio[], machine: M
       ` per system and concurrency; keep-alive; ~100-byte JSON params echoed; load from a separate process;` +
       ` latencies per response, in ms${roundsNote(results.options.rounds ?? 1)}).`,
     '',
-    '| system | concurrency | req/s | p50 ms | p99 ms | errors | peak RSS MiB (process) |',
-    '|---|---:|---:|---:|---:|---:|---|',
+    '| system | concurrency | req/s | p50 ms | p99 ms | errors | CPU µs/call, all (per process) | peak RSS MiB (process) |',
+    '|---|---:|---:|---:|---:|---:|---|---|',
   ];
   for (const system of results.systems) lines.push(...rows(system));
   lines.push('', '| ratio | target | value | result |', '|---|---|---:|---|');
@@ -96,21 +105,27 @@ function roundsNote(rounds: number): string {
 
 function rows(system: SystemResult): string[] {
   const name = `${system.group === system.id ? `(${system.id})` : `(${system.group}) \`${system.id}\``} ${system.label}`;
-  if (system.status !== 'ok') return [`| ${name} | - | ${system.status}${system.reason ? ` (${system.reason.split('\n')[0].slice(0, 160)})` : ''} | | | | |`];
+  if (system.status !== 'ok') return [`| ${name} | - | ${system.status}${system.reason ? ` (${system.reason.split('\n')[0].slice(0, 160)})` : ''} | | | | | |`];
   const rss = system.peakRssMiB === null ? '-' : `${fmt(system.peakRssMiB, 1)} (${system.measured})`;
   return system.measurements.map(
-    (m) => `| ${name} | ${m.concurrency} | ${fmt(m.rps)} | ${fmt(m.p50, 3)} | ${fmt(m.p99, 3)} | ${m.errors} | ${rss} |`,
+    (m) => `| ${name} | ${m.concurrency} | ${fmt(m.rps)} | ${fmt(m.p50, 3)} | ${fmt(m.p99, 3)} | ${m.errors} | ${cpuCell(m)} | ${rss} |`,
   );
 }
 
+function cpuCell(m: Measurement): string {
+  if (!m.cpuUsPerCall) return '-';
+  const parts = Object.entries(m.cpuUsPerCall.byProcess).map(([role, us]) => `${role} ${fmt(us)}`);
+  return `${fmt(m.cpuUsPerCall.total)} (${parts.join(', ')})`;
+}
+
 /**
- * Replaces the `## Gateway vs peers` section of RESULTS.md (up to the next `## ` heading), or appends
+ * Replaces the `heading` section (default `## Gateway vs peers`) of RESULTS.md (up to the next `## ` heading), or appends
  * it; every other section (e.g. `## Embedded broker vs nats-server`) is kept as it is.
  */
-export function writeResultsMarkdown(path: string, section: string): void {
+export function writeResultsMarkdown(path: string, section: string, heading = SECTION_HEADING): void {
   const current = existsSync(path) ? readFileSync(path, 'utf8') : '# nest-mesh benchmarks\n';
   const lines = current.split('\n');
-  const start = lines.findIndex((line) => line.trim() === SECTION_HEADING);
+  const start = lines.findIndex((line) => line.trim() === heading);
   let next: string;
   if (start < 0) {
     next = current.replace(/\n*$/, '\n\n') + section;

@@ -1,11 +1,13 @@
 /**
- * `npm run bench [-- --duration 10 --warmup 3 --concurrency 1,64 --rounds 3 --only a,c --profile a-fastify --no-write]`
+ * `npm run bench [-- --duration 10 --warmup 3 --concurrency 1,64 --rounds 3 --only a,c --profile a-fastify --no-write --json out.json]`
  * (`--alloc-profile a-fastify`: like --profile, for allocations instead of CPU time)
  * (`--report-only`: re-renders the section from bench/results.json without running anything)
  *
  * nest-mesh against its peers on this machine, in one run (see bench/systems). Writes the
  * `## Gateway vs peers` section of bench/RESULTS.md and bench/results.json (unless --no-write).
  * `--profile <system id>` runs that system's measured process with `node --cpu-prof`, and
+ * `--json <file>` also writes the results (figures, ratios, machine) to that file; with `--no-write` it
+ * is the only file written.
  * `--alloc-profile <system id>` with bench/support/alloc-sampler (profiles in bench/profiles/, read
  * them with bench/profile-summary.ts). Exit code 1 when a system failed.
  */
@@ -24,6 +26,7 @@ interface Args {
   only?: string[];
   profile?: { system: string; kind: 'cpu' | 'alloc' };
   write: boolean;
+  json?: string;
   reportOnly: boolean;
 }
 
@@ -57,6 +60,9 @@ function parseArgs(argv: string[]): Args {
         break;
       case '--report-only':
         args.reportOnly = true;
+        break;
+      case '--json':
+        args.json = value();
         break;
       case '--no-write':
         args.write = false;
@@ -109,6 +115,10 @@ async function main(): Promise<void> {
     writeResultsMarkdown(join(__dirname, 'RESULTS.md'), section);
     writeResultsJson(join(__dirname, 'results.json'), results, ratios, machine);
     process.stdout.write('written: bench/RESULTS.md (section "Gateway vs peers"), bench/results.json\n');
+  }
+  if (args.json) {
+    writeResultsJson(args.json, results, ratios, machine);
+    process.stdout.write(`written: ${args.json}\n`);
   }
   if (args.profile) process.stdout.write(`${args.profile.kind} profile(s) in ${profileDir}\n`);
   process.exitCode = results.systems.some((s) => s.status === 'failed') ? 1 : 0;

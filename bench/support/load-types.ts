@@ -8,6 +8,8 @@ export type LoadJob =
       concurrency: number;
       seconds: number;
       warmupSeconds: number;
+      /** When set: send exactly this many requests (after the warm-up) instead of running `seconds`. */
+      amount?: number;
     }
   | {
       kind: 'nats';

@@ -60,6 +60,17 @@ export function peakRssMiB(pid: number | undefined): number | null {
   }
 }
 
+/** Resident set size of a live process now, in MiB (VmRSS of /proc/<pid>/status), or null. */
+export function rssMiB(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU time (user + system) a live process has used so far, in seconds, or null. */
 export function cpuSeconds(pid: number | undefined): number | null {
   if (!pid) return null;

@@ -25,6 +25,10 @@ export const moleculerSystem: BenchSystem = {
       target: { kind: 'http', url: `http://127.0.0.1:${port}/api/echo`, body: PARAMS_JSON, headers: {}, expect: { status: 200, body: PARAMS } },
       measuredPid: web.child.pid,
       measured: 'moleculer-web',
+      others: [
+        { role: 'nats-server', pid: ctx.natsPid() },
+        { role: 'moleculer service', pid: echo.child.pid },
+      ],
       stop: async () => {
         await web.stop();
         await echo.stop();

@@ -18,6 +18,7 @@ export const natsSystem: BenchSystem = {
       target: { kind: 'nats', url: natsUrl, subject, payload: PARAMS_JSON, expect: PARAMS },
       measuredPid: echo.child.pid,
       measured: 'echo responder',
+      others: [{ role: 'nats-server', pid: ctx.natsPid() }],
       stop: () => echo.stop(),
     };
   },

@@ -19,6 +19,7 @@ export function nestHttpSystem(adapter: 'express' | 'fastify'): BenchSystem {
         target: { kind: 'http', url: `http://127.0.0.1:${port}/echo`, body: ENVELOPE_JSON, headers: {}, expect: { status: 200, body: { result: PARAMS } } },
         measuredPid: server.child.pid,
         measured: 'Nest app',
+        others: [],
         stop: () => server.stop(),
       };
     },

@@ -76,8 +76,13 @@ async function startMesh(ctx: SystemContext, variant: MeshVariant): Promise<Runn
       headers,
       expect: { status: 200, body: { result: PARAMS } },
     },
+    metricsUrl: `${url}/metrics`,
     measuredPid: gateway.child.pid,
     measured: 'gateway',
+    others: [
+      ...(variant.broker === 'nats-server' ? [{ role: 'nats-server', pid: ctx.natsPid() }] : []),
+      { role: 'service', pid: service.child.pid },
+    ],
     stop: async () => {
       await service.stop();
       await gateway.stop();

@@ -24,6 +24,10 @@ export const nodeHttpNatsSystem: BenchSystem = {
       target: { kind: 'http', url: `http://127.0.0.1:${port}/`, body: ENVELOPE_JSON, headers: {}, expect: { status: 200, body: { result: PARAMS } } },
       measuredPid: server.child.pid,
       measured: 'node:http server',
+      others: [
+        { role: 'nats-server', pid: ctx.natsPid() },
+        { role: 'echo responder', pid: echo.child.pid },
+      ],
       stop: async () => {
         await server.stop();
         await echo.stop();

@@ -9,6 +9,8 @@ export interface SystemContext {
   registry: ProcessRegistry;
   /** The URL of the run's nats-server, started on a free port the first time it is asked for. */
   natsUrl(): Promise<string>;
+  /** The process id of the run's nats-server, once natsUrl() started it. */
+  natsPid(): number | undefined;
   /** Extra node flags for the measured process of the system with this id (e.g. --cpu-prof). */
   nodeArgsFor(systemId: string): string[];
 }
@@ -18,6 +20,13 @@ export interface RunningSystem {
   /** The process whose peak RSS is reported (the gateway or the HTTP server), and its role. */
   measuredPid: number | undefined;
   measured: string;
+  /**
+   * The system's other processes (its broker and services), whose CPU time counts with the
+   * measured process's in the CPU per call of the whole system.
+   */
+  others: { role: string; pid: number | undefined }[];
+  /** The gateway's Prometheus endpoint, for systems that have one (read by the soak). */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchResults, medianOf, runBench } from '../../bench/harness';
@@ -32,6 +32,45 @@ describeWithNatsServer('bench harness (smoke)', () => {
     }
     expect(system.peakRssMiB).toBeGreaterThan(0);
   });
+
+  it('reports the CPU per call of every process of a system, and their sum', () => {
+    const roles = (id: string) => Object.keys(results.systems.find((s) => s.id === id)!.measurements[0].cpuUsPerCall?.byProcess ?? {});
+    expect(roles('c')).toEqual(['moleculer-web', 'nats-server', 'moleculer service']);
+    expect(roles('a-fastify')).toEqual(['gateway', 'service']);
+    expect(roles('b-fastify')).toEqual(['gateway', 'nats-server', 'service']);
+    for (const system of results.systems) {
+      for (const m of system.measurements) {
+        const cpu = m.cpuUsPerCall!;
+        expect(cpu.total).toBeGreaterThan(0);
+        expect(cpu.total).toBeCloseTo(Object.values(cpu.byProcess).reduce((a, b) => a + b, 0), 6);
+      }
+    }
+  });
+});
+
+describeWithNatsServer('npm run bench -- --json', () => {
+  it('writes the results to the named file, and with --no-write nothing else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nest-mesh-bench-json-'));
+    const resultsMd = join(__dirname, '../../bench/RESULTS.md');
+    const before = readFileSync(resultsMd, 'utf8');
+    try {
+      const out = join(dir, 'out.json');
+      const run = await TestProcess.run(
+        'bench',
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'bench/run.ts', '--only', 'f', '--duration', '0.5', '--warmup', '0', '--concurrency', '1', '--no-write', '--json', out],
+        { timeoutMs: 60_000 },
+      );
+      expect(run.code).toBe(0);
+      const written = JSON.parse(readFileSync(out, 'utf8'));
+      expect(written.systems.map((s: { id: string }) => s.id)).toEqual(['f']);
+      expect(written.machine.command).toContain('--json');
+      expect(Array.isArray(written.ratios)).toBe(true);
+      expect(readFileSync(resultsMd, 'utf8')).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describeWithNatsServer('bench harness rounds', () => {

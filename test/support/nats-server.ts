@@ -47,6 +47,11 @@ export class NatsServerProcess {
 
   constructor(private readonly options: NatsServerOptions = {}) {}
 
+  /** The server's process id while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
   }
@@ -71,8 +76,8 @@ export class NatsServerProcess {
     throw new Error(`nats-server did not listen on ${this.port} within ${timeoutMs} ms: ${this.output}`);
   }
 
-  /** Stops the server (SIGTERM, then SIGKILL after 3 s). Safe to call twice. */
-  async stop(): Promise<void> {
+  /** Stops the server (`signal`, default SIGTERM, then SIGKILL after 3 s). Safe to call twice. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.child;
     this.child = undefined;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -82,7 +87,7 @@ export class NatsServerProcess {
         clearTimeout(kill);
         resolve();
       });
-      child.kill('SIGTERM');
+      child.kill(signal);
     });
   }
 }
