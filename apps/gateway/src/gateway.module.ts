@@ -11,6 +11,7 @@ import { tokenSettingsOf } from './config/token-settings';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { RulesGuard } from './rules/rules.guard';
 import { RulesService } from './rules/rules.service';
+import { GatewayTokenSigner, JwksController } from './trust';
 
 /** The gateway for one validated config; `broker` is how it reaches NATS. */
 @Module({})
@@ -33,7 +34,7 @@ export class GatewayModule {
         configModule,
         MeshModule.forRoot({ name: 'nest-mesh gateway', callTimeout: config.modules.functions.timeout.default, ...broker }),
       ],
-      controllers: [CallController],
+      controllers: [CallController, JwksController],
       providers: [
         errors,
         CallRequestGuard,
@@ -41,6 +42,7 @@ export class GatewayModule {
         RulesService,
         running,
         ConfigReloader,
+        { provide: GatewayTokenSigner, useValue: broker.signer },
         {
           provide: CurrentTokenVerifier,
           useFactory: async () => new CurrentTokenVerifier(await TokenVerifier.create(tokenSettingsOf(config))),

@@ -14,6 +14,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { EmbeddedTlsConfig, EmbeddedUserConfig, HasServiceNames, ServiceIdentityConfig, ServiceMap } from './trust-config';
 
 /**
  * The gateway's configuration file (CONTRACT section 3), as typed objects. Validated once at
@@ -28,15 +29,6 @@ export class HttpConfig {
   @IsInt()
   @Min(1)
   bodyLimit = 1_048_576;
-}
-
-export class EmbeddedUserConfig {
-  @IsString()
-  @MinLength(1)
-  user!: string;
-
-  @IsString()
-  password!: string;
 }
 
 export class EmbeddedBrokerConfig {
@@ -58,6 +50,12 @@ export class EmbeddedBrokerConfig {
   @ValidateNested({ each: true })
   @Type(() => EmbeddedUserConfig)
   users?: EmbeddedUserConfig[];
+
+  /** PEM file paths; read at start-up (docs/security.md). */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => EmbeddedTlsConfig)
+  tls?: EmbeddedTlsConfig;
 }
 
 export class TimeoutConfig {
@@ -87,6 +85,13 @@ export class FunctionsConfig {
   @ValidateNested()
   @Type(() => EmbeddedBrokerConfig)
   embedded: EmbeddedBrokerConfig = new EmbeddedBrokerConfig();
+
+  /** Mesh service identities by service name: each one's broker permissions are derived (docs/security.md). */
+  @IsOptional()
+  @ServiceMap()
+  @HasServiceNames()
+  @ValidateNested({ each: true })
+  services?: Map<string, ServiceIdentityConfig>;
 
   @ValidateNested()
   @Type(() => TimeoutConfig)
@@ -162,6 +167,12 @@ export class AuthConfig {
   @IsInt()
   @Min(0)
   clockTolerance = 0;
+
+  /** PEM Ed25519 private key that signs Mesh-Tokens; absent: one is made at start-up (docs/security.md). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  signingKey?: string;
 }
 
 export class GatewayConfig {

@@ -3,6 +3,7 @@ import { ValidationError, validateSync } from 'class-validator';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { compileRules } from '@nest-mesh/rules';
+import { trustProblems } from '../trust/check-trust';
 import { GatewayConfig } from './gateway-config';
 
 /** A configuration that cannot be used; the message names the path, e.g. `modules.functions.conn: ...`. */
@@ -54,6 +55,8 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   if (timeout.default > timeout.max) {
     throw new ConfigError(`modules.functions.timeout.default: must not be greater than timeout.max (${timeout.max})`);
   }
+  const trust = trustProblems(config);
+  if (trust.length > 0) throw new ConfigError(trust.join('\n'));
   try {
     compileRules(config.modules.functions.rules);
   } catch (error) {
