@@ -9,7 +9,7 @@ import { isValidName } from 'nest-mesh';
 
 /** A public user nkey, as `nk -gen user -pubout` prints it. */
 const USER_NKEY = /^U[A-Z2-7]{55}$/;
-const NKEY_MESSAGE = { message: 'must be a public user nkey (U followed by 55 base32 characters)' };
+const NKEY_MESSAGE = { message: 'must be a user public key: U followed by 55 base32 characters' };
 
 /** `<service>.<func>` or `<service>.*` with valid names. */
 const CALL_ENTRY = /^[A-Za-z0-9_-]{1,64}\.([A-Za-z0-9_-]{1,64}|\*)$/;
