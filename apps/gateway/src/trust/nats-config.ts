@@ -28,40 +28,41 @@ export function renderNatsConfig(config: GatewayConfig): string {
     'authorization {',
     '  users = [',
     `    ${gateway}`,
-    ...meshUsers(config).map((user) => `    ${renderUser(user)}`),
+    ...meshUsers(config).flatMap((user) => renderUser(user).map((line) => `    ${line}`)),
     '  ]',
     '}',
   ];
   return `${lines.join('\n')}\n`;
 }
 
-function renderUser(user: BrokerUser): string {
-  const fields: string[] = [];
-  if (user.nkey !== undefined) fields.push(`nkey: ${quote(user.nkey)}`);
-  if (user.user !== undefined) fields.push(`user: ${quote(user.user)}`);
-  if (user.password !== undefined) fields.push(`password: ${quote(user.password)}`);
-  if (user.permissions !== undefined) fields.push(`permissions: ${renderPermissions(user.permissions)}`);
-  return `{ ${fields.join(', ')} }`;
+/** One user as a nats-server map, one field per line (newlines separate fields in its syntax). */
+function renderUser(user: BrokerUser): string[] {
+  const login: string[] = [];
+  if (user.nkey !== undefined) login.push(`nkey: ${quote(user.nkey)}`);
+  if (user.user !== undefined) login.push(`user: ${quote(user.user)}`);
+  if (user.password !== undefined) login.push(`password: ${quote(user.password)}`);
+  if (user.permissions === undefined) return [`{ ${login.join(', ')} }`];
+  return ['{', `  ${login.join(', ')}`, '  permissions: {', ...renderPermissions(user.permissions).map((line) => `    ${line}`), '  }', '}'];
 }
 
-function renderPermissions(permissions: BrokerPermissions): string {
-  const fields: string[] = [];
+function renderPermissions(permissions: BrokerPermissions): string[] {
+  const lines: string[] = [];
   for (const key of ['publish', 'subscribe'] as const) {
     const value = permissions[key];
     if (value === undefined) continue;
-    if (typeof value === 'string' || Array.isArray(value)) fields.push(`${key}: ${renderList(value)}`);
+    if (typeof value === 'string' || Array.isArray(value)) lines.push(`${key}: ${renderList(value)}`);
     else {
       const parts = (['allow', 'deny'] as const).filter((part) => value[part] !== undefined).map((part) => `${part}: ${renderList(value[part]!)}`);
-      fields.push(`${key}: { ${parts.join(', ')} }`);
+      lines.push(`${key}: { ${parts.join(', ')} }`);
     }
   }
   const responses = permissions.allow_responses;
-  if (typeof responses === 'boolean') fields.push(`allow_responses: ${responses}`);
+  if (typeof responses === 'boolean') lines.push(`allow_responses: ${responses}`);
   else if (responses !== undefined) {
     const parts = (['max', 'expires'] as const).filter((part) => responses[part] !== undefined).map((part) => `${part}: ${renderDuration(part, responses[part]!)}`);
-    fields.push(`allow_responses: { ${parts.join(', ')} }`);
+    lines.push(`allow_responses: { ${parts.join(', ')} }`);
   }
-  return `{ ${fields.join(', ')} }`;
+  return lines;
 }
 
 /** `expires` is milliseconds in our config; nats-server reads a duration string. */

@@ -95,9 +95,19 @@ describe('deriveBrokerUsers', () => {
     expect(text).toContain('authorization {');
     expect(text).toContain('{ user: "nest-mesh-gateway", password: $NEST_MESH_GATEWAY_PASSWORD }');
     expect(text).toContain(
-      '{ user: "orders", password: "o", permissions: { publish: { allow: ["mesh.billing.charge", "mesh.mail.*"] }, subscribe: { allow: ["mesh.orders.* q", ',
+      [
+        '    {',
+        '      user: "orders", password: "o"',
+        '      permissions: {',
+        '        publish: { allow: ["mesh.billing.charge", "mesh.mail.*"] }',
+        '        subscribe: { allow: ["mesh.orders.* q", "$SRV.PING", "$SRV.PING.orders", "$SRV.PING.orders.*", "$SRV.INFO", "$SRV.INFO.orders", "$SRV.INFO.orders.*", "$SRV.STATS", "$SRV.STATS.orders", "$SRV.STATS.orders.*", "_INBOX.>"] }',
+        '        allow_responses: true',
+        '      }',
+        '    }',
+      ].join('\n'),
     );
-    expect(text).toContain(`{ nkey: "${NKEY}", permissions: { publish: { deny: [">"] }`);
+    expect(text).toContain(`      nkey: "${NKEY}"\n      permissions: {\n        publish: { deny: [">"] }`);
+    expect(text).toContain('        subscribe: ["$SRV.>"]');
     expect(meshUsers(c)).toHaveLength(3);
   });
 
