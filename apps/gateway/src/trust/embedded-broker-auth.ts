@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { TlsOptions } from 'nats';
 import type { GatewayConfig } from '../config/gateway-config';
 import { BrokerUser, deriveBrokerUsers, GatewayCredential, hasIdentities } from './broker-users';
 import { newGatewayCredential } from './gateway-credential';
@@ -44,6 +45,14 @@ export function embeddedBrokerAuth(config: GatewayConfig): EmbeddedBrokerAuth {
  */
 export function passwordLogins(users: BrokerUser[] | undefined): { user: string; password: string }[] | undefined {
   return users?.flatMap(({ user, password }) => (user !== undefined && password !== undefined ? [{ user, password }] : []));
+}
+
+/**
+ * How the gateway itself connects to its embedded broker over TLS: trusting `ca` (or the broker's
+ * own certificate when it is self-signed), and presenting that certificate when clients must.
+ */
+export function gatewayTlsOptions(tls: BrokerTlsOptions): TlsOptions {
+  return { ca: tls.ca ?? tls.cert, ...(tls.verifyClients && { cert: tls.cert, key: tls.key }) };
 }
 
 function readPem(path: string, key: string): string {
