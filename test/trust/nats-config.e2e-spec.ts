@@ -18,7 +18,7 @@ describeWithNatsServer('service identities on nats-server, from the rendered con
       id: 'demo',
       modules: {
         functions: {
-          embedded: { users: [{ user: 'ops', password: 'ops-secret-1', permissions: { subscribe: ['$SRV.>'], publish: ['$SRV.>'] } }] },
+          embedded: { users: [{ user: 'ops', password: 'ops-secret-1', permissions: { subscribe: ['$SRV.>'], publish: ['$SRV.>'], allow_responses: { max: 1, expires: 60000 } } }] },
           services: {
             orders: { password: ORDERS_PASSWORD, calls: ['billing.charge', 'mail.*'] },
             billing: { nkey: billingKey.getPublicKey() },
