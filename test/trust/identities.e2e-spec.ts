@@ -152,7 +152,9 @@ for (const kind of BROKERS) {
     }
 
     it('answers 401 to a direct call with a forged Mesh-Auth and no Mesh-Token, before the handler runs', async () => {
+      const before = (await call('billing/charges')).body.result;
       expect(await directCall({ 'Mesh-Auth': '{"role":"admin"}' })).toMatchObject({ status: '401', code: 'UNAUTHENTICATED', body: '' });
+      expect((await call('billing/charges')).body.result).toBe(before);
     });
 
     it('answers 401 to a direct call with a Mesh-Token signed by another key', async () => {
