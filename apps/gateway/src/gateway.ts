@@ -37,6 +37,9 @@ export async function startGateway(config: GatewayConfig, logger?: LoggerService
     // The gateway's credential comes from the conn URL (nats://user:pass@host), see docs/security.md.
     const { servers, user, pass, token } = connServers(functions.conn);
     connection = { servers, ...(user !== undefined && { user, pass }), ...(token !== undefined && { token }) };
+    if (functions.services !== undefined && user === undefined && token === undefined) {
+      log.warn('modules.functions.services is set but the conn URL has no credential: the gateway connects anonymously (docs/security.md)');
+    }
   } else {
     const { host, port } = functions.embedded;
     const { token, users, tls, gateway } = embeddedBrokerAuth(config);
@@ -45,6 +48,7 @@ export async function startGateway(config: GatewayConfig, logger?: LoggerService
     log.log(`embedded broker listening on ${broker.url}`);
   }
   connection.signer = signer;
+  if (signer) log.log(`signing calls with Mesh-Token key ${signer.kid}${config.auth.signingKey ? '' : ' (made at start-up)'}`);
   const brokerUrl = (Array.isArray(connection.servers) ? connection.servers.join(',') : String(connection.servers)) || 'none';
 
   let app: INestApplication;
