@@ -1,8 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
-import { headers as natsHeaders, NatsConnection } from 'nats';
-import { createUser } from 'nkeys.js';
+import { headers as natsHeaders, NatsConnection, nkeys } from 'nats';
 import { parseConfig } from '../../apps/gateway/src/config/load-config';
 import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-config';
 import { TestProcess } from '../support/child';
@@ -38,7 +37,7 @@ for (const kind of BROKERS) {
   const describeFor = kind === 'nats-server' ? describeWithNatsServer : describe;
 
   describeFor(`service identities and Mesh-Token (${kind})`, () => {
-    const billingKey = createUser();
+    const billingKey = nkeys.createUser() as { getPublicKey(): string; getSeed(): Uint8Array };
     const started: { stop(): Promise<void> }[] = [];
     let url: string;
     let brokerUrl: string;

@@ -1,5 +1,4 @@
-import { NatsConnection, nkeyAuthenticator } from 'nats';
-import { createUser } from 'nkeys.js';
+import { NatsConnection, nkeyAuthenticator, nkeys } from 'nats';
 import { parseConfig } from '../../apps/gateway/src/config/load-config';
 import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-config';
 import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
@@ -10,7 +9,7 @@ import { canPublish, canSubscribe, mustConnect, serve, tryConnect, watchErrors }
  * service identity may do what docs/security.md says and nothing more; the gateway may do anything.
  */
 describeWithNatsServer('service identities on nats-server, from the rendered config', () => {
-  const billingKey = createUser();
+  const billingKey = nkeys.createUser() as { getPublicKey(): string; getSeed(): Uint8Array };
   const GATEWAY_PASSWORD = 'gateway-secret-1';
   const ORDERS_PASSWORD = 'orders-secret-1';
   const config = parseConfig(
