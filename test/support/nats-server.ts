@@ -1,4 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect as tcpConnect } from 'node:net';
 import { freePort } from './free-port';
 
@@ -37,6 +40,10 @@ export interface NatsServerOptions {
   port?: number;
   /** Extra command-line arguments, e.g. ['--user', 'a', '--pass', 'b']. */
   args?: string[];
+  /** The text of a config file (e.g. an `authorization {}` block), written to a temp file and given with `-c`. */
+  config?: string;
+  /** Extra environment of the server (its config may read `$NAME` variables from it). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A real nats-server on a free port of 127.0.0.1, stopped by stop() (always call it in afterAll). */
@@ -52,6 +59,11 @@ export class NatsServerProcess {
     return this.child?.pid;
   }
 
+  /** What the server printed so far (its log). */
+  get log(): string {
+    return this.output;
+  }
+
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
   }
@@ -60,8 +72,15 @@ export class NatsServerProcess {
     const bin = natsServerBinary();
     if (!bin) throw new Error('nats-server is not installed (apt-get install nats-server)');
     this.port = this.options.port ?? (await freePort());
-    const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(this.port), ...(this.options.args ?? [])], {
+    const configArgs: string[] = [];
+    if (this.options.config !== undefined) {
+      const path = join(mkdtempSync(join(tmpdir(), 'nest-mesh-nats-')), 'nats-server.conf');
+      writeFileSync(path, this.options.config);
+      configArgs.push('-c', path);
+    }
+    const child = spawn(bin, [...configArgs, '-a', '127.0.0.1', '-p', String(this.port), ...(this.options.args ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...this.options.env },
     });
     this.child = child;
     child.stdout?.on('data', (d) => (this.output += d));

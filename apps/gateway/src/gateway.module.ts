@@ -13,6 +13,7 @@ import { HttpErrorFilter } from './http/http-error.filter';
 import { InFlightGuard, RateLimits } from './limits';
 import { RulesGuard } from './rules/rules.guard';
 import { RulesService } from './rules/rules.service';
+import { GatewayTokenSigner, JwksController } from './trust';
 
 /** The gateway for one validated config; `broker` is how it reaches NATS. */
 @Module({})
@@ -35,7 +36,7 @@ export class GatewayModule {
         configModule,
         MeshModule.forRoot({ name: 'nest-mesh gateway', callTimeout: config.modules.functions.timeout.default, ...broker }),
       ],
-      controllers: [CallController],
+      controllers: [CallController, JwksController],
       providers: [
         errors,
         CallRequestGuard,
@@ -46,6 +47,7 @@ export class GatewayModule {
         CorsOrigins,
         InFlightGuard,
         RateLimits,
+        { provide: GatewayTokenSigner, useValue: broker.signer },
         {
           provide: CurrentTokenVerifier,
           useFactory: async () => new CurrentTokenVerifier(await TokenVerifier.create(tokenSettingsOf(config))),

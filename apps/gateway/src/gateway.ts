@@ -4,6 +4,7 @@ import type { MeshOptions } from 'nest-mesh';
 import { GatewayConfig } from './config/gateway-config';
 import { GatewayModule } from './gateway.module';
 import { createHttpApp } from './http/http-app';
+import { connServers, embeddedBrokerAuth, GatewayTokenSigner, gatewayTlsOptions, passwordLogins } from './trust';
 
 export interface RunningGateway {
   app: INestApplication;
@@ -26,16 +27,28 @@ export async function startGateway(config: GatewayConfig, logger?: LoggerService
   const functions = config.modules.functions;
   let broker: BrokerThread | undefined;
   let connection: MeshOptions;
+  // Every call the gateway makes carries its Mesh-Token (docs/security.md).
+  const signer = functions.enabled
+    ? await GatewayTokenSigner.create({ audience: config.id, signingKey: config.auth.signingKey, minRemainingMs: functions.timeout.max })
+    : undefined;
   if (!functions.enabled) {
     connection = { servers: [] };
   } else if (functions.conn !== undefined) {
-    connection = { servers: serversOf(functions.conn) };
+    // The gateway's credential comes from the conn URL (nats://user:pass@host), see docs/security.md.
+    const { servers, user, pass, token } = connServers(functions.conn);
+    connection = { servers, ...(user !== undefined && { user, pass }), ...(token !== undefined && { token }) };
+    if (functions.services !== undefined && user === undefined && token === undefined) {
+      log.warn('modules.functions.services is set but the conn URL has no credential: the gateway connects anonymously (docs/security.md)');
+    }
   } else {
-    const { host, port, token, users } = functions.embedded;
-    broker = await new BrokerThread({ host, port, token, users, logger: brokerLogger() }).start();
-    connection = { servers: broker.url, token, user: users?.[0]?.user, pass: users?.[0]?.password };
+    const { host, port } = functions.embedded;
+    const { token, users, tls, gateway } = embeddedBrokerAuth(config);
+    broker = await new BrokerThread({ host, port, token, users: passwordLogins(users), ...(tls && { tls }), logger: brokerLogger() }).start();
+    connection = { servers: broker.url, token, user: gateway?.user, pass: gateway?.password, ...(tls && { tls: gatewayTlsOptions(tls) }) };
     log.log(`embedded broker listening on ${broker.url}`);
   }
+  connection.signer = signer;
+  if (signer) log.log(`signing calls with Mesh-Token key ${signer.kid}${config.auth.signingKey ? '' : ' (made at start-up)'}`);
   const brokerUrl = (Array.isArray(connection.servers) ? connection.servers.join(',') : String(connection.servers)) || 'none';
 
   let app: INestApplication;
@@ -58,11 +71,6 @@ export async function startGateway(config: GatewayConfig, logger?: LoggerService
       await broker?.close();
     },
   };
-}
-
-/** `conn` as nats.js servers: a list, or one string with comma-separated URLs. */
-function serversOf(conn: string | string[]): string[] {
-  return (Array.isArray(conn) ? conn : conn.split(',')).map((url) => url.trim()).filter(Boolean);
 }
 
 function portOf(app: INestApplication): number {

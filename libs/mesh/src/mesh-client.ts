@@ -9,6 +9,7 @@ import { MESH_OPTIONS } from './mesh.module-definition';
 import { MeshConnection } from './mesh-connection';
 import { DEFAULT_CALL_TIMEOUT, MeshOptions } from './options';
 import { ReplyInbox } from './reply-inbox';
+import type { MeshTokenSigner } from './token/mesh-token';
 import { errorOfHeaders, isValidName, MeshHeaders, subjectFor } from './wire';
 
 export interface CallOptions {
@@ -32,6 +33,7 @@ export class MeshClient {
   private readonly defaultTimeout: number;
   /** The calls waiting for a reply: the broker going away fails them at once. */
   private readonly inbox: ReplyInbox;
+  private readonly signer?: MeshTokenSigner;
 
   constructor(
     private readonly connection: MeshConnection,
@@ -39,6 +41,7 @@ export class MeshClient {
   ) {
     this.defaultTimeout = options.callTimeout ?? DEFAULT_CALL_TIMEOUT;
     this.inbox = new ReplyInbox(options.inboxPrefix);
+    this.signer = options.signer;
     connection.onLost(() => {
       this.inbox.failAll(new MeshError(503, 'the connection to the broker was lost', MeshCodes.SERVICE_UNAVAILABLE));
     });
@@ -78,6 +81,10 @@ export class MeshClient {
     if (auth !== undefined) headers.append(MeshHeaders.auth, auth);
     const traceparent = options.traceparent ?? parent?.traceparent;
     if (traceparent !== undefined) headers.append(MeshHeaders.traceparent, traceparent);
+    // Mesh-Token: the served call's, passed on; else the gateway's signature (docs/security.md).
+    let token = parent?.meshToken ?? this.signer?.tokenFor(service, func, options.auth);
+    if (typeof token === 'object') token = await token;
+    if (token !== undefined) headers.append(MeshHeaders.token, token);
 
     return this.inbox.request(nc, subjectFor(service, func), payload, headers, timeout, service, func);
   }

@@ -1,5 +1,6 @@
 import { NatsContext } from '@nestjs/microservices';
 import type { MsgHdrs } from 'nats';
+import type { TrustedAuth } from './token/mesh-token-verifier';
 import { MeshHeaders } from './wire';
 
 export type MeshAuth = Readonly<Record<string, unknown>>;
@@ -11,6 +12,8 @@ export type MeshAuth = Readonly<Record<string, unknown>>;
  */
 export class MeshContext extends NatsContext {
   private decodedAuth?: MeshAuth | null;
+  /** Set when the call's Mesh-Token was verified: then auth comes from the token only. */
+  private trusted?: TrustedAuth;
 
   constructor(
     subject: string,
@@ -46,9 +49,20 @@ export class MeshContext extends NatsContext {
     return Math.max(0, this.deadline - now);
   }
 
-  /** The raw `Mesh-Auth` header, passed on unchanged by MeshClient. */
+  /** The `Mesh-Auth` text MeshClient passes on: the verified token's claims when there is one, else the header. */
   get rawAuth(): string | undefined {
-    return this.header(MeshHeaders.auth);
+    return this.trusted ? this.trusted.authJson : this.header(MeshHeaders.auth);
+  }
+
+  /** The gateway's `Mesh-Token` of this call, passed on by MeshClient to the calls made while serving it. */
+  get meshToken(): string | undefined {
+    return this.header(MeshHeaders.token);
+  }
+
+  /** Takes `auth` from a verified Mesh-Token, never again from the unsigned `Mesh-Auth` header. */
+  trust(trusted: TrustedAuth): void {
+    this.trusted = trusted;
+    this.decodedAuth = trusted.auth;
   }
 
   get traceparent(): string | undefined {

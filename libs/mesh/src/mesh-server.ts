@@ -10,6 +10,7 @@ import { decodeJson, encodeJson } from './json';
 import { MeshContext } from './mesh-context';
 import { MeshCodes, MeshError } from './mesh-error';
 import { connectionOptions, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION, MeshOptions } from './options';
+import { MeshTokenVerifier } from './token/mesh-token-verifier';
 import { errorHeaders, parseSubject, QUEUE_GROUP, subjectFor } from './wire';
 
 /** The transport id of the mesh, for `@MessagePattern(pattern, MESH_TRANSPORT)` if ever needed. */
@@ -32,6 +33,8 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   private services: Service[] = [];
   private inFlight = 0;
   private idle?: () => void;
+  /** Set with the `verify` option: every call's Mesh-Token is checked before its handler. */
+  private tokens?: MeshTokenVerifier;
 
   constructor(private readonly options: MeshOptions = {}) {
     super();
@@ -39,6 +42,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
+      if (this.options.verify) this.tokens = await MeshTokenVerifier.create(this.options.verify, this.logger);
       this.nc = await connect({ waitOnFirstConnect: true, ...connectionOptions(this.options, 'nest-mesh service') });
       this.connected = true;
       this._status$.next('connected');
@@ -107,6 +111,8 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
     if (ctx.deadline <= Date.now()) return; // the caller has stopped waiting
     this.inFlight++;
     try {
+      const verifying = this.tokens?.verify(ctx);
+      if (verifying) await verifying;
       let params: unknown;
       try {
         params = decodeJson(msg.data);

@@ -1,4 +1,6 @@
 import type { ConnectionOptions } from 'nats';
+import type { MeshTokenSigner } from './token/mesh-token';
+import type { MeshVerifyOptions } from './token/verify-options';
 
 /**
  * Options of MeshModule and of the mesh transport: every nats.js connection option a
@@ -12,6 +14,10 @@ export interface MeshOptions extends ConnectionOptions {
   gracePeriod?: number;
   /** The version each service announces to ADR-32 discovery (semver). Default '1.0.0'. */
   version?: string;
+  /** Serving: verify the gateway's Mesh-Token before every handler (docs/security.md). Absent: not checked. */
+  verify?: MeshVerifyOptions;
+  /** Calling: signs the Mesh-Token of calls made outside a served call (the gateway's signer). */
+  signer?: MeshTokenSigner;
 }
 
 export const DEFAULT_CALL_TIMEOUT = 10_000;
@@ -24,6 +30,6 @@ export const DEFAULT_VERSION = '1.0.0';
  * mesh never shows (its errors are MeshErrors with a status and a code). Both can be overridden.
  */
 export function connectionOptions(options: MeshOptions, name: string): ConnectionOptions {
-  const { callTimeout: _c, gracePeriod: _g, version: _v, ...nats } = options;
+  const { callTimeout: _c, gracePeriod: _g, version: _v, verify: _t, signer: _s, ...nats } = options;
   return { name, maxReconnectAttempts: -1, noAsyncTraces: true, ...nats };
 }

@@ -20,6 +20,8 @@ export const MeshHeaders = {
   requestId: 'Mesh-Request-Id',
   deadline: 'Mesh-Deadline',
   auth: 'Mesh-Auth',
+  /** The gateway's signature on the call (docs/security.md). */
+  token: 'Mesh-Token',
   errorCode: 'Mesh-Error-Code',
   traceparent: 'traceparent',
   /** ADR-32 error headers, as nats.js `ServiceErrorHeader` / `ServiceErrorCodeHeader`. */

@@ -97,11 +97,21 @@ describe('ConfigReloader', () => {
       ...base,
       port: 5000,
       http: { bodyLimit: 10 },
-      modules: { functions: { conn: 'nats://127.0.0.1:2', timeout: { default: 10_000, max: 60_000 }, rules: { test: { echo: { rule: 'allow' } } } } },
+      auth: { signingKey: 'PEM' },
+      modules: {
+        functions: {
+          conn: 'nats://127.0.0.1:2',
+          timeout: { default: 10_000, max: 60_000 },
+          services: { orders: { password: 'p' } },
+          rules: { test: { echo: { rule: 'allow' } } },
+        },
+      },
     });
     await expect(reloader.reload(path, {})).resolves.toBe(true);
     expect(logs.warn).toHaveBeenCalledTimes(1);
-    expect(logs.warn).toHaveBeenCalledWith(`config reload: port, http.bodyLimit, modules.functions.conn differ in ${path} but need a restart; kept as they were`);
+    expect(logs.warn).toHaveBeenCalledWith(
+      `config reload: port, http.bodyLimit, modules.functions.conn, modules.functions.services, auth.signingKey differ in ${path} but need a restart; kept as they were`,
+    );
     expect(running.port).toBe(4122);
     expect(decide()).toEqual({ allow: true });
   });

@@ -23,6 +23,8 @@ const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
   ['modules.functions.conn', (c) => c.modules.functions.conn],
   ['modules.functions.embedded', (c) => c.modules.functions.embedded],
   ['modules.functions.timeout', (c) => c.modules.functions.timeout],
+  ['modules.functions.services', (c) => [...(c.modules.functions.services ?? [])]],
+  ['auth.signingKey', (c) => c.auth.signingKey],
 ];
 
 /**

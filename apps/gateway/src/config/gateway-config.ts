@@ -15,6 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsCorsOrigins, IsTrustProxy } from '../http/http-validators';
+import { EmbeddedTlsConfig, EmbeddedUserConfig, HasServiceNames, ServiceIdentityConfig, ServiceMap } from './trust-config';
 
 /**
  * The gateway's configuration file (CONTRACT section 3), as typed objects. Validated once at
@@ -58,15 +59,6 @@ export class HttpConfig {
   trustProxy: boolean | number | string[] = false;
 }
 
-export class EmbeddedUserConfig {
-  @IsString()
-  @MinLength(1)
-  user!: string;
-
-  @IsString()
-  password!: string;
-}
-
 export class EmbeddedBrokerConfig {
   @IsString()
   host = '127.0.0.1';
@@ -86,6 +78,12 @@ export class EmbeddedBrokerConfig {
   @ValidateNested({ each: true })
   @Type(() => EmbeddedUserConfig)
   users?: EmbeddedUserConfig[];
+
+  /** PEM file paths; read at start-up (docs/security.md). */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => EmbeddedTlsConfig)
+  tls?: EmbeddedTlsConfig;
 }
 
 export class TimeoutConfig {
@@ -115,6 +113,13 @@ export class FunctionsConfig {
   @ValidateNested()
   @Type(() => EmbeddedBrokerConfig)
   embedded: EmbeddedBrokerConfig = new EmbeddedBrokerConfig();
+
+  /** Mesh service identities by service name: each one's broker permissions are derived (docs/security.md). */
+  @IsOptional()
+  @ServiceMap()
+  @HasServiceNames()
+  @ValidateNested({ each: true })
+  services?: Map<string, ServiceIdentityConfig>;
 
   @ValidateNested()
   @Type(() => TimeoutConfig)
@@ -202,6 +207,12 @@ export class AuthConfig {
   @IsInt()
   @Min(0)
   clockTolerance = 0;
+
+  /** PEM Ed25519 private key that signs Mesh-Tokens; absent: one is made at start-up (docs/security.md). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  signingKey?: string;
 }
 
 export class GatewayConfig {

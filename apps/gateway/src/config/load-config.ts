@@ -3,6 +3,7 @@ import { ValidationError, validateSync } from 'class-validator';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { compileRules } from '@nest-mesh/rules';
+import { trustProblems } from '../trust/check-trust';
 import { GatewayConfig } from './gateway-config';
 
 /** A configuration that cannot be used; the message names the path, e.g. `modules.functions.conn: ...`. */
@@ -57,6 +58,8 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   if (config.http.cors?.origins === '*' && config.http.cors.credentials) {
     throw new ConfigError('http.cors.credentials: must not be true when http.cors.origins is "*" (browsers refuse credentials with any origin)');
   }
+  const trust = trustProblems(config);
+  if (trust.length > 0) throw new ConfigError(trust.join('\n'));
   try {
     compileRules(config.modules.functions.rules);
   } catch (error) {

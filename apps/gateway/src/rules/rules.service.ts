@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { compileRules, Decision, RuleArgs, RuleCaller, RuleEngine } from '@nest-mesh/rules';
-import { MeshClient } from 'nest-mesh';
+import { MeshAuth, MeshClient } from 'nest-mesh';
 import type { FunctionsConfig } from '../config/gateway-config';
 
 /**
@@ -15,7 +15,8 @@ export class RulesService {
 
   constructor(config: ConfigService, mesh: MeshClient) {
     // The `func` rule calls its function directly, never through the rules: no loop is possible.
-    this.caller = { call: (service, func, payload, timeout) => mesh.call(service, func, payload, { timeout }) };
+    // The caller's claims go along so that the call's Mesh-Token carries them (docs/security.md).
+    this.caller = { call: (service, func, payload, timeout) => mesh.call(service, func, payload, { timeout, auth: authOf(payload) }) };
     this.engine = this.compile(config.getOrThrow<FunctionsConfig>('modules.functions'));
   }
 
@@ -37,4 +38,9 @@ export class RulesService {
   replace(rules: RuleEngine | Pick<FunctionsConfig, 'rules' | 'ruleTimeout'>): void {
     this.engine = rules instanceof RuleEngine ? rules : this.compile(rules);
   }
+}
+
+function authOf(payload: unknown): MeshAuth | undefined {
+  const auth = (payload as { auth?: unknown } | null)?.auth;
+  return auth !== null && typeof auth === 'object' ? (auth as MeshAuth) : undefined;
 }

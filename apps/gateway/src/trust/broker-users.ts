@@ -1,0 +1,80 @@
+import { QUEUE_GROUP, SUBJECT_PREFIX } from 'nest-mesh';
+import type { GatewayConfig } from '../config/gateway-config';
+import type { SubjectPermission } from '../config/trust-config';
+
+/**
+ * Broker users in nats-server's shape (and the embedded broker's `users` option): who may log in,
+ * and what each may publish and subscribe to. docs/security.md explains the model.
+ */
+export interface BrokerPermissions {
+  publish?: SubjectPermission;
+  subscribe?: SubjectPermission;
+  allow_responses?: boolean | { max?: number; expires?: number };
+}
+
+export interface BrokerUser {
+  user?: string;
+  password?: string;
+  nkey?: string;
+  permissions?: BrokerPermissions;
+}
+
+/** The user the gateway logs in as, unless the `conn` URL names another. */
+export const GATEWAY_USER = 'nest-mesh-gateway';
+
+/** The gateway's own credential on the broker. */
+export interface GatewayCredential {
+  user: string;
+  password: string;
+}
+
+/** The `$SRV` discovery subjects an ADR-32 service named `name` subscribes to (nats.js `services.add`). */
+export function discoverySubjects(name: string): string[] {
+  return ['PING', 'INFO', 'STATS'].flatMap((verb) => [`$SRV.${verb}`, `$SRV.${verb}.${name}`, `$SRV.${verb}.${name}.*`]);
+}
+
+/**
+ * What a service identity may do (CONTRACT section 6): serve its own functions in queue group `q`,
+ * answer discovery, reply to the requests it received (allow_responses), receive the replies of its
+ * own calls on `_INBOX.>`, and publish only to the functions its `calls` name.
+ */
+export function servicePermissions(name: string, calls: readonly string[]): BrokerPermissions {
+  return {
+    // An empty allow list means "anything" to nats-server: no calls must be an explicit deny.
+    publish: calls.length > 0 ? { allow: calls.map((call) => `${SUBJECT_PREFIX}.${call}`) } : { deny: ['>'] },
+    subscribe: { allow: [`${SUBJECT_PREFIX}.${name}.* ${QUEUE_GROUP}`, ...discoverySubjects(name), '_INBOX.>'] },
+    allow_responses: true,
+  };
+}
+
+/** The users of `embedded.users` and of the service identities (everyone but the gateway). */
+export function meshUsers(config: GatewayConfig): BrokerUser[] {
+  const functions = config.modules.functions;
+  const users: BrokerUser[] = (functions.embedded.users ?? []).map(({ user, password, nkey, permissions }) =>
+    strip({ user, password, nkey, permissions: permissions && strip({ ...permissions }) }),
+  );
+  for (const [name, identity] of functions.services ?? []) {
+    const login = identity.nkey !== undefined ? { nkey: identity.nkey } : { user: name, password: identity.password };
+    users.push({ ...login, permissions: servicePermissions(name, identity.calls) });
+  }
+  return users;
+}
+
+/**
+ * Every user of the broker: the gateway (no permissions: it may call every function, answer
+ * discovery and run triggers), then `meshUsers`. What the embedded broker's `users` option takes.
+ */
+export function deriveBrokerUsers(config: GatewayConfig, gateway: GatewayCredential): BrokerUser[] {
+  return [{ user: gateway.user, password: gateway.password }, ...meshUsers(config)];
+}
+
+/** True when the broker must check logins: `embedded.users` or `services` are set. */
+export function hasIdentities(config: GatewayConfig): boolean {
+  const functions = config.modules.functions;
+  return (functions.embedded.users?.length ?? 0) > 0 || (functions.services?.size ?? 0) > 0;
+}
+
+function strip<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return value;
+}

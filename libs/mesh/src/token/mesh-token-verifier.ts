@@ -1,0 +1,162 @@
+import type { LoggerService } from '@nestjs/common';
+import { createLocalJWKSet, createRemoteJWKSet, importSPKI, JWTPayload, jwtVerify, JWTVerifyGetKey, KeyLike } from 'jose';
+import type { MeshAuth, MeshContext } from '../mesh-context';
+import { MeshCodes, MeshError } from '../mesh-error';
+import { MESH_TOKEN_ALG, MESH_TOKEN_ISSUER, MESH_TOKEN_MAX_LIFETIME_SEC, MESH_TOKEN_TYPE } from './mesh-token';
+import { MeshVerifyOptions } from './verify-options';
+
+/** What a verified token tells a call: its end-user claims, and their JSON to pass on as Mesh-Auth. */
+export interface TrustedAuth {
+  readonly auth: MeshAuth | null;
+  readonly authJson: string | undefined;
+  /** Unix ms after which the token is no longer valid. */
+  readonly until: number;
+}
+
+/** Why a token was refused: for the service's log only; the caller sees 401 UNAUTHENTICATED. */
+export class MeshTokenError extends Error {
+  override name = 'MeshTokenError';
+}
+
+const ALGORITHMS = [MESH_TOKEN_ALG];
+
+/**
+ * Verifies the Mesh-Token of every call a service serves (docs/security.md). A token is checked
+ * once: the gateway reuses its tokens, so the hot path is a map lookup.
+ */
+export class MeshTokenVerifier {
+  private readonly cache = new Map<string, TrustedAuth>();
+  private readonly toleranceMs: number;
+
+  private constructor(
+    private readonly key: KeyLike | JWTVerifyGetKey,
+    private readonly audience: string,
+    private readonly tolerance: number,
+    private readonly cacheSize: number,
+    private readonly logger: Pick<LoggerService, 'warn'>,
+  ) {
+    this.toleranceMs = tolerance * 1000;
+  }
+
+  /** Checks the options and imports the key; throws an Error naming the option that is wrong. */
+  static async create(options: MeshVerifyOptions, logger: Pick<LoggerService, 'warn'> = { warn() {} }): Promise<MeshTokenVerifier> {
+    const { jwks, publicKey, audience, clockTolerance = 5, cacheSize = 10_000 } = options;
+    if ((jwks === undefined) === (publicKey === undefined)) throw new Error('verify: give exactly one of jwks or publicKey');
+    if (typeof audience !== 'string' || audience.length === 0) throw new Error('verify.audience: the project id is required');
+    if (!(Number.isFinite(clockTolerance) && clockTolerance >= 0)) throw new Error('verify.clockTolerance: seconds >= 0');
+    let key: KeyLike | JWTVerifyGetKey;
+    if (publicKey !== undefined) {
+      try {
+        key = await importSPKI(publicKey, MESH_TOKEN_ALG);
+      } catch {
+        throw new Error('verify.publicKey: not a PEM Ed25519 public key');
+      }
+    } else if (typeof jwks === 'string' || jwks instanceof URL) {
+      let url: URL;
+      try {
+        url = new URL(jwks);
+      } catch {
+        throw new Error('verify.jwks: not a URL');
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('verify.jwks: must be an http or https URL');
+      key = createRemoteJWKSet(url);
+    } else {
+      if (!jwks || !Array.isArray(jwks.keys)) throw new Error('verify.jwks: not a JWKS ({ keys: [...] })');
+      key = createLocalJWKSet(jwks);
+    }
+    return new MeshTokenVerifier(key, audience, clockTolerance, cacheSize, logger);
+  }
+
+  /**
+   * Makes `ctx.auth` the token's: at once (undefined) when the token was verified before, else a
+   * promise. Rejects with MeshError 401 UNAUTHENTICATED, and logs why with the call's subject.
+   */
+  verify(ctx: MeshContext): Promise<void> | undefined {
+    const token = ctx.meshToken;
+    if (token !== undefined) {
+      const known = this.cache.get(token);
+      if (known !== undefined && Date.now() < known.until) {
+        ctx.trust(known);
+        return undefined;
+      }
+    }
+    return this.verifySlowly(token, ctx);
+  }
+
+  private async verifySlowly(token: string | undefined, ctx: MeshContext): Promise<void> {
+    try {
+      if (token === undefined) throw new MeshTokenError('no Mesh-Token');
+      const trusted = await this.check(token);
+      this.remember(token, trusted);
+      ctx.trust(trusted);
+    } catch (error) {
+      const reason = error instanceof MeshTokenError ? error.message : 'Mesh-Token verification failed';
+      this.logger.warn(`call to ${ctx.getSubject()} refused: ${reason}`);
+      throw new MeshError(401, 'the call has no valid Mesh-Token', MeshCodes.UNAUTHENTICATED);
+    }
+  }
+
+  /** The token's trusted auth, or throws MeshTokenError saying why not. */
+  async check(token: string): Promise<TrustedAuth> {
+    let payload: JWTPayload;
+    try {
+      const options = {
+        algorithms: ALGORITHMS,
+        issuer: MESH_TOKEN_ISSUER,
+        audience: this.audience,
+        typ: MESH_TOKEN_TYPE,
+        clockTolerance: this.tolerance,
+        requiredClaims: ['iat', 'exp'],
+      };
+      payload = (typeof this.key === 'function' ? await jwtVerify(token, this.key, options) : await jwtVerify(token, this.key, options)).payload;
+    } catch (error) {
+      throw new MeshTokenError(reasonOf(error));
+    }
+    const { iat, exp, auth } = payload as { iat: number; exp: number; auth?: unknown };
+    if (exp - iat > MESH_TOKEN_MAX_LIFETIME_SEC) throw new MeshTokenError(`Mesh-Token lives longer than ${MESH_TOKEN_MAX_LIFETIME_SEC} s`);
+    if (iat * 1000 > Date.now() + this.toleranceMs) throw new MeshTokenError('Mesh-Token issued in the future');
+    if (auth !== null && (typeof auth !== 'object' || Array.isArray(auth))) throw new MeshTokenError('Mesh-Token auth claim is not an object or null');
+    const claims = auth === null ? null : deepFreeze(auth as MeshAuth);
+    return { auth: claims, authJson: claims === null ? undefined : JSON.stringify(claims), until: exp * 1000 + this.toleranceMs };
+  }
+
+  private remember(token: string, trusted: TrustedAuth): void {
+    if (this.cacheSize <= 0) return;
+    if (this.cache.size >= this.cacheSize) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+    this.cache.set(token, trusted);
+  }
+}
+
+function reasonOf(error: unknown): string {
+  switch ((error as { code?: unknown } | null)?.code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'Mesh-Token expired';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return `Mesh-Token claim ${String((error as { claim?: unknown }).claim)} is wrong`;
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'Mesh-Token has a bad signature';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'Mesh-Token algorithm is not EdDSA';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return 'no key of the JWKS matches the Mesh-Token';
+    case 'ERR_JWKS_TIMEOUT':
+      return 'the JWKS did not answer in time';
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return 'Mesh-Token is malformed';
+    default:
+      return 'Mesh-Token verification failed (JWKS unavailable or unexpected error)';
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}

@@ -1,0 +1,127 @@
+import { NatsConnection, nkeyAuthenticator, nkeys } from 'nats';
+import { parseConfig } from '../../apps/gateway/src/config/load-config';
+import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-config';
+import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
+import { canPublish, canSubscribe, mustConnect, serve, tryConnect, watchErrors } from './broker-access';
+
+/**
+ * The nats-server config that `renderNatsConfig` prints, enforced by a real nats-server: each
+ * service identity may do what docs/security.md says and nothing more; the gateway may do anything.
+ */
+describeWithNatsServer('service identities on nats-server, from the rendered config', () => {
+  const billingKey = nkeys.createUser() as { getPublicKey(): string; getSeed(): Uint8Array };
+  const GATEWAY_PASSWORD = 'gateway-secret-1';
+  const ORDERS_PASSWORD = 'orders-secret-1';
+  const config = parseConfig(
+    JSON.stringify({
+      id: 'demo',
+      modules: {
+        functions: {
+          embedded: { users: [{ user: 'ops', password: 'ops-secret-1', permissions: { subscribe: ['$SRV.>'], publish: ['$SRV.>'], allow_responses: { max: 1, expires: 60000 } } }] },
+          services: {
+            orders: { password: ORDERS_PASSWORD, calls: ['billing.charge', 'mail.*'] },
+            billing: { nkey: billingKey.getPublicKey() },
+          },
+        },
+      },
+    }),
+    {},
+  );
+  let nats: NatsServerProcess;
+  let gateway: NatsConnection;
+  let orders: NatsConnection;
+  let billing: NatsConnection;
+  const open: NatsConnection[] = [];
+
+  beforeAll(async () => {
+    nats = await new NatsServerProcess({ config: renderNatsConfig(config), env: { NEST_MESH_GATEWAY_PASSWORD: GATEWAY_PASSWORD } }).start();
+    gateway = await mustConnect(nats.url, { user: 'nest-mesh-gateway', pass: GATEWAY_PASSWORD, name: 'gateway' });
+    orders = await mustConnect(nats.url, { user: 'orders', pass: ORDERS_PASSWORD, name: 'orders' });
+    billing = await mustConnect(nats.url, { authenticator: nkeyAuthenticator(billingKey.getSeed()), name: 'billing' });
+    open.push(gateway, orders, billing);
+  });
+  afterAll(async () => {
+    for (const nc of open) await nc.close().catch(() => undefined);
+    await nats?.stop();
+  });
+
+  it('refuses anonymous clients and wrong passwords', async () => {
+    expect(await tryConnect(nats.url, {})).toMatch(/Authorization Violation/i);
+    expect(await tryConnect(nats.url, { user: 'orders', pass: 'wrong' })).toMatch(/Authorization Violation/i);
+    expect(await tryConnect(nats.url, { user: 'nest-mesh-gateway', pass: 'wrong' })).toMatch(/Authorization Violation/i);
+  });
+
+  it('lets a service serve its own functions in queue group q, and the gateway call them', async () => {
+    serve(orders, 'mesh.orders.*', 'from orders');
+    await orders.flush();
+    const reply = await gateway.request('mesh.orders.create', undefined, { timeout: 5_000 });
+    expect(new TextDecoder().decode(reply.data)).toBe('from orders');
+  });
+
+  it('lets an nkey service serve its functions', async () => {
+    serve(billing, 'mesh.billing.charge', 'charged');
+    await billing.flush();
+    const reply = await gateway.request('mesh.billing.charge', undefined, { timeout: 5_000 });
+    expect(new TextDecoder().decode(reply.data)).toBe('charged');
+  });
+
+  it.each([
+    ['another service\'s functions', 'mesh.billing.charge', 'q', 'mesh.billing.charge'],
+    ['its own functions outside queue group q', 'mesh.orders.*', 'other', 'mesh.orders.x'],
+    ['its own functions without a queue group', 'mesh.orders.*', undefined, 'mesh.orders.x'],
+    ['every function (mesh.>)', 'mesh.>', undefined, 'mesh.orders.x'],
+    ['everything (>)', '>', undefined, 'mesh.orders.x'],
+    ['another service\'s discovery', '$SRV.PING.billing', undefined, '$SRV.PING.billing'],
+  ])('does not let a service subscribe to %s', async (_, subject, queue, probe) => {
+    expect(await canSubscribe(orders, gateway, subject, queue, probe)).toBe(false);
+    expect(orders.isClosed()).toBe(false); // a violation keeps the connection
+  });
+
+  it('lets a service subscribe to its discovery subjects and to inboxes', async () => {
+    expect(await canSubscribe(orders, gateway, '$SRV.PING.orders')).toBe(true);
+    expect(await canSubscribe(orders, gateway, '$SRV.INFO')).toBe(true);
+    expect(await canSubscribe(orders, gateway, '_INBOX.>', undefined, '_INBOX.abc.1')).toBe(true);
+  });
+
+  it('lets a service publish only to the functions its calls name', async () => {
+    const errors = watchErrors(orders);
+    expect(await canPublish(orders, gateway, 'mesh.billing.charge')).toBe(true);
+    expect(await canPublish(orders, gateway, 'mesh.mail.send')).toBe(true);
+    expect(await canPublish(orders, gateway, 'mesh.billing.refund')).toBe(false);
+    expect(await canPublish(orders, gateway, 'mesh.orders.create')).toBe(false);
+    expect(await canPublish(orders, gateway, '$SRV.PING')).toBe(false);
+    expect(errors).toEqual(['PERMISSIONS_VIOLATION', 'PERMISSIONS_VIOLATION', 'PERMISSIONS_VIOLATION']); // one per refused publish
+    expect(orders.isClosed()).toBe(false);
+  });
+
+  it('does not let a service with no calls publish at all, nor reply to a subject it never received', async () => {
+    expect(await canPublish(billing, gateway, 'mesh.orders.create')).toBe(false);
+    expect(await canPublish(billing, gateway, '_INBOX.not-mine.1')).toBe(false);
+    expect(await canPublish(orders, gateway, '_INBOX.not-mine.2')).toBe(false);
+  });
+
+  it('lets a service answer discovery requests it received', async () => {
+    billing.subscribe('$SRV.PING.billing', { callback: (_, msg) => msg.respond(new TextEncoder().encode('pong')) });
+    await billing.flush();
+    const reply = await gateway.request('$SRV.PING.billing', undefined, { timeout: 5_000 });
+    expect(new TextDecoder().decode(reply.data)).toBe('pong');
+  });
+
+  it('lets a service call what its calls name and receive the reply on its inbox', async () => {
+    const reply = await orders.request('mesh.billing.charge', undefined, { timeout: 5_000 });
+    expect(new TextDecoder().decode(reply.data)).toBe('charged');
+  });
+
+  it('keeps embedded.users with the permissions written for them', async () => {
+    const ops = await mustConnect(nats.url, { user: 'ops', pass: 'ops-secret-1' });
+    open.push(ops);
+    expect(await canSubscribe(ops, gateway, '$SRV.>', undefined, '$SRV.PING')).toBe(true);
+    expect(await canSubscribe(ops, gateway, 'mesh.>', undefined, 'mesh.orders.x')).toBe(false);
+  });
+
+  it('prints no seed, and the gateway password only as a variable', () => {
+    const text = renderNatsConfig(config);
+    expect(text).not.toContain(new TextDecoder().decode(billingKey.getSeed()));
+    expect(text).not.toContain(GATEWAY_PASSWORD);
+  });
+});
