@@ -9,6 +9,7 @@ import { ConfigReloader } from './config/config-reloader';
 import { GatewayConfig } from './config/gateway-config';
 import { tokenSettingsOf } from './config/token-settings';
 import { HttpErrorFilter } from './http/http-error.filter';
+import { ObservabilityModule } from './observability';
 import { RulesGuard } from './rules/rules.guard';
 import { RulesService } from './rules/rules.service';
 
@@ -25,13 +26,14 @@ export class GatewayModule {
     const errors = { provide: APP_FILTER, useClass: HttpErrorFilter };
     const running = { provide: GatewayConfig, useValue: config };
     if (!config.modules.functions.enabled) {
-      return { module: GatewayModule, imports: [configModule], providers: [errors, running, ConfigReloader] };
+      return { module: GatewayModule, imports: [configModule, ObservabilityModule.register(config)], providers: [errors, running, ConfigReloader] };
     }
     return {
       module: GatewayModule,
       imports: [
         configModule,
         MeshModule.forRoot({ name: 'nest-mesh gateway', callTimeout: config.modules.functions.timeout.default, ...broker }),
+        ObservabilityModule.register(config),
       ],
       controllers: [CallController],
       providers: [

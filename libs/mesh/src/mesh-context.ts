@@ -1,4 +1,5 @@
 import { NatsContext } from '@nestjs/microservices';
+import type { Context } from '@opentelemetry/api';
 import type { MsgHdrs } from 'nats';
 import { MeshHeaders } from './wire';
 
@@ -11,6 +12,8 @@ export type MeshAuth = Readonly<Record<string, unknown>>;
  */
 export class MeshContext extends NatsContext {
   private decodedAuth?: MeshAuth | null;
+  /** The OpenTelemetry context of this call's span, when an SDK is registered: calls made while serving it are its children. */
+  trace?: Context;
 
   constructor(
     subject: string,

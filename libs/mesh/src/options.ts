@@ -1,4 +1,5 @@
 import type { ConnectionOptions } from 'nats';
+import type { Registry } from 'prom-client';
 
 /**
  * Options of MeshModule and of the mesh transport: every nats.js connection option a
@@ -12,6 +13,8 @@ export interface MeshOptions extends ConnectionOptions {
   gracePeriod?: number;
   /** The version each service announces to ADR-32 discovery (semver). Default '1.0.0'. */
   version?: string;
+  /** The prom-client registry where a server records `mesh_function_*` (docs/operations.md#metrics). Default: prom-client's `register`. */
+  registry?: Registry;
 }
 
 export const DEFAULT_CALL_TIMEOUT = 10_000;
@@ -24,6 +27,6 @@ export const DEFAULT_VERSION = '1.0.0';
  * mesh never shows (its errors are MeshErrors with a status and a code). Both can be overridden.
  */
 export function connectionOptions(options: MeshOptions, name: string): ConnectionOptions {
-  const { callTimeout: _c, gracePeriod: _g, version: _v, ...nats } = options;
+  const { callTimeout: _c, gracePeriod: _g, version: _v, registry: _r, ...nats } = options;
   return { name, maxReconnectAttempts: -1, noAsyncTraces: true, ...nats };
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CurrentTokenVerifier, TokenVerifier } from '../auth';
+import { GatewayMetrics } from '../observability/gateway-metrics';
 import { RulesService } from '../rules/rules.service';
 import { GatewayConfig } from './gateway-config';
 import { loadConfig } from './load-config';
@@ -15,6 +16,8 @@ const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
   ['modules.functions.conn', (c) => c.modules.functions.conn],
   ['modules.functions.embedded', (c) => c.modules.functions.embedded],
   ['modules.functions.timeout', (c) => c.modules.functions.timeout],
+  ['management', (c) => c.management],
+  ['log', (c) => c.log],
 ];
 
 /**
@@ -33,6 +36,7 @@ export class ConfigReloader {
     @Inject(GatewayConfig) private readonly running: GatewayConfig,
     @Optional() @Inject(RulesService) private readonly rules?: RulesService,
     @Optional() @Inject(CurrentTokenVerifier) private readonly tokens?: CurrentTokenVerifier,
+    @Optional() @Inject(GatewayMetrics) private readonly metrics?: GatewayMetrics,
   ) {}
 
   /** Reloads from `path`; resolves true when the new config is in use, false when it was refused. */
@@ -58,6 +62,7 @@ export class ConfigReloader {
     // Both at once, with nothing awaited in between.
     if (engine !== undefined) this.rules!.replace(engine);
     if (verifier !== undefined) this.tokens!.replace(verifier);
+    this.metrics?.useRules(next.modules.functions.rules); // label values follow the rules
 
     const kept = RESTART_ONLY.filter(([, of]) => stableJson(of(next)) !== stableJson(of(this.running))).map(([key]) => key);
     if (kept.length > 0) {

@@ -54,6 +54,9 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   if (timeout.default > timeout.max) {
     throw new ConfigError(`modules.functions.timeout.default: must not be greater than timeout.max (${timeout.max})`);
   }
+  if (config.management !== undefined && config.management.port !== 0 && config.management.port === config.port) {
+    throw new ConfigError(`management.port: must differ from port (${config.port})`);
+  }
   try {
     compileRules(config.modules.functions.rules);
   } catch (error) {
