@@ -114,7 +114,7 @@ for (const kind of BROKERS) {
           body: JSON.stringify({ params: { n: 1 } }),
           signal: AbortSignal.timeout(20_000),
         });
-        const body = await response.json();
+        const body = (await response.json()) as { result: { inner: { traceparent: string } } };
         expect(response.status).toBe(200);
         const spans = await spansOfTrace(CALLER_TRACE, 5);
         expect(spans).toHaveLength(5);

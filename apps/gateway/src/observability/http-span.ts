@@ -1,4 +1,4 @@
-import { Context, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace, Tracer } from '@opentelemetry/api';
+import { context, Context, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace, Tracer } from '@opentelemetry/api';
 
 /** What the gateway's SERVER span reads of an HTTP request (express and fastify requests both have it). */
 export interface TracedRequest {
@@ -14,10 +14,12 @@ const SERVICES_ROUTE = '/v1/api/:project/services/:service/:func';
 
 /**
  * Starts the SERVER span of an HTTP call (OpenTelemetry's HTTP conventions), continuing the
- * caller's `traceparent`; returns the span and the context that the call to the function continues.
+ * caller's `traceparent` (or, when an HTTP instrumentation already started a span for this
+ * request, as its child); returns the span and the context that the call to the function continues.
  */
 export function startHttpSpan(tracer: Tracer, request: TracedRequest): { span: Span; context: Context } {
-  const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+  const active = context.active();
+  const parent = trace.getSpan(active) !== undefined ? active : propagation.extract(ROOT_CONTEXT, request.headers);
   const url = request.url ?? '/';
   const route = url.includes('/services/') ? SERVICES_ROUTE : FUNCTIONS_ROUTE;
   const method = request.method ?? 'POST';
