@@ -15,7 +15,8 @@ interface ObservedCall {
   span: Span | undefined;
 }
 
-type ObservableRequest = TracedRequest & { [OBSERVED]?: ObservedCall };
+/** undefined: not begun; null: ended (a second answer, e.g. an error after the reply, is not counted again). */
+type ObservableRequest = TracedRequest & { [OBSERVED]?: ObservedCall | null };
 
 /**
  * The edges of one HTTP call, where its metrics, span and log line are taken (docs/operations.md):
@@ -69,15 +70,17 @@ export class CallObserver {
   end(httpRequest: object, status: number, code: string): void {
     const request = httpRequest as ObservableRequest;
     const observed = request[OBSERVED];
+    if (observed === null) return;
     let ms = 0;
     if (observed !== undefined) {
-      request[OBSERVED] = undefined;
+      request[OBSERVED] = null;
       this.metrics.inFlight--;
       ms = performance.now() - observed.started;
       observed.series.count(status, code);
       observed.series.duration.observe(ms / 1000);
       if (observed.span !== undefined) endHttpSpan(observed.span, status, code, requestIdOf(request));
     } else if (request.params?.service !== undefined) {
+      request[OBSERVED] = null;
       this.metrics.seriesOf(request.params.service, request.params.func).count(status, code);
     } else {
       return;

@@ -11,13 +11,15 @@ import { Readiness } from './readiness';
 /**
  * Probes, metrics, the call observer (metrics, spans and log lines of each call) and, with
  * `management.port`, the server that serves probes and metrics there instead of on the API port.
- * Exports Readiness (for other stores' checks), GatewayMetrics and CallObserver.
+ * Global: any module of the gateway can inject Readiness (to add its store's check),
+ * GatewayMetrics and CallObserver.
  */
 @Module({})
 export class ObservabilityModule {
   static register(config: GatewayConfig): DynamicModule {
     return {
       module: ObservabilityModule,
+      global: true,
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: config.management === undefined ? [ObservabilityController] : [],
       providers: [{ provide: GatewayConfig, useValue: config }, Readiness, BrokerHealth, GatewayMetrics, CallObserver, ManagementServer],
