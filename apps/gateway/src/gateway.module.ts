@@ -11,6 +11,7 @@ import { tokenSettingsOf } from './config/token-settings';
 import { CorsOrigins } from './http/cors';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { InFlightGuard, RateLimits } from './limits';
+import { ObservabilityModule } from './observability';
 import { RulesGuard } from './rules/rules.guard';
 import { RulesService } from './rules/rules.service';
 import { GatewayTokenSigner, JwksController } from './trust';
@@ -28,13 +29,14 @@ export class GatewayModule {
     const errors = { provide: APP_FILTER, useClass: HttpErrorFilter };
     const running = { provide: GatewayConfig, useValue: config };
     if (!config.modules.functions.enabled) {
-      return { module: GatewayModule, imports: [configModule], providers: [errors, running, ConfigReloader, CorsOrigins] };
+      return { module: GatewayModule, imports: [configModule, ObservabilityModule.register(config)], providers: [errors, running, ConfigReloader, CorsOrigins] };
     }
     return {
       module: GatewayModule,
       imports: [
         configModule,
         MeshModule.forRoot({ name: 'nest-mesh gateway', callTimeout: config.modules.functions.timeout.default, ...broker }),
+        ObservabilityModule.register(config),
       ],
       controllers: [CallController, JwksController],
       providers: [

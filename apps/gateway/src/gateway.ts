@@ -5,6 +5,7 @@ import { GatewayConfig } from './config/gateway-config';
 import { GatewayModule } from './gateway.module';
 import { createHttpApp } from './http/http-app';
 import { connServers, embeddedBrokerAuth, GatewayTokenSigner, gatewayTlsOptions, passwordLogins } from './trust';
+import { gatewayLogger, ManagementServer, Readiness } from './observability';
 
 export interface RunningGateway {
   app: INestApplication;
@@ -14,6 +15,10 @@ export interface RunningGateway {
   brokerUrl: string;
   /** The embedded broker (on a worker thread of this process), when the config has no `conn`. */
   broker?: BrokerThread;
+  /** Where /livez, /readyz and /metrics are served when `management.port` is set. */
+  managementUrl?: string;
+  /** /readyz answers 503 from now on (call it on SIGTERM, before `close`). */
+  markStopping(): void;
   /** Stops HTTP, then the mesh connection, then the embedded broker. */
   close(): Promise<void>;
 }
@@ -22,7 +27,8 @@ export interface RunningGateway {
  * Starts the gateway for a validated config: the embedded broker if there is no `conn`, then HTTP.
  * The embedded broker runs on a worker thread, so routing messages never waits for HTTP work.
  */
-export async function startGateway(config: GatewayConfig, logger?: LoggerService): Promise<RunningGateway> {
+export async function startGateway(config: GatewayConfig, logger: LoggerService = gatewayLogger(config.log)): Promise<RunningGateway> {
+  Logger.overrideLogger(logger);
   const log = new Logger('Gateway');
   const functions = config.modules.functions;
   let broker: BrokerThread | undefined;
@@ -53,7 +59,7 @@ export async function startGateway(config: GatewayConfig, logger?: LoggerService
 
   let app: INestApplication;
   try {
-    app = await createHttpApp(GatewayModule.register(config, connection), config.http, logger ?? ['log', 'warn', 'error']);
+    app = await createHttpApp(GatewayModule.register(config, connection), config.http, logger);
     await app.listen(config.port, '0.0.0.0');
   } catch (error) {
     await broker?.close();
@@ -66,6 +72,8 @@ export async function startGateway(config: GatewayConfig, logger?: LoggerService
     url,
     brokerUrl,
     broker,
+    managementUrl: app.get(ManagementServer).url,
+    markStopping: () => app.get(Readiness).markStopping(),
     close: async () => {
       await app.close();
       await broker?.close();

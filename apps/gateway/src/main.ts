@@ -24,12 +24,14 @@ async function main(): Promise<void> {
     return fail((error as Error).message);
   }
   process.stdout.write(`nest-mesh gateway: ${gateway.url}\nnest-mesh broker: ${gateway.brokerUrl}\n`);
+  if (gateway.managementUrl) process.stdout.write(`nest-mesh management: ${gateway.managementUrl}\n`);
   // Without its broker the gateway can serve nothing: stop, and let the supervisor start it again.
   gateway.broker?.onCrash((error) => fail(`the embedded broker stopped: ${error.message}`));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    gateway.markStopping(); // /readyz answers 503 from here on, so load balancers stop sending first
     process.stdout.write(`nest-mesh gateway: ${signal}, stopping\n`);
     gateway.close().then(
       () => process.exit(0),

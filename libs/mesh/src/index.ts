@@ -29,3 +29,8 @@ export type { MeshVerifyOptions, MeshTokenSigner, MeshTokenClaims } from './toke
 // The wire, for tools and services that speak it directly
 export { SUBJECT_PREFIX, QUEUE_GROUP, NAME_PATTERN, MeshHeaders, isValidName, subjectFor, parseSubject, errorHeaders, errorOfHeaders } from './wire';
 export { decodeJson, encodeJson } from './json';
+
+// Observability: metrics in the app's prom-client registry, OpenTelemetry spans (docs/operations.md)
+export { FunctionMetrics, FunctionSeries, FunctionMetricNames } from './metrics';
+export { PreparedCounter, PreparedHistogram, CounterChild, HistogramChild, registerPrepared, CALL_DURATION_BUCKETS } from './metric-series';
+export { activeTracer, traceHeadersContext, failSpan, TRACER_NAME } from './tracing';

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Context, Tracer } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, Msg } from 'nats';
 import { currentCall } from './call-storage';
@@ -10,6 +11,7 @@ import { MeshConnection } from './mesh-connection';
 import { DEFAULT_CALL_TIMEOUT, MeshOptions } from './options';
 import { ReplyInbox } from './reply-inbox';
 import type { MeshTokenSigner } from './token/mesh-token';
+import { activeTracer, endCallSpan, passTraceHeaders, startCallSpan } from './tracing';
 import { errorOfHeaders, isValidName, MeshHeaders, subjectFor } from './wire';
 
 export interface CallOptions {
@@ -21,7 +23,8 @@ export interface CallOptions {
   requestId?: string;
   /** Verified claims of the caller, sent as `Mesh-Auth`; inherited from the context otherwise. */
   auth?: MeshAuth;
-  traceparent?: string;
+  /** The OpenTelemetry context this call continues; by default the call being served, else the active context. */
+  trace?: Context;
 }
 
 /**
@@ -34,6 +37,8 @@ export class MeshClient {
   /** The calls waiting for a reply: the broker going away fails them at once. */
   private readonly inbox: ReplyInbox;
   private readonly signer?: MeshTokenSigner;
+  /** The OpenTelemetry SDK's tracer; undefined when none is registered (docs/operations.md#tracing). */
+  private readonly tracer: Tracer | undefined = activeTracer();
 
   constructor(
     private readonly connection: MeshConnection,
@@ -79,14 +84,18 @@ export class MeshClient {
     headers.append(MeshHeaders.deadline, String(deadline));
     const auth = options.auth !== undefined ? authJson(options.auth) : parent?.rawAuth;
     if (auth !== undefined) headers.append(MeshHeaders.auth, auth);
-    const traceparent = options.traceparent ?? parent?.traceparent;
-    if (traceparent !== undefined) headers.append(MeshHeaders.traceparent, traceparent);
     // Mesh-Token: the served call's, passed on; else the gateway's signature (docs/security.md).
     let token = parent?.meshToken ?? this.signer?.tokenFor(service, func, options.auth);
     if (typeof token === 'object') token = await token;
     if (token !== undefined) headers.append(MeshHeaders.token, token);
 
-    return this.inbox.request(nc, subjectFor(service, func), payload, headers, timeout, service, func);
+    const subject = subjectFor(service, func);
+    if (this.tracer === undefined) {
+      passTraceHeaders(headers, options.trace, parent);
+      return this.inbox.request(nc, subject, payload, headers, timeout, service, func);
+    }
+    const span = startCallSpan(this.tracer, subject, service, func, headers, options.trace ?? parent?.trace);
+    return endCallSpan(span, this.inbox.request(nc, subject, payload, headers, timeout, service, func));
   }
 }
 

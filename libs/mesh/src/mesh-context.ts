@@ -1,4 +1,5 @@
 import { NatsContext } from '@nestjs/microservices';
+import type { Context } from '@opentelemetry/api';
 import type { MsgHdrs } from 'nats';
 import type { TrustedAuth } from './token/mesh-token-verifier';
 import { MeshHeaders } from './wire';
@@ -14,6 +15,8 @@ export class MeshContext extends NatsContext {
   private decodedAuth?: MeshAuth | null;
   /** Set when the call's Mesh-Token was verified: then auth comes from the token only. */
   private trusted?: TrustedAuth;
+  /** The OpenTelemetry context of this call's span, when an SDK is registered: calls made while serving it are its children. */
+  trace?: Context;
 
   constructor(
     subject: string,

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { context, Tracer } from '@opentelemetry/api';
 import { CustomStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { EventEmitter } from 'node:events';
 import { connect, Empty, NatsConnection, Service, ServiceMsg } from 'nats';
@@ -9,8 +10,10 @@ import { failureOf } from './failure';
 import { decodeJson, encodeJson } from './json';
 import { MeshContext } from './mesh-context';
 import { MeshCodes, MeshError } from './mesh-error';
+import { FunctionMetrics, FunctionSeries } from './metrics';
 import { connectionOptions, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION, MeshOptions } from './options';
 import { MeshTokenVerifier } from './token/mesh-token-verifier';
+import { activeTracer, failSpan, startServeSpan } from './tracing';
 import { errorHeaders, parseSubject, QUEUE_GROUP, subjectFor } from './wire';
 
 /** The transport id of the mesh, for `@MessagePattern(pattern, MESH_TRANSPORT)` if ever needed. */
@@ -35,6 +38,8 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   private idle?: () => void;
   /** Set with the `verify` option: every call's Mesh-Token is checked before its handler. */
   private tokens?: MeshTokenVerifier;
+  /** The OpenTelemetry SDK's tracer, looked up at listen time; undefined when none is registered. */
+  private tracer?: Tracer;
 
   constructor(private readonly options: MeshOptions = {}) {
     super();
@@ -43,6 +48,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
       if (this.options.verify) this.tokens = await MeshTokenVerifier.create(this.options.verify, this.logger);
+      this.tracer = activeTracer();
       this.nc = await connect({ waitOnFirstConnect: true, ...connectionOptions(this.options, 'nest-mesh service') });
       this.connected = true;
       this._status$.next('connected');
@@ -89,15 +95,17 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       byService.set(names.service, list);
     }
     const version = this.options.version ?? DEFAULT_VERSION;
+    const metrics = new FunctionMetrics(this.options.registry);
     for (const [name, functions] of byService) {
       const service = await nc.services.add({ name, version, queue: QUEUE_GROUP });
       for (const [func, handler] of functions) {
         const subject = subjectFor(name, func);
+        const series = metrics.forFunction(name, func);
         service.addEndpoint(func, {
           subject,
           handler: (error, msg) => {
             if (error) this.logger.error(`endpoint ${subject} stopped: ${error.message}`);
-            else void this.handleCall(msg, handler, name, func);
+            else void this.handleCall(msg, handler, name, func, series);
           },
         });
       }
@@ -106,10 +114,13 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
     }
   }
 
-  private async handleCall(msg: ServiceMsg, handler: MessageHandler, service: string, func: string): Promise<void> {
+  private async handleCall(msg: ServiceMsg, handler: MessageHandler, service: string, func: string, series: FunctionSeries): Promise<void> {
     const ctx = new MeshContext(msg.subject, msg.headers, service, func);
     if (ctx.deadline <= Date.now()) return; // the caller has stopped waiting
     this.inFlight++;
+    const started = performance.now();
+    const span = this.tracer && startServeSpan(this.tracer, ctx, msg);
+    let status = 200;
     try {
       const verifying = this.tokens?.verify(ctx);
       if (verifying) await verifying;
@@ -119,11 +130,16 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       } catch {
         throw new MeshError(400, 'params are not valid JSON', MeshCodes.BAD_REQUEST);
       }
-      const result = await currentCall.run(ctx, () => resultOf(handler(params, ctx)));
+      const result = await currentCall.run(ctx, runHandler, handler, params, ctx);
       if (msg.reply) msg.respond(encodeJson(result));
     } catch (error) {
-      if (msg.reply) this.respondError(msg, failureOf(error, service, func, this.logger));
+      const failure = failureOf(error, service, func, this.logger);
+      status = failure.status;
+      if (span) failSpan(span, status, failure.code, failure.message);
+      if (msg.reply) this.respondError(msg, failure);
     } finally {
+      series.record(status, performance.now() - started);
+      span?.end();
       if (--this.inFlight === 0) this.idle?.();
     }
   }
@@ -156,6 +172,15 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       }
     }
   }
+}
+
+/** Runs the handler, inside the call's span when there is one, so that the spans it starts are children. */
+function runHandler(handler: MessageHandler, params: unknown, ctx: MeshContext): Promise<unknown> {
+  return ctx.trace === undefined ? resultOf(handler(params, ctx)) : context.with(ctx.trace, resultOfCall, undefined, handler, params, ctx);
+}
+
+function resultOfCall(handler: MessageHandler, params: unknown, ctx: MeshContext): Promise<unknown> {
+  return resultOf(handler(params, ctx));
 }
 
 /**

@@ -10,6 +10,6 @@ import { ConfigurableMeshModule } from './mesh.module-definition';
  */
 @Module({
   providers: [MeshConnection, MeshClient],
-  exports: [MeshClient],
+  exports: [MeshClient, MeshConnection],
 })
 export class MeshModule extends ConfigurableMeshModule {}

@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'nats';
 import type { MeshTokenSigner } from './token/mesh-token';
 import type { MeshVerifyOptions } from './token/verify-options';
+import type { Registry } from 'prom-client';
 
 /**
  * Options of MeshModule and of the mesh transport: every nats.js connection option a
@@ -18,6 +19,8 @@ export interface MeshOptions extends ConnectionOptions {
   verify?: MeshVerifyOptions;
   /** Calling: signs the Mesh-Token of calls made outside a served call (the gateway's signer). */
   signer?: MeshTokenSigner;
+  /** The prom-client registry where a server records `mesh_function_*` (docs/operations.md#metrics). Default: prom-client's `register`. */
+  registry?: Registry;
 }
 
 export const DEFAULT_CALL_TIMEOUT = 10_000;
@@ -30,6 +33,6 @@ export const DEFAULT_VERSION = '1.0.0';
  * mesh never shows (its errors are MeshErrors with a status and a code). Both can be overridden.
  */
 export function connectionOptions(options: MeshOptions, name: string): ConnectionOptions {
-  const { callTimeout: _c, gracePeriod: _g, version: _v, verify: _t, signer: _s, ...nats } = options;
+  const { callTimeout: _c, gracePeriod: _g, version: _v, verify: _t, signer: _s, registry: _r, ...nats } = options;
   return { name, maxReconnectAttempts: -1, noAsyncTraces: true, ...nats };
 }

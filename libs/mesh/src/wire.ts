@@ -24,6 +24,7 @@ export const MeshHeaders = {
   token: 'Mesh-Token',
   errorCode: 'Mesh-Error-Code',
   traceparent: 'traceparent',
+  tracestate: 'tracestate',
   /** ADR-32 error headers, as nats.js `ServiceErrorHeader` / `ServiceErrorCodeHeader`. */
   serviceError: 'Nats-Service-Error',
   serviceErrorCode: 'Nats-Service-Error-Code',

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { isValidName, MeshCodes, MeshError } from 'nest-mesh';
 import type { TimeoutConfig } from '../config/gateway-config';
 import { requestIdOf } from '../http/request-id';
+import { CallObserver } from '../observability/call-observer';
 import { attachCall } from './call-request';
 
 interface HttpRequest {
@@ -21,13 +22,17 @@ export class CallRequestGuard implements CanActivate {
   private readonly projectId: string;
   private readonly timeouts: TimeoutConfig;
 
-  constructor(config: ConfigService) {
+  constructor(
+    config: ConfigService,
+    private readonly observer: CallObserver,
+  ) {
     this.projectId = config.getOrThrow<string>('id');
     this.timeouts = config.getOrThrow<TimeoutConfig>('modules.functions.timeout');
   }
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<HttpRequest>();
+    const trace = this.observer.begin(request);
     const { project, service, func } = request.params;
     if (project !== this.projectId) {
       throw new MeshError(404, `project "${project}" not found`, MeshCodes.PROJECT_NOT_FOUND);
@@ -43,14 +48,13 @@ export class CallRequestGuard implements CanActivate {
     if (!Number.isInteger(timeout) || (timeout as number) < 1 || (timeout as number) > this.timeouts.max) {
       throw new MeshError(400, `timeout must be an integer from 1 to ${this.timeouts.max} (milliseconds)`, MeshCodes.BAD_REQUEST);
     }
-    const traceparent = request.headers.traceparent;
     attachCall(request, {
       service,
       func,
       params,
       timeout: timeout as number,
       requestId: requestIdOf(request),
-      traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+      trace,
     });
     return true;
   }

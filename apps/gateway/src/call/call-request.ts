@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { Context } from '@opentelemetry/api';
 import type { MeshAuth } from 'nest-mesh';
 
 /** One function call as the gateway understands it, parsed once per HTTP request. */
@@ -9,8 +10,8 @@ export interface CallRequest {
   /** Milliseconds, within the configured maximum. */
   timeout: number;
   requestId: string;
-  /** The caller's W3C trace context, passed on to the function. */
-  traceparent?: string;
+  /** The trace context the call to the function continues (see CallObserver.begin). */
+  trace?: Context;
   /** Verified claims, set by the RulesGuard; undefined when no token was sent. */
   auth?: MeshAuth;
 }

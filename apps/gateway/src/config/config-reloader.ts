@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { CurrentTokenVerifier, TokenVerifier } from '../auth';
 import { CorsOrigins } from '../http/cors';
 import { InFlightGuard, RateLimits } from '../limits';
+import { GatewayMetrics } from '../observability/gateway-metrics';
 import { RulesService } from '../rules/rules.service';
 import { GatewayConfig } from './gateway-config';
 import { loadConfig } from './load-config';
@@ -25,6 +26,8 @@ const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
   ['modules.functions.timeout', (c) => c.modules.functions.timeout],
   ['modules.functions.services', (c) => [...(c.modules.functions.services ?? [])]],
   ['auth.signingKey', (c) => c.auth.signingKey],
+  ['management', (c) => c.management],
+  ['log', (c) => c.log],
 ];
 
 /**
@@ -47,6 +50,7 @@ export class ConfigReloader {
     @Optional() @Inject(RateLimits) private readonly limits?: RateLimits,
     @Optional() @Inject(CorsOrigins) private readonly cors?: CorsOrigins,
     @Optional() @Inject(InFlightGuard) private readonly inFlight?: InFlightGuard,
+    @Optional() @Inject(GatewayMetrics) private readonly metrics?: GatewayMetrics,
   ) {}
 
   /** Reloads from `path`; resolves true when the new config is in use, false when it was refused. */
@@ -75,6 +79,7 @@ export class ConfigReloader {
     if (verifier !== undefined) this.tokens!.replace(verifier);
     if (this.running.http.cors !== undefined && next.http.cors !== undefined) this.cors?.replace(next.http.cors);
     this.inFlight?.setMax(next.modules.functions.maxInFlight);
+    this.metrics?.useRules(next.modules.functions.rules); // label values follow the rules
 
     const kept = RESTART_ONLY.filter(([, of]) => stableJson(of(next)) !== stableJson(of(this.running))).map(([key]) => key);
     if (kept.length > 0) {

@@ -215,6 +215,31 @@ export class AuthConfig {
   signingKey?: string;
 }
 
+/** Where probes and metrics are served instead of the API port (docs/operations.md). */
+export class ManagementConfig {
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  port!: number;
+}
+
+/** Nest's log levels, least severe first: `log.level` keeps that level and every one after it. */
+export const LOG_LEVELS = ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'] as const;
+
+export class LogConfig {
+  /** `text`: Nest's usual lines; `json`: one JSON object per line (Nest's ConsoleLogger JSON mode). */
+  @IsIn(['text', 'json'])
+  format: 'text' | 'json' = 'text';
+
+  @IsIn(LOG_LEVELS)
+  level: (typeof LOG_LEVELS)[number] = 'log';
+
+  /** One line per call: request id, service, function, status, code, milliseconds. */
+  @IsBoolean()
+  calls = false;
+}
+
 export class GatewayConfig {
   /** The project id: the `{project}` of every URL. */
   @IsString()
@@ -244,4 +269,14 @@ export class GatewayConfig {
   @ValidateNested()
   @Type(() => ModulesConfig)
   modules: ModulesConfig = new ModulesConfig();
+
+  /** Absent: /livez, /readyz and /metrics are served on the API port. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ManagementConfig)
+  management?: ManagementConfig;
+
+  @ValidateNested()
+  @Type(() => LogConfig)
+  log: LogConfig = new LogConfig();
 }

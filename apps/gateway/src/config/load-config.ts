@@ -60,6 +60,9 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   }
   const trust = trustProblems(config);
   if (trust.length > 0) throw new ConfigError(trust.join('\n'));
+  if (config.management !== undefined && config.management.port !== 0 && config.management.port === config.port) {
+    throw new ConfigError(`management.port: must differ from port (${config.port})`);
+  }
   try {
     compileRules(config.modules.functions.rules);
   } catch (error) {

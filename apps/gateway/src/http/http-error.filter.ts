@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { MeshCodes, MeshError, codeForStatus } from 'nest-mesh';
+import { CallObserver } from '../observability/call-observer';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 
 /**
@@ -11,7 +12,10 @@ import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Gateway');
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly observer: CallObserver,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -22,6 +26,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     adapter.setHeader(response, REQUEST_ID_HEADER, requestIdOf(request));
     adapter.setHeader(response, 'Content-Type', 'application/json; charset=utf-8');
     adapter.reply(response, JSON.stringify(error), error.status);
+    this.observer.end(request, error.status, error.code);
   }
 
   private toMeshError(exception: unknown): MeshError {
