@@ -25,3 +25,8 @@ export { currentCall } from './call-storage';
 // The wire, for tools and services that speak it directly
 export { SUBJECT_PREFIX, QUEUE_GROUP, NAME_PATTERN, MeshHeaders, isValidName, subjectFor, parseSubject, errorHeaders, errorOfHeaders } from './wire';
 export { decodeJson, encodeJson } from './json';
+
+// Params schemas announced to discovery (docs/discovery.md)
+export { PARAMS_METADATA_KEY } from './wire';
+export { paramsSchemaOf, PARAMS_SCHEMA_LIMIT } from './params-schema';
+export type { JsonSchema } from './params-schema';
