@@ -1,4 +1,5 @@
 import { compileRule } from './compile';
+import { describeRules, RuleCatalog, RuleSummary } from './describe';
 import { CompileContext, CompiledRule, NAME_PATTERN, isPlainObject, isPositiveInteger } from './compiled-rule';
 import { Decision, RuleArgs, RuleCaller, RuleConfigError, forbidden } from './types';
 
@@ -27,7 +28,13 @@ export class RuleEngine {
   constructor(
     private readonly services: ReadonlyMap<string, ServiceRules>,
     private readonly fallback: CompiledRule | undefined,
+    private readonly catalog: RuleCatalog = describeRules(undefined, DEFAULT_RULES_PATH),
   ) {}
+
+  /** What the rule of `service.func` says before any call (see describe.ts); undefined: no rule. */
+  describe(service: string, func: string): RuleSummary | undefined {
+    return this.catalog.describe(service, func);
+  }
 
   /**
    * The decision for calling `service.func` with `args`: `rules.<service>.<func>`, else
@@ -69,5 +76,5 @@ export function compileRules(rules: unknown, options: CompileRulesOptions = {}):
     }
     services.set(service, { funcs: compiled, fallback: compiled.get('default') });
   }
-  return new RuleEngine(services, services.get('default')?.fallback);
+  return new RuleEngine(services, services.get('default')?.fallback, describeRules(rules, root));
 }
