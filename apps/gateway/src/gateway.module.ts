@@ -5,6 +5,8 @@ import { MeshModule, MeshOptions } from 'nest-mesh';
 import { CurrentTokenVerifier, TokenVerifier } from './auth';
 import { CallController } from './call/call.controller';
 import { CallRequestGuard } from './call/call-request.guard';
+import { DiscoveryController } from './discovery/discovery.controller';
+import { DiscoveryService } from './discovery/discovery.service';
 import { ConfigReloader } from './config/config-reloader';
 import { GatewayConfig } from './config/gateway-config';
 import { tokenSettingsOf } from './config/token-settings';
@@ -33,9 +35,10 @@ export class GatewayModule {
         configModule,
         MeshModule.forRoot({ name: 'nest-mesh gateway', callTimeout: config.modules.functions.timeout.default, ...broker }),
       ],
-      controllers: [CallController],
+      controllers: [CallController, DiscoveryController],
       providers: [
         errors,
+        DiscoveryService,
         CallRequestGuard,
         RulesGuard,
         RulesService,
