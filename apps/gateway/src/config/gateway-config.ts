@@ -164,6 +164,12 @@ export class AuthConfig {
   clockTolerance = 0;
 }
 
+/** The console at `/console/` (docs/discovery.md). */
+export class ConsoleConfig {
+  @IsBoolean()
+  enabled = false;
+}
+
 export class GatewayConfig {
   /** The project id: the `{project}` of every URL. */
   @IsString()
@@ -193,4 +199,8 @@ export class GatewayConfig {
   @ValidateNested()
   @Type(() => ModulesConfig)
   modules: ModulesConfig = new ModulesConfig();
+
+  @ValidateNested()
+  @Type(() => ConsoleConfig)
+  console: ConsoleConfig = new ConsoleConfig();
 }

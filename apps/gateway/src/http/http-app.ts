@@ -13,7 +13,8 @@ export async function createHttpApp(module: DynamicModule, http: HttpConfig, log
   const options = { bodyParser: false, logger: logger as LoggerService };
   if (http.adapter === 'fastify') {
     // skipMiddie: the gateway registers no Nest middleware, so requests need not go through @fastify/middie.
-    const adapter = new FastifyAdapter({ bodyLimit: http.bodyLimit, skipMiddie: true });
+    // ignoreTrailingSlash: `/console/` is `/console`, as on express (non-strict routing).
+    const adapter = new FastifyAdapter({ bodyLimit: http.bodyLimit, skipMiddie: true, routerOptions: { ignoreTrailingSlash: true } });
     const app = await NestFactory.create<NestFastifyApplication>(module, adapter, options);
     const fastify = app.getHttpAdapter().getInstance();
     fastify.removeAllContentTypeParsers();
