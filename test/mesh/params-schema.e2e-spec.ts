@@ -2,7 +2,7 @@ import { INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EmbeddedBroker } from '@nest-mesh/broker';
 import { IsInt, IsString } from 'class-validator';
-import { connect, NatsConnection, ServiceInfo } from 'nats';
+import { connect, NatsConnection, RequestStrategy, ServiceInfo } from 'nats';
 import { MeshFunction, meshMicroservice, MeshService, PARAMS_METADATA_KEY, paramsSchemaOf } from 'nest-mesh';
 
 /**
@@ -63,7 +63,7 @@ describe('params schemas in ADR-32 INFO', () => {
 
   it('announces the DTO schema, nothing without a DTO, and nothing over 8 KiB (with one warning)', async () => {
     const infos: ServiceInfo[] = [];
-    for await (const info of await nc.services.client({ maxWait: 2000 }).info('announce')) infos.push(info);
+    for await (const info of await nc.services.client({ strategy: RequestStrategy.Timer, maxWait: 2000 }).info('announce')) infos.push(info);
     expect(infos).toHaveLength(1);
     const endpoints = new Map(infos[0].endpoints.map((e) => [e.name, e]));
     expect(JSON.parse(endpoints.get('small')!.metadata![PARAMS_METADATA_KEY])).toEqual(paramsSchemaOf(Small));
