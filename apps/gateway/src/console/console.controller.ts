@@ -6,6 +6,8 @@ import { REQUEST_ID_HEADER, requestIdOf } from '../http/request-id';
 import { consoleOverviewOf } from './console-overview';
 import { consolePage, ConsolePage } from './console-page';
 
+type HttpRequest = Parameters<typeof requestIdOf>[0];
+
 /**
  * The console (`console.enabled`, docs/discovery.md): the page at `/console/` and the data it
  * reads at `/console/api/services`. Calls and event admin go through the gateway's own routes,
@@ -22,7 +24,7 @@ export class ConsoleController {
   ) {}
 
   @Get('api/services')
-  async services(@Req() request: never, @Res() response: unknown): Promise<void> {
+  async services(@Req() request: HttpRequest, @Res() response: unknown): Promise<void> {
     const json = await this.discovery.document('console', (catalog) => consoleOverviewOf(this.config.id, catalog));
     const adapter = this.adapterHost.httpAdapter;
     adapter.setHeader(response, REQUEST_ID_HEADER, requestIdOf(request));
@@ -33,7 +35,7 @@ export class ConsoleController {
 
   /** `/console` (also `/console/`) and `/console/index.html`: the page. */
   @Get(['', 'index.html'])
-  show(@Req() request: never, @Res() response: unknown): void {
+  show(@Req() request: HttpRequest, @Res() response: unknown): void {
     const adapter = this.adapterHost.httpAdapter;
     adapter.setHeader(response, REQUEST_ID_HEADER, requestIdOf(request));
     adapter.setHeader(response, 'Content-Type', 'text/html; charset=utf-8');
