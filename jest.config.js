@@ -4,7 +4,11 @@ const { compilerOptions } = require('./tsconfig.json');
 
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
+  transform: {
+    // The console's page files are imported as text (as webpack's asset/source does for the build).
+    'console/static/.+\\.(html|css|js)$': '<rootDir>/test/support/text-transform.js',
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+  },
   testEnvironment: 'node',
   setupFiles: ['reflect-metadata'],
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),

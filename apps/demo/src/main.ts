@@ -48,6 +48,7 @@ async function main(): Promise<void> {
       'Try:',
       `  curl -s -X POST ${url}/v1/api/demo/functions/greeter/hello -H 'Content-Type: application/json' -d '{"params":{"name":"Ada"}}'`,
       `  curl -s -X POST ${url}/v1/api/demo/functions/math/divide -H 'Content-Type: application/json' -d '{"params":{"a":1,"b":0}}'`,
+      `  open ${url}/console/   (services, rules, params schemas, a form to try calls)`,
       'Ctrl-C stops it.',
       '',
     ].join('\n'),

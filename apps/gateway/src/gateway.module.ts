@@ -1,10 +1,13 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { MeshModule, MeshOptions } from 'nest-mesh';
 import { CurrentTokenVerifier, TokenVerifier } from './auth';
 import { CallController } from './call/call.controller';
 import { CallRequestGuard } from './call/call-request.guard';
+import { ConsoleController } from './console/console.controller';
+import { DiscoveryController } from './discovery/discovery.controller';
+import { DiscoveryService } from './discovery/discovery.service';
 import { ConfigReloader } from './config/config-reloader';
 import { GatewayConfig } from './config/gateway-config';
 import { tokenSettingsOf } from './config/token-settings';
@@ -29,6 +32,7 @@ export class GatewayModule {
     const errors = { provide: APP_FILTER, useClass: HttpErrorFilter };
     const running = { provide: GatewayConfig, useValue: config };
     if (!config.modules.functions.enabled) {
+      if (config.console.enabled) new Logger('Gateway').warn('console.enabled: the console needs modules.functions.enabled; not served');
       return { module: GatewayModule, imports: [configModule, ObservabilityModule.register(config)], providers: [errors, running, ConfigReloader, CorsOrigins] };
     }
     return {
@@ -38,9 +42,10 @@ export class GatewayModule {
         MeshModule.forRoot({ name: 'nest-mesh gateway', callTimeout: config.modules.functions.timeout.default, ...broker }),
         ObservabilityModule.register(config),
       ],
-      controllers: [CallController, JwksController],
+      controllers: [CallController, JwksController, DiscoveryController, ...(config.console.enabled ? [ConsoleController] : [])],
       providers: [
         errors,
+        DiscoveryService,
         CallRequestGuard,
         RulesGuard,
         RulesService,

@@ -6,6 +6,8 @@ import { isValidName, subjectFor, NAME_PATTERN } from './wire';
 
 const MESH_SERVICE = 'nest-mesh:service';
 const MESH_FUNCTION = 'nest-mesh:function';
+/** The handler extra (Nest `MessagePattern` extras) that carries the type of a function's params. */
+export const PARAMS_TYPE_EXTRA = 'nestMeshParamsType';
 
 /**
  * Hands every exception of a mesh function to the transport unchanged, so that the mesh maps
@@ -35,7 +37,9 @@ export function MeshService(name: string): ClassDecorator {
       const clash = seen.get(func);
       if (clash) throw new Error(`@MeshFunction('${func}') is on both ${clash}() and ${key}() of service "${name}"`);
       seen.set(func, key);
-      MessagePattern(subjectFor(name, func))(proto, key, descriptor);
+      // The params type reaches the transport as a handler extra, for the params schema (params-schema.ts).
+      const paramsType: unknown = Reflect.getMetadata('design:paramtypes', proto, key)?.[0];
+      MessagePattern(subjectFor(name, func), { [PARAMS_TYPE_EXTRA]: paramsType })(proto, key, descriptor);
     }
     Reflect.defineMetadata(MESH_SERVICE, name, target);
     Controller()(target);

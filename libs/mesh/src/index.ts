@@ -34,3 +34,7 @@ export { decodeJson, encodeJson } from './json';
 export { FunctionMetrics, FunctionSeries, FunctionMetricNames } from './metrics';
 export { PreparedCounter, PreparedHistogram, CounterChild, HistogramChild, registerPrepared, CALL_DURATION_BUCKETS } from './metric-series';
 export { activeTracer, traceHeadersContext, failSpan, TRACER_NAME } from './tracing';
+// Params schemas announced to discovery (docs/discovery.md)
+export { PARAMS_METADATA_KEY } from './wire';
+export { paramsSchemaOf, PARAMS_SCHEMA_LIMIT } from './params-schema';
+export type { JsonSchema } from './params-schema';

@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { connect, Empty, NatsConnection, Service, ServiceMsg } from 'nats';
 import { firstValueFrom, isObservable } from 'rxjs';
 import { currentCall } from './call-storage';
+import { PARAMS_TYPE_EXTRA } from './decorators';
 import { drainOrClose } from './drain';
 import { failureOf } from './failure';
 import { decodeJson, encodeJson } from './json';
@@ -14,6 +15,7 @@ import { FunctionMetrics, FunctionSeries } from './metrics';
 import { connectionOptions, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION, MeshOptions } from './options';
 import { MeshTokenVerifier } from './token/mesh-token-verifier';
 import { activeTracer, failSpan, startServeSpan } from './tracing';
+import { paramsAnnouncement } from './params-schema';
 import { errorHeaders, parseSubject, QUEUE_GROUP, subjectFor } from './wire';
 
 /** The transport id of the mesh, for `@MessagePattern(pattern, MESH_TRANSPORT)` if ever needed. */
@@ -101,8 +103,11 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       for (const [func, handler] of functions) {
         const subject = subjectFor(name, func);
         const series = metrics.forFunction(name, func);
+        const params = paramsAnnouncement(handler.extras?.[PARAMS_TYPE_EXTRA]);
+        if (params.warning) this.logger.warn(`${name}.${func}: ${params.warning}`);
         service.addEndpoint(func, {
           subject,
+          metadata: params.metadata,
           handler: (error, msg) => {
             if (error) this.logger.error(`endpoint ${subject} stopped: ${error.message}`);
             else void this.handleCall(msg, handler, name, func, series);

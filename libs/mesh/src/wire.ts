@@ -15,6 +15,12 @@ export const QUEUE_GROUP = 'q';
 /** Service and function names: letters, digits, `_` and `-`, 1 to 64 of them. No subject injection. */
 export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * The ADR-32 endpoint metadata key under which a function announces the JSON Schema of its params
+ * (a JSON string); absent when it has none (docs/protocol.md).
+ */
+export const PARAMS_METADATA_KEY = 'nest-mesh.params';
+
 /** Header names of a call and of its reply (docs/protocol.md). */
 export const MeshHeaders = {
   requestId: 'Mesh-Request-Id',

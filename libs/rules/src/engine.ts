@@ -1,4 +1,5 @@
 import { compileRule } from './compile';
+import { describeRules, RuleCatalog, RuleSummary } from './describe';
 import { CompileContext, CompiledRule, NAME_PATTERN, isPlainObject, isPositiveInteger } from './compiled-rule';
 import { compileRateLimit, RateLimit } from './rate-limit';
 import { Decision, RuleArgs, RuleCaller, RuleConfigError, forbidden } from './types';
@@ -35,7 +36,13 @@ export class RuleEngine {
     private readonly fallback: RuleEntry | undefined,
     /** Every entry's rate limit, in file order: a gateway makes its limiters from these once. */
     readonly rateLimits: readonly RateLimit[] = [],
+    private readonly catalog: RuleCatalog = describeRules(undefined, DEFAULT_RULES_PATH),
   ) {}
+
+  /** What the rule of `service.func` says before any call (see describe.ts); undefined: no rule. */
+  describe(service: string, func: string): RuleSummary | undefined {
+    return this.catalog.describe(service, func);
+  }
 
   /**
    * The decision for calling `service.func` with `args`: `rules.<service>.<func>`, else
@@ -89,7 +96,7 @@ export function compileRules(rules: unknown, options: CompileRulesOptions = {}):
     }
     services.set(service, { funcs: compiled, fallback: compiled.get('default') });
   }
-  return new RuleEngine(services, services.get('default')?.fallback, rateLimits);
+  return new RuleEngine(services, services.get('default')?.fallback, rateLimits, describeRules(rules, root));
 }
 
 /** An entry is a rule plus, at its top level only (not inside clauses), an optional `rateLimit`. */

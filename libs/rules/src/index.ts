@@ -4,3 +4,5 @@ export type { CompileRulesOptions, RuleEntry } from './engine';
 export type { RateLimit, RateLimitBy } from './rate-limit';
 export { NAME_PATTERN } from './compiled-rule';
 export { toNumber, toStringValue, toBool } from './values';
+export { RuleCatalog } from './describe';
+export type { RuleSummary, TokenUse } from './describe';

@@ -28,6 +28,7 @@ const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
   ['auth.signingKey', (c) => c.auth.signingKey],
   ['management', (c) => c.management],
   ['log', (c) => c.log],
+  ['console', (c) => c.console],
 ];
 
 /**

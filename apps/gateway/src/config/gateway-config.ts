@@ -240,6 +240,12 @@ export class LogConfig {
   calls = false;
 }
 
+/** The console at `/console/` (docs/discovery.md). */
+export class ConsoleConfig {
+  @IsBoolean()
+  enabled = false;
+}
+
 export class GatewayConfig {
   /** The project id: the `{project}` of every URL. */
   @IsString()
@@ -279,4 +285,7 @@ export class GatewayConfig {
   @ValidateNested()
   @Type(() => LogConfig)
   log: LogConfig = new LogConfig();
+  @ValidateNested()
+  @Type(() => ConsoleConfig)
+  console: ConsoleConfig = new ConsoleConfig();
 }

@@ -28,6 +28,7 @@ describe('parseConfig', () => {
       timeout: { default: 10_000, max: 60_000 },
       rules: {},
     });
+    expect(config.console).toEqual({ enabled: false });
   });
 
   it('reads the example of the contract', () => {
@@ -86,6 +87,8 @@ describe('parseConfig', () => {
     ['modules: { functions: { embedded: { port: -1 } } }', 'modules.functions.embedded.port: must not be less than 0'],
     ['modules: { functions: { rules: [] } }', 'modules.functions.rules: must be an object'],
     ['modules: { functions: { timeout: { default: 9, max: 8 } } }', 'modules.functions.timeout.default: must not be greater than timeout.max (8)'],
+    ['console: { enabled: yes please }', 'console.enabled: must be a boolean value'],
+    ['console: { enabeld: true }', 'console.enabeld: unknown key'],
   ])('refuses %s', (line, message) => {
     expect(errorOf(`${minimal}${line}\n`, {})).toContain(message);
   });

@@ -1,0 +1,139 @@
+import { Type } from 'class-transformer';
+import { IsEmail, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants';
+import { MeshFunction, MeshService, PARAMS_TYPE_EXTRA } from './decorators';
+import { paramsAnnouncement, paramsSchemaOf } from './params-schema';
+import { PARAMS_METADATA_KEY } from './wire';
+
+class Address {
+  @IsString()
+  city!: string;
+}
+
+class Signup {
+  @IsEmail()
+  email!: string;
+
+  @IsInt()
+  @Min(13)
+  age!: number;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => Address)
+  address?: Address;
+
+  @IsOptional()
+  @ValidateNested({ each: true })
+  @Type(() => Address)
+  previous?: Address[];
+}
+
+class Tree {
+  @IsString()
+  label!: string;
+
+  @IsOptional()
+  @ValidateNested({ each: true })
+  @Type(() => Tree)
+  children?: Tree[];
+}
+
+class Plain {
+  name!: string;
+}
+
+describe('paramsSchemaOf', () => {
+  it('derives a JSON Schema from a class-validator DTO, nested DTOs bundled under $defs', () => {
+    expect(paramsSchemaOf(Signup)).toEqual({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: {
+        email: { type: 'string', format: 'email' },
+        age: { type: 'integer', minimum: 13 },
+        address: { $ref: '#/$defs/Address' },
+        previous: { type: 'array', items: { $ref: '#/$defs/Address' } },
+      },
+      required: ['email', 'age'],
+      $defs: { Address: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+    });
+  });
+
+  it('bundles a DTO that contains itself, so every $ref resolves inside the schema', () => {
+    const schema = paramsSchemaOf(Tree)!;
+    expect(schema.properties).toEqual({ label: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/Tree' } } });
+    expect((schema.$defs as Record<string, unknown>).Tree).toEqual({
+      type: 'object',
+      properties: schema.properties,
+      required: ['label'],
+    });
+  });
+
+  it('gives no schema for what is not a DTO class', () => {
+    for (const type of [undefined, null, Object, String, Number, Array, Promise, Plain, 'Signup', () => 1]) {
+      expect(paramsSchemaOf(type)).toBeUndefined();
+    }
+  });
+});
+
+describe('paramsAnnouncement', () => {
+  it('announces the schema as JSON under nest-mesh.params', () => {
+    const { metadata, warning } = paramsAnnouncement(Signup);
+    expect(warning).toBeUndefined();
+    expect(JSON.parse(metadata![PARAMS_METADATA_KEY])).toEqual(paramsSchemaOf(Signup));
+  });
+
+  it('announces nothing, with a warning, for a schema over the limit', () => {
+    const size = JSON.stringify(paramsSchemaOf(Signup)).length;
+    expect(paramsAnnouncement(Signup, size)).toEqual({ metadata: expect.any(Object) });
+    const over = paramsAnnouncement(Signup, size - 1);
+    expect(over.metadata).toBeUndefined();
+    expect(over.warning).toBe(`params schema of ${size} bytes is over ${size - 1}; not announced`);
+  });
+
+  it('announces nothing, silently, for a function without a DTO', () => {
+    expect(paramsAnnouncement(Object)).toEqual({});
+    expect(paramsAnnouncement(undefined)).toEqual({});
+  });
+
+  it('announces nothing, with a warning, when two nested classes share a name', () => {
+    const makeInner = () => {
+      class Inner {
+        @IsString()
+        a!: string;
+      }
+      return Inner;
+    };
+    const InnerA = makeInner();
+    const InnerB = makeInner();
+    class Outer {
+      @ValidateNested()
+      @Type(() => InnerA)
+      one!: unknown;
+
+      @ValidateNested()
+      @Type(() => InnerB)
+      two!: unknown;
+    }
+    expect(paramsAnnouncement(Outer)).toEqual({ warning: 'no params schema announced: two different classes named Inner in the params of one function' });
+  });
+});
+
+describe('@MeshFunction params type', () => {
+  it('hands the method\'s params type to the transport as a handler extra', () => {
+    @MeshService('typed')
+    class Typed {
+      @MeshFunction('signup')
+      signup(params: Signup) {
+        return params;
+      }
+
+      @MeshFunction('loose')
+      loose(params: unknown) {
+        return params;
+      }
+    }
+    expect(Reflect.getMetadata(PATTERN_EXTRAS_METADATA, Typed.prototype.signup)).toEqual({ [PARAMS_TYPE_EXTRA]: Signup });
+    expect(Reflect.getMetadata(PATTERN_EXTRAS_METADATA, Typed.prototype.loose)).toEqual({ [PARAMS_TYPE_EXTRA]: Object });
+  });
+});

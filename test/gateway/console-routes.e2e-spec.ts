@@ -1,0 +1,78 @@
+import { ADAPTERS, Mesh, startMesh } from '../support/mesh';
+
+/**
+ * The console's routes over plain HTTP on both adapters (the browser suite is test/console):
+ * the page at /console, /console/ and /console/index.html with its security headers, its data at
+ * /console/api/services, 404 for anything else under /console and everything when it is off.
+ */
+async function get(url: string): Promise<{ status: number; text: string; headers: Headers }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+  return { status: response.status, text: await response.text(), headers: response.headers };
+}
+
+const RULES = { test: { echo: { rule: 'allow' }, whoami: { rule: 'authenticated' }, crash: { rule: 'deny' } } };
+
+for (const adapter of ADAPTERS) {
+  describe(`the console's routes (${adapter})`, () => {
+    let mesh: Mesh;
+
+    beforeAll(async () => {
+      mesh = await startMesh('embedded', { rules: RULES, adapter, config: { console: { enabled: true } } });
+    });
+    afterAll(() => mesh?.stop());
+
+    it('serves one self-contained page at /console, /console/ and /console/index.html', async () => {
+      for (const path of ['/console', '/console/', '/console/index.html']) {
+        const res = await get(`${mesh.url}${path}`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+        expect(res.text).toContain('<title>nest-mesh console</title>');
+        expect(res.text).not.toContain('/*SCRIPT*/');
+        expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/=]+'; style-src 'sha256-/);
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(res.headers.get('x-request-id')).toBeTruthy();
+      }
+    });
+
+    it('answers 404 for other paths under /console', async () => {
+      for (const path of ['/console/nope', '/console/api/nope', '/console/a/b']) {
+        expect((await get(`${mesh.url}${path}`)).status).toBe(404);
+      }
+    });
+
+    it('gives the console the callable functions with their rules, and the instances with their stats', async () => {
+      let body: any;
+      const until = Date.now() + 30_000;
+      do {
+        const res = await get(`${mesh.url}/console/api/services`);
+        expect(res.status).toBe(200);
+        body = JSON.parse(res.text);
+      } while (body.services.length === 0 && Date.now() < until && (await new Promise((r) => setTimeout(r, 250))) === undefined);
+      expect(body.project).toBe('demo');
+      const [test] = body.services;
+      expect(test.name).toBe('test');
+      expect(test.functions).toEqual([
+        { name: 'echo', params: null, rule: { kind: 'allow', path: 'modules.functions.rules.test.echo', token: 'none' } },
+        { name: 'whoami', params: null, rule: { kind: 'authenticated', path: 'modules.functions.rules.test.whoami', token: 'required' } },
+      ]);
+      expect(test.instances).toEqual([
+        { id: expect.any(String), version: '1.0.0', info: true, started: expect.any(String), stats: expect.objectContaining({ echo: expect.objectContaining({ requests: expect.any(Number) }) }) },
+      ]);
+    });
+  });
+}
+
+describe('the console when it is off (the default)', () => {
+  let mesh: Mesh;
+
+  beforeAll(async () => {
+    mesh = await startMesh('embedded', { rules: RULES, services: 0 });
+  });
+  afterAll(() => mesh?.stop());
+
+  it('is not served', async () => {
+    for (const path of ['/console', '/console/', '/console/api/services']) {
+      expect((await get(`${mesh.url}${path}`)).status).toBe(404);
+    }
+  });
+});

@@ -1,0 +1,216 @@
+import { validate } from '@readme/openapi-parser';
+import { connect, NatsConnection, StringCodec } from 'nats';
+import { describeWithNatsServer } from '../support/nats-server';
+import { ADAPTERS, BROKERS, Mesh, startMesh } from '../support/mesh';
+
+/**
+ * Discovery at the gateway (docs/discovery.md): the services listing and the OpenAPI document,
+ * from the services' $SRV answers, on both brokers and both HTTP adapters; and what garbage,
+ * oversized or half answers on the wire do (nothing bad).
+ */
+const variants = [...BROKERS.map((kind) => ({ kind, adapter: 'express' as const })), ...ADAPTERS.filter((a) => a !== 'express').map((adapter) => ({ kind: 'embedded' as const, adapter }))];
+
+const RULES = {
+  test: {
+    echo: { rule: 'allow' },
+    signup: { rule: 'allow' },
+    whoami: { rule: 'authenticated' },
+    relay: { rule: 'or', clauses: [{ rule: 'authenticated' }, { rule: 'match', eval: '==', type: 'string', f1: 'args.params.x', f2: 'y' }] },
+    crash: { rule: 'deny' },
+  },
+  huge: { default: { rule: 'allow' } },
+};
+
+const SIGNUP_SCHEMA = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  properties: {
+    email: { type: 'string', format: 'email' },
+    age: { type: 'integer', minimum: 13 },
+    address: { $ref: '#/$defs/Address' },
+  },
+  required: ['email', 'age'],
+  $defs: { Address: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function get(url: string): Promise<{ status: number; body: any; headers: Headers; ms: number }> {
+  const started = Date.now();
+  const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // keep the text for the assertion message
+  }
+  return { status: response.status, body, headers: response.headers, ms: Date.now() - started };
+}
+
+/** Polls the listing until `accept` holds (the cache and the deadline make changes show up late). */
+async function listingWhen(mesh: Mesh, accept: (body: any) => boolean, timeoutMs = 30_000): Promise<any> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    const res = await get(`${mesh.url}/v1/api/demo/services`);
+    last = res.body;
+    if (res.status === 200 && accept(res.body)) return res.body;
+    await sleep(250);
+  }
+  throw new Error(`the listing never became as expected; last: ${JSON.stringify(last)}`);
+}
+
+const serviceOf = (body: any, name: string) => body.services.find((s: any) => s.name === name);
+
+for (const { kind, adapter } of variants) {
+  const describeFor = kind === 'nats-server' ? describeWithNatsServer : describe;
+
+  describeFor(`discovery and OpenAPI (${kind}, ${adapter})`, () => {
+    let mesh: Mesh;
+    const raw: NatsConnection[] = [];
+
+    beforeAll(async () => {
+      mesh = await startMesh(kind, { rules: RULES, adapter });
+    });
+    afterAll(async () => {
+      for (const nc of raw) await nc.close().catch(() => undefined);
+      await mesh?.stop();
+    });
+
+    it('lists the services and the functions a rule can allow, with their params schemas', async () => {
+      const body = await listingWhen(mesh, (b) => serviceOf(b, 'test') !== undefined);
+      expect(body.services.map((s: any) => s.name)).toEqual(['test']); // guard and gated: no rule allows any of theirs
+      expect(serviceOf(body, 'test')).toEqual({
+        name: 'test',
+        version: '1.0.0',
+        instances: 1,
+        functions: [
+          { name: 'echo', params: null },
+          { name: 'relay', params: null },
+          { name: 'signup', params: SIGNUP_SCHEMA },
+          { name: 'whoami', params: null },
+        ],
+      });
+      const res = await get(`${mesh.url}/v1/api/demo/services`);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+    });
+
+    it('serves an OpenAPI 3.1 document of the same functions that a validator accepts', async () => {
+      await listingWhen(mesh, (b) => serviceOf(b, 'test') !== undefined);
+      const res = await get(`${mesh.url}/v1/api/demo/openapi.json`);
+      expect(res.status).toBe(200);
+      const doc = res.body;
+      expect(await validate(structuredClone(doc))).toMatchObject({ valid: true });
+      expect(doc.openapi).toBe('3.1.0');
+      expect(Object.keys(doc.paths)).toEqual(['echo', 'relay', 'signup', 'whoami'].map((f) => `/v1/api/demo/functions/test/${f}`));
+      const signup = doc.paths['/v1/api/demo/functions/test/signup'].post;
+      expect(signup.requestBody.content['application/json'].schema).toMatchObject({
+        properties: {
+          params: { type: 'object', required: ['email', 'age'], properties: { address: { $ref: '#/components/schemas/test.signup.Address' } } },
+          timeout: { type: 'integer', minimum: 1, maximum: 60000 },
+        },
+        required: ['params'],
+      });
+      expect(signup.security).toBeUndefined();
+      expect(doc.paths['/v1/api/demo/functions/test/whoami'].post.security).toEqual([{ bearer: [] }]);
+      expect(doc.paths['/v1/api/demo/functions/test/relay'].post.security).toEqual([{ bearer: [] }, {}]);
+      expect(doc.paths['/v1/api/demo/functions/test/echo'].post.responses['200'].content['application/json'].schema.required).toEqual(['result']);
+    });
+
+    it('answers 404 PROJECT_NOT_FOUND for another project', async () => {
+      for (const route of ['services', 'openapi.json']) {
+        const res = await get(`${mesh.url}/v1/api/other/${route}`);
+        expect(res).toMatchObject({ status: 404, body: { code: 'PROJECT_NOT_FOUND' } });
+      }
+    });
+
+    it('makes one discovery round for many requests at once', async () => {
+      const monitor = await connect({ servers: mesh.brokerUrl, name: 'discovery monitor' });
+      raw.push(monitor);
+      let rounds = 0;
+      monitor.subscribe('$SRV.INFO', { callback: () => rounds++ });
+      await monitor.flush();
+      await sleep(3500); // the cached round has expired
+      const answers = await Promise.all(Array.from({ length: 30 }, () => get(`${mesh.url}/v1/api/demo/services`)));
+      expect(answers.map((a) => a.status)).toEqual(Array(30).fill(200));
+      await monitor.flush();
+      expect(rounds).toBeGreaterThanOrEqual(1);
+      expect(rounds).toBeLessThanOrEqual(2);
+    });
+
+    describe('with bad answers on the wire', () => {
+      beforeAll(async () => {
+        const codec = StringCodec();
+        const answer = async (name: string, verbs: Record<string, string | (() => string)>) => {
+          const nc = await connect({ servers: mesh.brokerUrl, name });
+          raw.push(nc);
+          for (const [verb, text] of Object.entries(verbs)) {
+            nc.subscribe(`$SRV.${verb}`, { callback: (_, msg) => msg.respond(codec.encode(typeof text === 'string' ? text : text())) });
+          }
+          await nc.flush();
+        };
+        const garbage = { PING: 'not json', INFO: '[1,2,3]', STATS: '{"name":' };
+        await answer('garbage', garbage);
+        await answer('wrong shapes', { INFO: '{"name":"bad name!","id":"x"}', PING: '{"name":"test"}', STATS: 'null' });
+        // ~900 KB of metadata: under the broker's payload limit, far over any sane schema.
+        const hugeInfo = JSON.stringify({
+          name: 'huge',
+          id: 'huge-1',
+          version: '1.0.0',
+          metadata: { filler: 'y'.repeat(100_000) },
+          endpoints: [{ name: 'f', subject: 'mesh.huge.f', metadata: { 'nest-mesh.params': 'x'.repeat(800_000) } }],
+        });
+        await answer('huge', { INFO: () => hugeInfo, PING: '{"name":"huge","id":"huge-1","version":"1.0.0"}' });
+        await answer('ping only', { PING: JSON.stringify({ type: 'io.nats.micro.v1.ping_response', name: 'test', id: 'ping-only', version: '1.0.0' }) });
+        const legacy = { type: 'object', properties: { legacy: { type: 'string' } } };
+        await answer('legacy instance', {
+          INFO: JSON.stringify({
+            type: 'io.nats.micro.v1.info_response',
+            name: 'test',
+            id: 'legacy-1',
+            version: '0.9.0',
+            endpoints: [{ name: 'signup', subject: 'mesh.test.signup', queue_group: 'q', metadata: { 'nest-mesh.params': JSON.stringify(legacy) } }],
+          }),
+        });
+      });
+
+      it('skips garbage, keeps oversized schemas out, counts PING-only instances and reports disagreeing schemas', async () => {
+        const body = await listingWhen(mesh, (b) => serviceOf(b, 'test')?.instances === 3 && serviceOf(b, 'huge') !== undefined);
+        expect(serviceOf(body, 'huge')).toEqual({ name: 'huge', version: '1.0.0', instances: 1, functions: [{ name: 'f', params: null }] });
+        const signup = serviceOf(body, 'test').functions.find((f: any) => f.name === 'signup');
+        expect(signup.params).toEqual(SIGNUP_SCHEMA); // the newest version's
+        expect(signup.conflicts).toEqual([
+          { params: SIGNUP_SCHEMA, instances: [expect.any(String)] },
+          { params: { type: 'object', properties: { legacy: { type: 'string' } } }, instances: ['legacy-1'] },
+        ]);
+        expect(serviceOf(body, 'test').version).toBe('1.0.0');
+        const doc = (await get(`${mesh.url}/v1/api/demo/openapi.json`)).body;
+        expect(await validate(structuredClone(doc))).toMatchObject({ valid: true });
+        // The gateway is unharmed: calls still work.
+        expect(await mesh.call('/v1/api/demo/functions/test/echo', { params: 1 })).toMatchObject({ status: 200, body: { result: 1 } });
+        expect(mesh.gateway.output).toMatch(/service discovery: a PING answer is not JSON/);
+        expect(mesh.gateway.output).toMatch(/service discovery: test ping-only answered PING but not INFO/);
+        expect(mesh.gateway.output).toMatch(/service discovery: huge.f of huge-1: nest-mesh.params is over 65536 characters/);
+      });
+    });
+
+    if (kind === 'nats-server') {
+      it('answers 503 SERVICE_UNAVAILABLE at once while the broker is down', async () => {
+        await mesh.nats!.stop();
+        const until = Date.now() + 20_000;
+        let res = await get(`${mesh.url}/v1/api/demo/services`);
+        // The gateway notices the closed socket almost at once; allow for a loaded machine.
+        while (res.status !== 503 && Date.now() < until) {
+          await sleep(100);
+          res = await get(`${mesh.url}/v1/api/demo/services`);
+        }
+        expect(res).toMatchObject({ status: 503, body: { code: 'SERVICE_UNAVAILABLE' } });
+        const again = await get(`${mesh.url}/v1/api/demo/openapi.json`);
+        expect(again).toMatchObject({ status: 503, body: { code: 'SERVICE_UNAVAILABLE' } });
+        expect(again.ms).toBeLessThan(500); // not after a discovery round's deadline
+      });
+    }
+  });
+}
