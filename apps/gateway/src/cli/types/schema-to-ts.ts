@@ -82,10 +82,24 @@ function literal(value: unknown): string {
 function union(parts: string[]): string {
   const unique = [...new Set(parts)];
   if (unique.includes('unknown')) return 'unknown';
-  return unique.length === 0 ? 'never' : unique.map(wrap).join(' | ');
+  return unique.length === 0 ? 'never' : unique.length === 1 ? unique[0] : unique.map(wrap).join(' | ');
 }
 
 /** Parenthesizes a union or intersection used inside `[]`, `&` or `|`. */
 function wrap(type: string): string {
-  return /^[^{\n]*[|&]/.test(type) && !type.startsWith('{') ? `(${type})` : type;
+  return hasTopLevelOperator(type) ? `(${type})` : type;
+}
+
+/** Whether `type` has a `|` or `&` outside brackets and string literals. */
+function hasTopLevelOperator(type: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < type.length; i++) {
+    const c = type[i];
+    if (c === '"') {
+      for (i++; i < type.length && type[i] !== '"'; i++) if (type[i] === '\\') i++;
+    } else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (depth === 0 && (c === '|' || c === '&')) return true;
+  }
+  return false;
 }
