@@ -11,6 +11,7 @@ import { DEFAULT_CALL_TIMEOUT, MeshOptions } from './options';
 import { ReplyInbox } from './reply-inbox';
 import { errorOfHeaders, isValidName, MeshHeaders, subjectFor } from './wire';
 
+/** Options of `MeshClient.call` (and `callJson`, `request`). */
 export interface CallOptions {
   /** Milliseconds to wait for the reply; never beyond the deadline of the call being served. */
   timeout?: number;
@@ -20,6 +21,7 @@ export interface CallOptions {
   requestId?: string;
   /** Verified claims of the caller, sent as `Mesh-Auth`; inherited from the context otherwise. */
   auth?: MeshAuth;
+  /** W3C trace context sent as `traceparent`; inherited from the context otherwise. */
   traceparent?: string;
 }
 
@@ -44,6 +46,11 @@ export class MeshClient {
     });
   }
 
+  /**
+   * Calls `service.func` with `params` (JSON; `null` when absent): resolves to the result, or
+   * rejects with a MeshError. Inside a mesh function, the call's auth, request id and remaining
+   * deadline are passed on unless `options` says otherwise.
+   */
   async call<T = unknown>(service: string, func: string, params?: unknown, options: CallOptions = {}): Promise<T> {
     return decodeReply(await this.request(service, func, encodeJson(params), options), service, func) as T;
   }

@@ -2,6 +2,7 @@ import { NatsContext } from '@nestjs/microservices';
 import type { MsgHdrs } from 'nats';
 import { MeshHeaders } from './wire';
 
+/** The verified JWT claims of a call's original caller (`sub`, `role`, ...), read-only. */
 export type MeshAuth = Readonly<Record<string, unknown>>;
 
 /**
@@ -12,10 +13,14 @@ export type MeshAuth = Readonly<Record<string, unknown>>;
 export class MeshContext extends NatsContext {
   private decodedAuth?: MeshAuth | null;
 
+  /** Made by the transport for every call; user code receives it, it does not make one. */
   constructor(
     subject: string,
+    /** The NATS headers of the request (docs/protocol.md lists them). */
     readonly headers: MsgHdrs | undefined,
+    /** The service name of the function being called. */
     readonly service: string,
+    /** The function name being called. */
     readonly func: string,
   ) {
     super([subject, headers]);
@@ -51,10 +56,12 @@ export class MeshContext extends NatsContext {
     return this.header(MeshHeaders.auth);
   }
 
+  /** The W3C `traceparent` of the caller, when it had one. */
   get traceparent(): string | undefined {
     return this.header(MeshHeaders.traceparent);
   }
 
+  /** One request header by name; undefined when absent or empty. */
   header(name: string): string | undefined {
     const value = this.headers?.get(name);
     return value === undefined || value === '' ? undefined : value;

@@ -18,7 +18,7 @@ export const MESH_TRANSPORT = Symbol('nest-mesh');
 type StatusEvent = 'disconnect' | 'reconnect' | 'update';
 
 /**
- * The Nest transport that serves `@MeshFunction`s on the mesh wire (CONTRACT section 4):
+ * The Nest transport that serves `@MeshFunction`s on the mesh wire (docs/protocol.md):
  * every `@MeshService` becomes a NATS micro service (ADR-32) with one endpoint per function
  * on `mesh.<service>.<func>`, queue group `q`. Closing stops taking calls first, finishes the
  * calls in flight (up to `gracePeriod`), then drains the connection.
@@ -33,6 +33,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   private inFlight = 0;
   private idle?: () => void;
 
+  /** Usually made by `meshMicroservice(options)`. */
   constructor(private readonly options: MeshOptions = {}) {
     super();
   }

@@ -16,7 +16,7 @@ import {
 } from 'class-validator';
 
 /**
- * The gateway's configuration file (CONTRACT section 3), as typed objects. Validated once at
+ * The gateway's configuration file (docs/config.md), as typed objects. Validated once at
  * start-up by `loadConfig`; every other part of the gateway trusts it.
  */
 

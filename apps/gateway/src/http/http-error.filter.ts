@@ -4,8 +4,8 @@ import { MeshCodes, MeshError, codeForStatus } from 'nest-mesh';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 
 /**
- * The one place where errors become HTTP: `{"error", "code"}` with the status of CONTRACT
- * section 2, and the request id. Works the same on express and fastify.
+ * The one place where errors become HTTP: `{"error", "code"}` with the status of the table
+ * in docs/protocol.md, and the request id. Works the same on express and fastify.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
