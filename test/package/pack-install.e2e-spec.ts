@@ -147,10 +147,10 @@ describe('the npm package, installed into a fresh app', () => {
   });
 
   it.each([
-    ['node16', { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 }],
-    ['node10 (Nest CLI default)', { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 }],
-  ])('type-checks an app using nest-mesh and nest-mesh/client from the package (%s resolution)', (_name, resolution) => {
-    const program = ts.createProgram([join(app, 'typed.ts')], {
+    ['node16', ['typed.ts', 'typed-esm.mts'], { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 }],
+    ['node10 (Nest CLI default)', ['typed.ts'], { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 }],
+  ])('type-checks an app using nest-mesh and nest-mesh/client from the package (%s resolution)', (_name, files, resolution) => {
+    const program = ts.createProgram(files.map((file) => join(app, file)), {
       ...resolution,
       strict: true,
       noEmit: true,
@@ -165,7 +165,8 @@ describe('the npm package, installed into a fresh app', () => {
     expect(errors).toEqual([]);
     const resolved = program.getSourceFiles().map((f) => f.fileName);
     expect(resolved).toEqual(expect.arrayContaining([join(app, 'node_modules/nest-mesh/dist/libs/mesh/index.d.ts')]));
-    expect(resolved.some((f) => f.startsWith(join(app, 'node_modules/nest-mesh/dist/libs/client/')))).toBe(true);
+    expect(resolved).toContain(join(app, 'node_modules/nest-mesh/dist/libs/client/cjs/index.d.ts'));
+    if (files.includes('typed-esm.mts')) expect(resolved).toContain(join(app, 'node_modules/nest-mesh/dist/libs/client/esm/index.d.ts'));
   });
 
   it('stops `nest-mesh gateway` with one line and exit 1 for a missing or an invalid config', async () => {
