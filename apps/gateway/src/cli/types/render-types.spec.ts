@@ -48,6 +48,34 @@ describe('renderTypes', () => {
     expect(text).not.toContain('export type Error');
   });
 
+  it('looks up a $ref the document lacks in the stand-alone params schema that bundles it', () => {
+    const fn = (city: string) => ({
+      post: {
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  params: {
+                    type: 'object',
+                    properties: { address: { $ref: '#/$defs/Address' } },
+                    $defs: { Address: { type: 'object', properties: { [city]: { type: 'string' }, next: { $ref: '#/$defs/Address' } } } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    });
+    const { text } = renderTypes({ openapi: '3.1.0', paths: { '/v1/api/p/functions/a/one': fn('city'), '/v1/api/p/functions/a/two': fn('town') } }, 'x');
+    expect(text).toContain('export type Address = {\n  city?: string;\n  next?: Address;\n};');
+    expect(text).toContain('export type Address2 = {\n  town?: string;\n  next?: Address2;\n};');
+    expect(text).toContain('address?: Address;');
+    expect(text).toContain('address?: Address2;');
+  });
+
   it('refuses a document that is not OpenAPI 3', () => {
     expect(() => renderTypes({ swagger: '2.0' }, 'x')).toThrow('not an OpenAPI 3 document');
     expect(() => renderTypes('<html>', 'x')).toThrow('not an OpenAPI 3 document');
