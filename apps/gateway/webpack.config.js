@@ -1,4 +1,7 @@
+const { isAbsolute, join, resolve, sep } = require('node:path');
 const webpack = require('webpack');
+
+const MESH_LIBRARY = join(__dirname, '..', '..', 'libs', 'mesh', 'src') + sep;
 
 /**
  * The gateway's bundle, as Nest CLI makes it, plus:
@@ -6,7 +9,8 @@ const webpack = require('webpack');
  *   `broker-thread-main.js` next to the code that starts it);
  * - `nest-mesh` stays outside the bundle: at run time it resolves to the package's own compiled
  *   library (dist/libs/mesh, through the package's `exports`), so a process never holds two copies
- *   of MeshClient, MeshModule and their Nest metadata;
+ *   of MeshClient, MeshError and their Nest metadata. Reaching into libs/mesh by a relative path
+ *   would bundle such a second copy, so the build refuses it;
  * - a `#!/usr/bin/env node` line on main.js, which is also the package's `nest-mesh` command.
  */
 module.exports = (options) => ({
@@ -16,6 +20,15 @@ module.exports = (options) => ({
     'broker-thread-main': './libs/broker/src/broker-thread-main.ts',
   },
   output: { ...options.output, filename: 'apps/gateway/[name].js' },
-  externals: [...options.externals, { 'nest-mesh': 'commonjs nest-mesh' }],
+  externals: [...options.externals, meshLibraryOutside],
   plugins: [...options.plugins, new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true, include: /(^|\/)main\.js$/ })],
 });
+
+function meshLibraryOutside({ context, request }, callback) {
+  if (request === 'nest-mesh') return callback(null, 'commonjs nest-mesh');
+  const target = request.startsWith('.') ? resolve(context, request) : isAbsolute(request) ? request : '';
+  if (target.startsWith(MESH_LIBRARY)) {
+    return callback(new Error(`${context}: import '${request}' from 'nest-mesh' instead (libs/mesh must not be bundled into the gateway)`));
+  }
+  callback();
+}
