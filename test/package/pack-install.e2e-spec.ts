@@ -178,4 +178,13 @@ describe('the npm package, installed into a fresh app', () => {
     const natsConfig = await TestProcess.run('nest-mesh nats-config', bin, ['nats-config', '--config', join(app, 'none.yaml')]);
     expect([natsConfig.code, natsConfig.output]).toEqual([1, `nest-mesh nats-config: config: cannot read config file ${join(app, 'none.yaml')}: ENOENT\n`]);
   });
+
+  it('lists its commands with --help, and refuses an unknown one with exit 1', async () => {
+    const help = await TestProcess.run('nest-mesh --help', bin, ['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['gateway', 'nats-config', 'types']) expect(help.output).toMatch(new RegExp(`^  ${command} `, 'm'));
+    const unknown = await TestProcess.run('nest-mesh gatway', bin, ['gatway']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.output.split('\n')[0]).toBe('nest-mesh: unknown command "gatway"');
+  });
 });
