@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,12 @@ describe('nest-mesh types', () => {
   let server: Server;
   let url: string;
   const seen: string[] = [];
+  const dirs: string[] = [];
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nest-mesh-types-'));
+    dirs.push(dir);
+    return dir;
+  };
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -58,12 +64,15 @@ describe('nest-mesh types', () => {
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   });
 
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
 
   const types = (args: string[], cwd?: string) => TestProcess.run('nest-mesh types', process.execPath, [GATEWAY_MAIN, 'types', ...args], { timeoutMs: 30_000, env: cwd ? { MESH_CONFIG: join(cwd, 'mesh.yaml') } : {} });
 
   it('writes MeshFunctions from GET /v1/api/{project}/openapi.json; correct calls compile, wrong ones do not', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nest-mesh-types-'));
+    const dir = tempDir();
     const out = join(dir, 'mesh-types.d.ts');
     const { code, output } = await types(['--url', url, '--project', 'demo', '--out', out, '--token', 'tok']);
     expect(output).toBe(`nest-mesh types: wrote 4 function(s) from ${url}/v1/api/demo/openapi.json to ${out}\n`);
@@ -99,7 +108,7 @@ describe('nest-mesh types', () => {
   });
 
   it('reads a file with --openapi, and the project id of mesh.yaml when --project is not given', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nest-mesh-types-'));
+    const dir = tempDir();
     writeFileSync(join(dir, 'openapi.json'), fixture);
     const fromFile = await types(['--openapi', join(dir, 'openapi.json'), '--out', join(dir, 'a.d.ts')]);
     expect(fromFile.code).toBe(0);
@@ -128,7 +137,7 @@ describe('nest-mesh types', () => {
   });
 
   it('fails in one line when the gateway answers an error or something that is not OpenAPI', async () => {
-    const wrongProject = await types(['--url', url, '--project', 'other', '--out', join(tmpdir(), 'never.d.ts')]);
+    const wrongProject = await types(['--url', url, '--project', 'other', '--out', join(tempDir(), 'never.d.ts')]);
     expect(wrongProject.output).toMatch(/^nest-mesh types: .*\/v1\/api\/other\/openapi\.json answered 404: .*PROJECT_NOT_FOUND.*\n$/);
     expect(wrongProject.code).toBe(1);
   });
