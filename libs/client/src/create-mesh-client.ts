@@ -106,7 +106,13 @@ class HttpMeshClient {
     const abort = () => controller.abort();
     signal?.addEventListener('abort', abort, { once: true });
     let timedOut = false;
-    const timer = localTimeout === undefined ? undefined : setTimeout(() => ((timedOut = true), controller.abort()), localTimeout);
+    const timer =
+      localTimeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, localTimeout);
     const url = this.base + path;
     try {
       let status: number;
