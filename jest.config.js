@@ -11,7 +11,11 @@ const common = {
   },
   testEnvironment: 'node',
   setupFiles: ['reflect-metadata'],
-  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+  moduleNameMapper: {
+    ...pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+    // libs/client imports './x.js' (so its ESM build runs in browsers): the source is './x.ts'.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
 };
 
 module.exports = {

@@ -1,7 +1,18 @@
+const { isAbsolute, join, resolve, sep } = require('node:path');
+const webpack = require('webpack');
+
+const MESH_LIBRARY = join(__dirname, '..', '..', 'libs', 'mesh', 'src') + sep;
+
 /**
- * The gateway's bundle, as Nest CLI makes it, plus a second entry: the embedded broker's worker
- * thread (BrokerThread looks for `broker-thread-main.js` next to the code that starts it); and the
- * console's static page files bundled as text.
+ * The gateway's bundle, as Nest CLI makes it, plus:
+ * - a second entry: the embedded broker's worker thread (BrokerThread looks for
+ *   `broker-thread-main.js` next to the code that starts it);
+ * - the console's static page files, bundled as text;
+ * - `nest-mesh` stays outside the bundle: at run time it resolves to the package's own compiled
+ *   library (dist/libs/mesh, through the package's `exports`), so a process never holds two copies
+ *   of MeshClient, MeshError and their Nest metadata. Reaching into libs/mesh by a relative path
+ *   would bundle such a second copy, so the build refuses it;
+ * - a `#!/usr/bin/env node` line on main.js, which is also the package's `nest-mesh` command.
  */
 module.exports = (options) => ({
   ...options,
@@ -15,4 +26,15 @@ module.exports = (options) => ({
     // The console's page files are bundled as text (apps/gateway/src/console/console-page.ts).
     rules: [...(options.module?.rules ?? []), { test: /[\\/]console[\\/]static[\\/][^\\/]+\.(html|css|js)$/, type: 'asset/source' }],
   },
+  externals: [...options.externals, meshLibraryOutside],
+  plugins: [...options.plugins, new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true, include: /(^|\/)main\.js$/ })],
 });
+
+function meshLibraryOutside({ context, request }, callback) {
+  if (request === 'nest-mesh') return callback(null, 'commonjs nest-mesh');
+  const target = request.startsWith('.') ? resolve(context, request) : isAbsolute(request) ? request : '';
+  if (target.startsWith(MESH_LIBRARY)) {
+    return callback(new Error(`${context}: import '${request}' from 'nest-mesh' instead (libs/mesh must not be bundled into the gateway)`));
+  }
+  callback();
+}

@@ -2,10 +2,12 @@
 
 const NULL = Buffer.from('null');
 
+/** A value as a JSON payload; `undefined` and `null` both become `null`. */
 export function encodeJson(value: unknown): Uint8Array {
   return value === undefined || value === null ? NULL : Buffer.from(JSON.stringify(value));
 }
 
+/** A JSON payload as a value; an empty payload is `null`. */
 export function decodeJson(data: Uint8Array): unknown {
   return JSON.parse(jsonText(data));
 }

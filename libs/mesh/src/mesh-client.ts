@@ -14,6 +14,7 @@ import type { MeshTokenSigner } from './token/mesh-token';
 import { activeTracer, endCallSpan, passTraceHeaders, startCallSpan } from './tracing';
 import { errorOfHeaders, isValidName, MeshHeaders, subjectFor } from './wire';
 
+/** Options of `MeshClient.call` (and `callJson`, `request`). */
 export interface CallOptions {
   /** Milliseconds to wait for the reply; never beyond the deadline of the call being served. */
   timeout?: number;
@@ -52,6 +53,11 @@ export class MeshClient {
     });
   }
 
+  /**
+   * Calls `service.func` with `params` (JSON; `null` when absent): resolves to the result, or
+   * rejects with a MeshError. Inside a mesh function, the call's auth, request id and remaining
+   * deadline are passed on unless `options` says otherwise.
+   */
   async call<T = unknown>(service: string, func: string, params?: unknown, options: CallOptions = {}): Promise<T> {
     return decodeReply(await this.request(service, func, encodeJson(params), options), service, func) as T;
   }

@@ -4,6 +4,7 @@ import type { MsgHdrs } from 'nats';
 import type { TrustedAuth } from './token/mesh-token-verifier';
 import { MeshHeaders } from './wire';
 
+/** The verified JWT claims of a call's original caller (`sub`, `role`, ...), read-only. */
 export type MeshAuth = Readonly<Record<string, unknown>>;
 
 /**
@@ -18,10 +19,14 @@ export class MeshContext extends NatsContext {
   /** The OpenTelemetry context of this call's span, when an SDK is registered: calls made while serving it are its children. */
   trace?: Context;
 
+  /** Made by the transport for every call; user code receives it, it does not make one. */
   constructor(
     subject: string,
+    /** The NATS headers of the request (docs/protocol.md lists them). */
     readonly headers: MsgHdrs | undefined,
+    /** The service name of the function being called. */
     readonly service: string,
+    /** The function name being called. */
     readonly func: string,
   ) {
     super([subject, headers]);
@@ -68,10 +73,12 @@ export class MeshContext extends NatsContext {
     this.decodedAuth = trusted.auth;
   }
 
+  /** The W3C `traceparent` of the caller, when it had one. */
   get traceparent(): string | undefined {
     return this.header(MeshHeaders.traceparent);
   }
 
+  /** One request header by name; undefined when absent or empty. */
   header(name: string): string | undefined {
     const value = this.headers?.get(name);
     return value === undefined || value === '' ? undefined : value;

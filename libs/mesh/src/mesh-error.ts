@@ -1,6 +1,9 @@
 import { HttpStatus } from '@nestjs/common';
 
-/** The codes of CONTRACT section 2 that the mesh itself produces. */
+/**
+ * The error codes the mesh itself produces (the table in docs/protocol.md). A function may use its
+ * own codes too: `throw new MeshError(409, 'email taken', 'EMAIL_TAKEN')`.
+ */
 export const MeshCodes = {
   BAD_REQUEST: 'BAD_REQUEST',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
@@ -21,9 +24,16 @@ const CODE_PATTERN = /^[A-Z0-9_]{1,64}$/;
  * Thrown by a function, it reaches the caller with the same status, message and code.
  */
 export class MeshError extends Error {
+  /** The HTTP-like status, 400-599 (anything else given becomes 500). */
   readonly status: number;
+  /** The machine-readable code, `[A-Z0-9_]{1,64}`; by default the one of the status (`codeForStatus`). */
   readonly code: string;
 
+  /**
+   * @param status 400-599; anything else becomes 500.
+   * @param message the human message the caller sees (never put secrets in it).
+   * @param code e.g. `EMAIL_TAKEN`; absent or not `[A-Z0-9_]{1,64}`: the code of the status.
+   */
   constructor(status: number, message: string, code?: string) {
     super(message);
     this.name = 'MeshError';
@@ -31,6 +41,7 @@ export class MeshError extends Error {
     this.code = code !== undefined && CODE_PATTERN.test(code) ? code : codeForStatus(this.status);
   }
 
+  /** The HTTP error body: `{"error": message, "code": code}`. */
   toJSON(): { error: string; code: string } {
     return { error: this.message, code: this.code };
   }

@@ -24,7 +24,7 @@ export const MESH_TRANSPORT = Symbol('nest-mesh');
 type StatusEvent = 'disconnect' | 'reconnect' | 'update';
 
 /**
- * The Nest transport that serves `@MeshFunction`s on the mesh wire (CONTRACT section 4):
+ * The Nest transport that serves `@MeshFunction`s on the mesh wire (docs/protocol.md):
  * every `@MeshService` becomes a NATS micro service (ADR-32) with one endpoint per function
  * on `mesh.<service>.<func>`, queue group `q`. Closing stops taking calls first, finishes the
  * calls in flight (up to `gracePeriod`), then drains the connection.
@@ -43,6 +43,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   /** The OpenTelemetry SDK's tracer, looked up at listen time; undefined when none is registered. */
   private tracer?: Tracer;
 
+  /** Usually made by `meshMicroservice(options)`. */
   constructor(private readonly options: MeshOptions = {}) {
     super();
   }

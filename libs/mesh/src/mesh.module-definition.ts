@@ -1,6 +1,10 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { MeshOptions } from './options';
 
+/**
+ * `MESH_OPTIONS`: the injection token of the MeshOptions given to `MeshModule.forRoot(Async)`.
+ * The rest is Nest's ConfigurableModuleBuilder output behind MeshModule.
+ */
 export const {
   ConfigurableModuleClass: ConfigurableMeshModule,
   MODULE_OPTIONS_TOKEN: MESH_OPTIONS,

@@ -23,8 +23,11 @@ export interface MeshOptions extends ConnectionOptions {
   registry?: Registry;
 }
 
+/** The default of `MeshOptions.callTimeout`, in ms. */
 export const DEFAULT_CALL_TIMEOUT = 10_000;
+/** The default of `MeshOptions.gracePeriod`, in ms. */
 export const DEFAULT_GRACE_PERIOD = 10_000;
+/** The default of `MeshOptions.version`. */
 export const DEFAULT_VERSION = '1.0.0';
 
 /**

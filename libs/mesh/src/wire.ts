@@ -2,7 +2,7 @@ import { headers as natsHeaders, MsgHdrs } from 'nats';
 import { MeshError } from './mesh-error';
 
 /**
- * The wire of the mesh (CONTRACT section 4), defined once: subjects, names, headers, codes.
+ * The wire of the mesh (docs/protocol.md), defined once: subjects, names, headers, codes.
  * Any language with a NATS client can serve or call a function by following these constants.
  */
 
@@ -36,6 +36,7 @@ export const MeshHeaders = {
   serviceErrorCode: 'Nats-Service-Error-Code',
 } as const;
 
+/** Whether `name` is a valid service or function name (see `NAME_PATTERN`). */
 export function isValidName(name: unknown): name is string {
   return typeof name === 'string' && NAME_PATTERN.test(name);
 }

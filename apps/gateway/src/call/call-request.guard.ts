@@ -14,7 +14,7 @@ interface HttpRequest {
 
 /**
  * First step of every call: checks the project, the names, the body and the timeout
- * (404 / 400 of CONTRACT section 2) and attaches the parsed CallRequest. It runs as a guard
+ * (404 / 400 of docs/protocol.md) and attaches the parsed CallRequest. It runs as a guard
  * because the rules, which run next, need the validated names and params.
  */
 @Injectable()

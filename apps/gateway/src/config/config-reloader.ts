@@ -32,7 +32,7 @@ const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
 ];
 
 /**
- * Reloads the config file without a restart (on SIGHUP, see main.ts). The file is read and
+ * Reloads the config file without a restart (on SIGHUP, see cli/run-gateway.ts). The file is read and
  * validated with the same `loadConfig` as at start-up; a valid one replaces the rules
  * (`modules.functions.rules` with their `rateLimit`s, `ruleTimeout`) and the token settings
  * (`secret`, `auth`) together, and also the CORS origins (`http.cors.origins`) and `maxInFlight`,

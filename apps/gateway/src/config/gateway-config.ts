@@ -18,7 +18,7 @@ import { IsCorsOrigins, IsTrustProxy } from '../http/http-validators';
 import { EmbeddedTlsConfig, EmbeddedUserConfig, HasServiceNames, ServiceIdentityConfig, ServiceMap } from './trust-config';
 
 /**
- * The gateway's configuration file (CONTRACT section 3), as typed objects. Validated once at
+ * The gateway's configuration file (docs/config.md), as typed objects. Validated once at
  * start-up by `loadConfig`; every other part of the gateway trusts it.
  */
 

@@ -5,8 +5,8 @@ import { CallObserver } from '../observability/call-observer';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 
 /**
- * The one place where errors become HTTP: `{"error", "code"}` with the status of CONTRACT
- * section 2, and the request id. Works the same on express and fastify.
+ * The one place where errors become HTTP: `{"error", "code"}` with the status of the table
+ * in docs/protocol.md, and the request id. Works the same on express and fastify.
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {

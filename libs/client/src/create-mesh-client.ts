@@ -1,0 +1,175 @@
+import { MeshHttpCodes, MeshHttpError } from './mesh-http-error.js';
+import type { AnyMeshFunctions, CallArgs, MeshCallOptions, MeshEmitOptions, ResultOf } from './types.js';
+
+/** The part of `fetch` the client uses; the global `fetch` of browsers, Node, Deno and Bun fits. */
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
+) => Promise<{ status: number; ok: boolean; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+
+/** Options of `createMeshClient`. */
+export interface MeshClientOptions {
+  /** The gateway's base URL, e.g. `https://api.example.com` or `http://127.0.0.1:4122`. */
+  url: string;
+  /** The project id: the `id` of the gateway's mesh.yaml, the `{project}` of its routes. */
+  project: string;
+  /** A bearer token (JWT) sent as `Authorization` with every request. */
+  token?: string;
+  /** Asked before every request for the current token (e.g. a refreshed one); wins over `token`. */
+  getToken?: () => string | null | undefined | Promise<string | null | undefined>;
+  /** The fetch to use; the global `fetch` by default. */
+  fetch?: FetchLike;
+}
+
+/**
+ * A client of one project of a nest-mesh gateway, over HTTP (docs/getting-started.md).
+ * `F` is the `MeshFunctions` type written by `nest-mesh types`, for calls checked at compile time.
+ */
+export interface MeshHttpClient<F = AnyMeshFunctions> {
+  /**
+   * Calls `service.func` with `params`: resolves to the function's result, or rejects with a
+   * MeshHttpError (the gateway's status and code; status 0 when the gateway was not reached).
+   */
+  call<S extends keyof F & string, N extends keyof F[S] & string>(service: S, func: N, ...args: CallArgs<F[S][N]>): Promise<ResultOf<F[S][N]>>;
+  /**
+   * Queues the event `type` with `payload` (docs/events.md): resolves to the event id once the
+   * gateway stored it, or rejects with a MeshHttpError.
+   */
+  emit(type: string, payload?: unknown, options?: MeshEmitOptions): Promise<string>;
+}
+
+/** How much longer than a call's `timeout` the client waits for the gateway's own answer. */
+const TIMEOUT_GRACE_MS = 2000;
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A client of one project of a gateway: `createMeshClient({ url, project, token }).call(...)`. */
+export function createMeshClient<F = AnyMeshFunctions>(options: MeshClientOptions): MeshHttpClient<F> {
+  return new HttpMeshClient(options) as unknown as MeshHttpClient<F>;
+}
+
+class HttpMeshClient {
+  private readonly base: string;
+  private readonly fetch: FetchLike;
+
+  constructor(private readonly options: MeshClientOptions) {
+    if (typeof options?.url !== 'string' || options.url === '') throw new TypeError('createMeshClient: `url` is required');
+    if (typeof options.project !== 'string' || options.project === '') throw new TypeError('createMeshClient: `project` is required');
+    this.base = `${options.url.replace(/\/+$/, '')}/v1/api/${encodeURIComponent(options.project)}`;
+    const given = options.fetch;
+    if (!given && typeof globalThis.fetch !== 'function') throw new TypeError('createMeshClient: no global fetch here; pass `fetch`');
+    // The global fetch must be called as a plain function (browsers refuse it as a method of another object).
+    this.fetch = given ?? ((url, init) => globalThis.fetch(url, init));
+  }
+
+  async call(service: string, func: string, params?: unknown, options: MeshCallOptions = {}): Promise<unknown> {
+    if (!NAME.test(service) || !NAME.test(func)) {
+      throw new MeshHttpError(400, 'BAD_REQUEST', `invalid service or function name "${service}.${func}": names match ${NAME}`, options.requestId ?? '');
+    }
+    const body = options.timeout === undefined ? { params: params ?? null } : { params: params ?? null, timeout: options.timeout };
+    const localTimeout = options.timeout === undefined ? undefined : options.timeout + TIMEOUT_GRACE_MS;
+    const answer = await this.post(`/functions/${service}/${func}`, body, options, localTimeout);
+    if (!isObject(answer.json) || !('result' in answer.json)) throw badResponse(answer.status, 'has no "result"', answer.requestId);
+    return answer.json.result;
+  }
+
+  async emit(type: string, payload?: unknown, options: MeshEmitOptions = {}): Promise<string> {
+    const body: Record<string, unknown> = { type, payload: payload ?? null };
+    if (options.id !== undefined) body.id = options.id;
+    if (options.delay !== undefined) body.delay = options.delay;
+    const answer = await this.post('/eventing/queue', body, options);
+    if (!isObject(answer.json) || typeof answer.json.id !== 'string') throw badResponse(answer.status, 'has no event "id"', answer.requestId);
+    return answer.json.id;
+  }
+
+  /** POSTs `body` as JSON; resolves to the parsed 2xx answer, or rejects with a MeshHttpError. */
+  private async post(
+    path: string,
+    body: unknown,
+    options: { signal?: AbortSignal; requestId?: string },
+    localTimeout?: number,
+  ): Promise<{ status: number; json: unknown; requestId: string }> {
+    const sentId = options.requestId ?? '';
+    const { signal } = options;
+    if (signal?.aborted) throw aborted(sentId);
+    let payload: string;
+    try {
+      payload = JSON.stringify(body);
+    } catch (error) {
+      throw new MeshHttpError(400, 'BAD_REQUEST', `cannot send the request as JSON: ${messageOf(error)}`, sentId);
+    }
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    const token = this.options.getToken ? await this.options.getToken() : this.options.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (options.requestId) headers['x-request-id'] = options.requestId;
+
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    let timedOut = false;
+    const timer =
+      localTimeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, localTimeout);
+    const url = this.base + path;
+    try {
+      let status: number;
+      let text: string;
+      let requestId = sentId;
+      try {
+        const response = await this.fetch(url, { method: 'POST', headers, body: payload, signal: controller.signal });
+        status = response.status;
+        requestId = response.headers.get('x-request-id') ?? sentId;
+        text = await response.text();
+        if (!response.ok) throw errorOf(status, text, requestId);
+      } catch (error) {
+        if (error instanceof MeshHttpError) throw error;
+        if (signal?.aborted) throw aborted(requestId);
+        if (timedOut) throw new MeshHttpError(0, MeshHttpCodes.TIMEOUT, `no answer from the gateway within ${localTimeout} ms`, requestId);
+        throw new MeshHttpError(0, MeshHttpCodes.UNAVAILABLE, `cannot reach the gateway at ${url}: ${messageOf(error)}`, requestId);
+      }
+      const json = parseJson(text);
+      if (json === undefined) throw badResponse(status, 'is not JSON', requestId);
+      return { status, json, requestId };
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
+    }
+  }
+}
+
+/** The MeshHttpError of a gateway's error answer `{error, code}`. */
+function errorOf(status: number, text: string, requestId: string): MeshHttpError {
+  const json = parseJson(text);
+  if (isObject(json) && typeof json.error === 'string' && typeof json.code === 'string') {
+    return new MeshHttpError(status, json.code, json.error, requestId);
+  }
+  return badResponse(status, 'is not a mesh error', requestId);
+}
+
+function badResponse(status: number, what: string, requestId: string): MeshHttpError {
+  return new MeshHttpError(status, MeshHttpCodes.BAD_RESPONSE, `the gateway's answer (HTTP ${status}) ${what}`, requestId);
+}
+
+function aborted(requestId: string): MeshHttpError {
+  return new MeshHttpError(0, MeshHttpCodes.ABORTED, 'the call was aborted', requestId);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function messageOf(error: unknown): string {
+  const cause = (error as { cause?: { message?: unknown } } | null)?.cause?.message;
+  return typeof cause === 'string' ? cause : error instanceof Error ? error.message : String(error);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
