@@ -5,14 +5,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedBroker } from '@nest-mesh/broker';
+import { BrokerPermissions, BrokerTlsOptions, BrokerUser, EmbeddedBroker } from '@nest-mesh/broker';
 import { freePort } from '../support/free-port';
 import { NatsServerProcess } from '../support/nats-server';
 
 export interface BrokerSettings {
   port?: number;
   token?: string;
-  users?: { user: string; password: string }[];
+  users?: BrokerUser[];
+  tls?: BrokerTlsOptions;
   pingIntervalMs?: number;
   maxPingsOut?: number;
   authTimeoutMs?: number;
@@ -53,11 +54,10 @@ export const natsServerTarget: BrokerTarget = {
     }
     const auth: string[] = [];
     if (settings.token !== undefined) auth.push(`token: ${JSON.stringify(settings.token)}`);
-    if (settings.users) {
-      auth.push(`users: [${settings.users.map((u) => `{user: ${JSON.stringify(u.user)}, password: ${JSON.stringify(u.password)}}`).join(', ')}]`);
-    }
+    if (settings.users) auth.push(`users: [\n    ${settings.users.map(natsUser).join(',\n    ')}\n  ]`);
     if (settings.authTimeoutMs !== undefined) auth.push(`timeout: ${settings.authTimeoutMs / 1000}`);
     if (auth.length > 0) lines.push(`authorization {\n  ${auth.join('\n  ')}\n}`);
+    if (settings.tls) lines.push(natsTls(settings.tls, dir));
     const config = join(dir, 'nats.conf');
     writeFileSync(config, lines.join('\n') + '\n');
     const server = new NatsServerProcess({ port: settings.port ?? (await freePort()), args: ['-c', config] });
@@ -77,3 +77,33 @@ export const natsServerTarget: BrokerTarget = {
     };
   },
 };
+
+/** One users[] entry in nats-server's config syntax (JSON is valid there); expires in ms becomes a duration. */
+function natsUser(u: BrokerUser): string {
+  const entry: Record<string, unknown> = { ...u };
+  if (u.permissions) entry.permissions = natsPermissions(u.permissions);
+  return JSON.stringify(entry);
+}
+
+function natsPermissions(p: BrokerPermissions): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...p };
+  const r = p.allow_responses;
+  if (typeof r === 'object') {
+    out.allow_responses = { ...r, expires: r.expires === undefined ? undefined : `${r.expires}ms` };
+  }
+  return out;
+}
+
+/** nats-server reads certificates from files: they go into the config's directory. */
+function natsTls(tls: BrokerTlsOptions, dir: string): string {
+  const file = (name: string, pem: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, pem);
+    return JSON.stringify(path);
+  };
+  const lines = [`cert_file: ${file('cert.pem', tls.cert)}`, `key_file: ${file('key.pem', tls.key)}`];
+  if (tls.ca) lines.push(`ca_file: ${file('ca.pem', tls.ca)}`);
+  if (tls.verifyClients) lines.push('verify: true');
+  if (tls.handshakeTimeoutMs !== undefined) lines.push(`timeout: ${tls.handshakeTimeoutMs / 1000}`);
+  return `tls {\n  ${lines.join('\n  ')}\n}`;
+}
