@@ -70,6 +70,11 @@ export class UserPermissions {
     return this.pubAllow !== undefined || this.pubDeny !== undefined || this.subAllow !== undefined || this.subDeny !== undefined;
   }
 
+  /** Sizes of the per-subject caches (publish answers, delivery denials). */
+  stats(): { publishCacheSize: number; denyCacheSize: number } {
+    return { publishCacheSize: this.pubCache.size, denyCacheSize: this.denyCache.size };
+  }
+
   /** Whether publishing to the subject is allowed by the lists (reply permissions are the client's). */
   canPublish(subject: string): boolean {
     const cached = this.pubCache.get(subject);
