@@ -3,7 +3,7 @@
  * nats-server started with the same users (through a config file); same bytes expected from both.
  * Cases after nats-server's TestQueueSubscribePermissions and TestResponsePermissions.
  */
-import { BrokerUser, SubjectPermission } from '@nest-mesh/broker';
+import { BrokerUser, EmbeddedBroker, SubjectPermission } from '@nest-mesh/broker';
 import { connect, NatsConnection, nkeyAuthenticator, nkeys, StringCodec } from 'nats';
 import { describeWithNatsServer } from '../support/nats-server';
 import { RawClient, talk } from './raw-client';
@@ -305,3 +305,30 @@ describe(`broker permissions: ${embeddedTarget.name}`, () => permissions(embedde
 describeWithNatsServer(`broker permissions: ${natsServerTarget.name}`, () => permissions(natsServerTarget));
 describe(`broker nkey users: ${embeddedTarget.name}`, () => nkeyUsers(embeddedTarget));
 describeWithNatsServer(`broker nkey users: ${natsServerTarget.name}`, () => nkeyUsers(natsServerTarget));
+
+describe('embedded broker log lines', () => {
+  it('name the user and the subject, never a password or a seed', async () => {
+    const lines: string[] = [];
+    const logger = { log: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    const kp = nkeys.createUser();
+    const seed = new TextDecoder().decode(kp.getSeed());
+    const broker = await new EmbeddedBroker({
+      port: 0,
+      logger,
+      users: [{ user: 'orders', password: 'orders-secret-pass', permissions: { publish: 'mesh.billing.*', subscribe: 'mesh.orders.* q' } }, { nkey: kp.getPublicKey() }],
+    }).start();
+    try {
+      await talk(broker.port, `${login('orders', 'orders-secret-pass')}SUB mesh.greeter.hello q 1\r\nPUB mesh.greeter.hello 0\r\n\r\nPING\r\n`);
+      await talk(broker.port, `${login('orders', 'wrong-pass-123')}PING\r\n`);
+      await talk(broker.port, `CONNECT {"nkey":"${kp.getPublicKey()}","sig":"AAAA"}\r\nPING\r\n`);
+      const text = lines.join('\n');
+      expect(text).toContain('(user "orders"): permissions violation for subscription to "mesh.greeter.hello" using queue "q"');
+      expect(text).toContain('(user "orders"): permissions violation for publish to "mesh.greeter.hello"');
+      expect(text).toContain('authorization violation, user "orders"');
+      expect(text).toContain(`authorization violation, user "${kp.getPublicKey()}"`);
+      for (const secret of ['orders-secret-pass', 'wrong-pass-123', seed]) expect(text).not.toContain(secret);
+    } finally {
+      await broker.close();
+    }
+  });
+});
