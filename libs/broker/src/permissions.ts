@@ -134,6 +134,12 @@ export class ReplyPermits {
 
   /** Called for every message delivered to the connection with a reply subject. */
   received(reply: string): void {
+    const known = this.replies.get(reply);
+    if (known !== undefined) {
+      known.at = Date.now();
+      known.sent = 0;
+      return;
+    }
     this.replies.set(reply, { at: Date.now(), sent: 0 });
     if (this.replies.size > REPLY_LIMIT) this.pruneStale();
   }

@@ -41,6 +41,9 @@ export class TlsUpgrader {
     const verify = options.verifyClients === true;
     if (verify && !options.ca) throw new BrokerConfigError('embedded broker: tls.verifyClients needs tls.ca');
     this.timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS;
+    if (!(this.timeoutMs > 0) || !Number.isFinite(this.timeoutMs)) {
+      throw new BrokerConfigError('embedded broker: tls.handshakeTimeoutMs must be a positive number');
+    }
     try {
       this.server = createServer({
       cert: options.cert,
