@@ -222,6 +222,19 @@ function permissions(target: BrokerTarget): void {
     expect(await roundTrip(gateway, '')).toBe('MSG back 9 1\r\n1\r\nMSG back 9 1\r\n2\r\nMSG back 9 1\r\n3\r\nPONG\r\n');
   });
 
+  it('nats.js sees a refused publish as a permissions status and stays connected', async () => {
+    const orders = await connect({ servers: broker.url, user: 'orders', pass: 'orders-pass', reconnect: false });
+    conns.push(orders);
+    const seen = (async () => {
+      for await (const s of orders.status()) if (s.type === 'error') return s;
+    })();
+    orders.publish('mesh.greeter.hello', sc.encode('forged'));
+    const status = await seen;
+    expect(status).toMatchObject({ data: 'PERMISSIONS_VIOLATION', permissionContext: { operation: 'publish', subject: 'mesh.greeter.hello' } });
+    await orders.flush();
+    expect(orders.isClosed()).toBe(false);
+  });
+
   it('serves nats.js requests to a service that may only answer', async () => {
     const service = await connect({ servers: broker.url, user: 'twice', pass: 't', reconnect: false });
     conns.push(service);
@@ -322,8 +335,8 @@ describe('embedded broker log lines', () => {
       await talk(broker.port, `${login('orders', 'wrong-pass-123')}PING\r\n`);
       await talk(broker.port, `CONNECT {"nkey":"${kp.getPublicKey()}","sig":"AAAA"}\r\nPING\r\n`);
       const text = lines.join('\n');
-      expect(text).toContain('(user "orders"): permissions violation for subscription to "mesh.greeter.hello" using queue "q"');
-      expect(text).toContain('(user "orders"): permissions violation for publish to "mesh.greeter.hello"');
+      expect(text).toContain('(user "orders"): Permissions Violation for Subscription to "mesh.greeter.hello" using queue "q"');
+      expect(text).toContain('(user "orders"): Permissions Violation for Publish to "mesh.greeter.hello"');
       expect(text).toContain('authorization violation, user "orders"');
       expect(text).toContain(`authorization violation, user "${kp.getPublicKey()}"`);
       for (const secret of ['orders-secret-pass', 'wrong-pass-123', seed]) expect(text).not.toContain(secret);

@@ -112,7 +112,7 @@ export class Client implements ParserEvents {
 
   onPub(subject: string, reply: string | undefined, hdrLen: number, payload: Buffer): void {
     if (this.opts.pedantic && !isValidLiteralSubject(subject)) this.send(`-ERR '${ProtocolErrors.invalidPublishSubject}'\r\n`);
-    if (this.perms !== undefined && !this.mayPublish(this.perms, subject)) return this.violation(`Publish to ${quote(subject)}`, `publish to ${quote(subject)}`);
+    if (this.perms !== undefined && !this.mayPublish(this.perms, subject)) return this.violation(`Publish to ${quote(subject)}`);
     if (this.opts.verbose) this.send(OK);
     this.host.route(this, subject, reply, hdrLen, payload);
   }
@@ -125,7 +125,7 @@ export class Client implements ParserEvents {
     if (!isValidSubject(subject)) return this.send(`-ERR '${ProtocolErrors.invalidSubject}'\r\n`);
     if (this.perms !== undefined && !this.perms.canSubscribe(subject, queue)) {
       const what = queue === undefined ? quote(subject) : `${quote(subject)} using queue ${quote(queue)}`;
-      return this.violation(`Subscription to ${what}`, `subscription to ${what}`);
+      return this.violation(`Subscription to ${what}`);
     }
     if (!this.subs.has(sid)) {
       const sub = new Subscription(this, subject, queue, sid);
@@ -282,9 +282,9 @@ export class Client implements ParserEvents {
   }
 
   /** nats-server's 'Permissions Violation for ...': the connection stays open. */
-  private violation(what: string, logged: string): void {
+  private violation(what: string): void {
     this.send(`-ERR 'Permissions Violation for ${what}'\r\n`);
-    this.host.options.logger.warn(`embedded broker: client ${this.id} (user ${quote(this.user ?? '')}): permissions violation for ${logged}`);
+    this.host.options.logger.warn(`embedded broker: client ${this.id} (user ${quote(this.user ?? '')}): Permissions Violation for ${what}`);
   }
 
   private slowConsumer(): void {
