@@ -1,7 +1,7 @@
 /** BrokerThread: the embedded broker on a worker thread, as the gateway runs it. */
 import { join } from 'node:path';
 import { connect, nkeyAuthenticator, nkeys, StringCodec } from 'nats';
-import { BrokerAddressInUseError, BrokerThread, EmbeddedBroker } from '@nest-mesh/broker';
+import { BrokerAddressInUseError, BrokerConfigError, BrokerThread, EmbeddedBroker } from '@nest-mesh/broker';
 import { makeTestCerts } from '../support/test-certs';
 
 jest.setTimeout(30_000);
@@ -61,9 +61,9 @@ describe('BrokerThread', () => {
   });
 
   it('fails to start, naming the entry, when a user or permission is malformed', async () => {
-    await expect(new BrokerThread({ port: 0, users: [{ user: 'x', password: 'p', permissions: { publish: ['a b'] } }] }).start()).rejects.toThrow(
-      'embedded broker: user "x": publish subject "a b" is not a valid subject',
-    );
+    const error = await new BrokerThread({ port: 0, users: [{ user: 'x', password: 'p', permissions: { publish: ['a b'] } }] }).start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BrokerConfigError);
+    expect((error as Error).message).toBe('embedded broker: user "x": publish subject "a b" is not a valid subject');
   });
 
   it('rejects with BrokerAddressInUseError when the port is taken', async () => {
