@@ -300,6 +300,16 @@ function nkeyUsers(target: BrokerTarget): void {
     expect(await attempt(make)).toEqual({ out: AUTH_VIOLATION, closed: true });
   });
 
+  it("refuses a signature replayed from another connection's nonce", async () => {
+    const first = await RawClient.open(broker.port);
+    try {
+      const stolen = sign(alice, JSON.parse(first.info.slice(5, -3)).nonce).toString('base64url');
+      expect(await attempt(() => nkeyConnect(alicePub, stolen))).toEqual({ out: AUTH_VIOLATION, closed: true });
+    } finally {
+      first.close();
+    }
+  });
+
   it("works with nats.js's nkeyAuthenticator", async () => {
     const nc = await connect({ servers: broker.url, authenticator: nkeyAuthenticator(alice.getSeed()), reconnect: false });
     try {
