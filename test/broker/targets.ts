@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrokerPermissions, BrokerTlsOptions, BrokerUser, EmbeddedBroker } from '@nest-mesh/broker';
+import { BrokerTlsOptions, BrokerUser, EmbeddedBroker, natsServerAuthorization } from '@nest-mesh/broker';
 import { freePort } from '../support/free-port';
 import { NatsServerProcess } from '../support/nats-server';
 
@@ -52,11 +52,9 @@ export const natsServerTarget: BrokerTarget = {
       // nats-server also stalls the publisher up to write_deadline (10 s) before it cuts a slow consumer.
       lines.push(`max_pending: ${settings.maxPendingBytes}`, 'write_deadline: "500ms"');
     }
-    const auth: string[] = [];
-    if (settings.token !== undefined) auth.push(`token: ${JSON.stringify(settings.token)}`);
-    if (settings.users) auth.push(`users: [\n    ${settings.users.map(natsUser).join(',\n    ')}\n  ]`);
-    if (settings.authTimeoutMs !== undefined) auth.push(`timeout: ${settings.authTimeoutMs / 1000}`);
-    if (auth.length > 0) lines.push(`authorization {\n  ${auth.join('\n  ')}\n}`);
+    if (settings.token !== undefined || settings.users || settings.authTimeoutMs !== undefined) {
+      lines.push(natsServerAuthorization(settings.users, { token: settings.token, authTimeoutMs: settings.authTimeoutMs }));
+    }
     if (settings.tls) lines.push(natsTls(settings.tls, dir));
     const config = join(dir, 'nats.conf');
     writeFileSync(config, lines.join('\n') + '\n');
@@ -77,22 +75,6 @@ export const natsServerTarget: BrokerTarget = {
     };
   },
 };
-
-/** One users[] entry in nats-server's config syntax (JSON is valid there); expires in ms becomes a duration. */
-function natsUser(u: BrokerUser): string {
-  const entry: Record<string, unknown> = { ...u };
-  if (u.permissions) entry.permissions = natsPermissions(u.permissions);
-  return JSON.stringify(entry);
-}
-
-function natsPermissions(p: BrokerPermissions): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...p };
-  const r = p.allow_responses;
-  if (typeof r === 'object') {
-    out.allow_responses = { ...r, expires: r.expires === undefined ? undefined : `${r.expires}ms` };
-  }
-  return out;
-}
 
 /** nats-server reads certificates from files: they go into the config's directory. */
 function natsTls(tls: BrokerTlsOptions, dir: string): string {
