@@ -276,9 +276,12 @@ export class Client implements ParserEvents {
     this.watchDeliveries = perms !== undefined && (perms.filtersDeliveries || this.replies !== undefined);
   }
 
-  /** The user's publish lists, then (like nats-server) a reply subject this connection received. */
+  /**
+   * A reply subject this connection received, else the user's publish lists. nats-server asks the lists
+   * first; asking the permits first gives the same answers and spares a reply its sublist walk.
+   */
   private mayPublish(perms: UserPermissions, subject: string): boolean {
-    return perms.canPublish(subject) || (this.replies !== undefined && this.replies.use(subject));
+    return (this.replies !== undefined && this.replies.use(subject)) || perms.canPublish(subject);
   }
 
   /** nats-server's 'Permissions Violation for ...': the connection stays open. */
