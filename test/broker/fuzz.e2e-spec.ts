@@ -2,7 +2,7 @@
  * Fuzzing the embedded broker: thousands of random and mutated frames, and valid frames split at every
  * byte boundary. The broker must never crash, and a well-behaved client beside them keeps working.
  */
-import { connect, NatsConnection, StringCodec } from 'nats';
+import { connect, NatsConnection, nkeys, StringCodec } from 'nats';
 import { EmbeddedBroker } from '@nest-mesh/broker';
 import { RawClient } from './raw-client';
 
@@ -181,5 +181,82 @@ describe('embedded broker fuzz', () => {
       );
     }
     await goodClientWorks('after-split');
+  });
+});
+
+describe('embedded broker fuzz, with users and permissions', () => {
+  let broker: EmbeddedBroker;
+  let gateway: NatsConnection;
+  let leaked = 0;
+  let passed = 0;
+  const raws = new Set<RawClient>();
+  const seed = 20261125;
+  const kp = nkeys.createUser();
+
+  const FRAMES = [
+    'CONNECT {"verbose":false,"pedantic":false,"user":"svc","pass":"svc-pass"}\r\n',
+    'CONNECT {"verbose":true,"user":"svc","pass":"svc-pass","headers":true}\r\n',
+    `CONNECT {"nkey":"${kp.getPublicKey()}","sig":"AAAAAAAA"}\r\n`,
+    'CONNECT {"nkey":5,"sig":[]}\r\n',
+    'CONNECT {"user":"gateway","pass":"svc-pass"}\r\n',
+    'SUB fuzz.a 1\r\n',
+    'SUB mesh.> 2\r\n',
+    'SUB fuzz.* q 3\r\n',
+    'SUB fuzz.* other 4\r\n',
+    'PUB fuzz.a 5\r\nhello\r\n',
+    'PUB mesh.secret 5\r\nhello\r\n',
+    'PUB mesh.secret.x reply.x 0\r\n\r\n',
+    'HPUB mesh.secret 12 14\r\nNATS/1.0\r\n\r\nhi\r\n',
+    'PUB _INBOX.gw.1 1\r\nx\r\n',
+    'PING\r\n',
+  ];
+
+  beforeAll(async () => {
+    broker = await new EmbeddedBroker({
+      port: 0,
+      users: [
+        { user: 'gateway', password: 'gw-pass' },
+        { user: 'svc', password: 'svc-pass', permissions: { publish: 'fuzz.>', subscribe: ['fuzz.a', 'fuzz.* q'], allow_responses: true } },
+        { nkey: kp.getPublicKey(), permissions: { publish: 'fuzz.>' } },
+      ],
+    }).start();
+    gateway = await connect({ servers: broker.url, user: 'gateway', pass: 'gw-pass', reconnect: false });
+    gateway.subscribe('mesh.>', { callback: () => leaked++ });
+    gateway.subscribe('fuzz.>', { callback: () => passed++ });
+    gateway.subscribe('good.echo', { callback: (_e, m) => m.respond(m.data) });
+    await gateway.flush();
+  });
+  afterAll(async () => {
+    for (const r of raws) r.close();
+    await gateway?.close();
+    await broker?.close();
+  });
+
+  it(`never crashes and never lets a restricted or anonymous client publish on mesh.> (seed ${seed})`, async () => {
+    const next = rng(seed);
+    for (let batch = 0; batch < 40; batch += 10) {
+      await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const r = await RawClient.open(broker.port);
+          raws.add(r);
+          // Most connections log in first (a login frame, maybe mutated); the rest start anywhere.
+          if (next() < 0.8) r.send(next() < 0.7 ? FRAMES[0] : mutate(Buffer.from(FRAMES[Math.floor(next() * 5)], 'latin1'), next));
+          for (let f = 0; f < 60 && !r.closed; f++) {
+            const frame = Buffer.from(FRAMES[Math.floor(next() * FRAMES.length)], 'latin1');
+            r.send(next() < 0.5 ? frame : mutate(frame, next));
+            if (f % 20 === 0) await pause(1);
+          }
+          r.send('PING\r\n');
+          await r.until(() => r.closed || r.out.includes('PONG'), 'PONG or close', 5000);
+          r.close();
+          raws.delete(r);
+        }),
+      );
+      const reply = await gateway.request('good.echo', sc.encode(`batch-${batch}`), { timeout: 2000 });
+      expect(sc.decode(reply.data)).toBe(`batch-${batch}`);
+    }
+    await gateway.flush();
+    expect(leaked).toBe(0);
+    expect(passed).toBeGreaterThan(0); // the restricted user did log in and publish where it may
   });
 });

@@ -5,14 +5,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedBroker } from '@nest-mesh/broker';
+import { BrokerTlsOptions, BrokerUser, EmbeddedBroker, natsServerAuthorization } from '@nest-mesh/broker';
 import { freePort } from '../support/free-port';
 import { NatsServerProcess } from '../support/nats-server';
 
 export interface BrokerSettings {
   port?: number;
   token?: string;
-  users?: { user: string; password: string }[];
+  users?: BrokerUser[];
+  tls?: BrokerTlsOptions;
   pingIntervalMs?: number;
   maxPingsOut?: number;
   authTimeoutMs?: number;
@@ -51,13 +52,10 @@ export const natsServerTarget: BrokerTarget = {
       // nats-server also stalls the publisher up to write_deadline (10 s) before it cuts a slow consumer.
       lines.push(`max_pending: ${settings.maxPendingBytes}`, 'write_deadline: "500ms"');
     }
-    const auth: string[] = [];
-    if (settings.token !== undefined) auth.push(`token: ${JSON.stringify(settings.token)}`);
-    if (settings.users) {
-      auth.push(`users: [${settings.users.map((u) => `{user: ${JSON.stringify(u.user)}, password: ${JSON.stringify(u.password)}}`).join(', ')}]`);
+    if (settings.token !== undefined || settings.users || settings.authTimeoutMs !== undefined) {
+      lines.push(natsServerAuthorization(settings.users, { token: settings.token, authTimeoutMs: settings.authTimeoutMs }));
     }
-    if (settings.authTimeoutMs !== undefined) auth.push(`timeout: ${settings.authTimeoutMs / 1000}`);
-    if (auth.length > 0) lines.push(`authorization {\n  ${auth.join('\n  ')}\n}`);
+    if (settings.tls) lines.push(natsTls(settings.tls, dir));
     const config = join(dir, 'nats.conf');
     writeFileSync(config, lines.join('\n') + '\n');
     const server = new NatsServerProcess({ port: settings.port ?? (await freePort()), args: ['-c', config] });
@@ -77,3 +75,17 @@ export const natsServerTarget: BrokerTarget = {
     };
   },
 };
+
+/** nats-server reads certificates from files: they go into the config's directory. */
+function natsTls(tls: BrokerTlsOptions, dir: string): string {
+  const file = (name: string, pem: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, pem);
+    return JSON.stringify(path);
+  };
+  const lines = [`cert_file: ${file('cert.pem', tls.cert)}`, `key_file: ${file('key.pem', tls.key)}`];
+  if (tls.ca) lines.push(`ca_file: ${file('ca.pem', tls.ca)}`);
+  if (tls.verifyClients) lines.push('verify: true');
+  if (tls.handshakeTimeoutMs !== undefined) lines.push(`timeout: ${tls.handshakeTimeoutMs / 1000}`);
+  return `tls {\n  ${lines.join('\n  ')}\n}`;
+}

@@ -1,7 +1,8 @@
 /** BrokerThread: the embedded broker on a worker thread, as the gateway runs it. */
 import { join } from 'node:path';
-import { connect, StringCodec } from 'nats';
-import { BrokerAddressInUseError, BrokerThread, EmbeddedBroker } from '@nest-mesh/broker';
+import { connect, nkeyAuthenticator, nkeys, StringCodec } from 'nats';
+import { BrokerAddressInUseError, BrokerConfigError, BrokerThread, EmbeddedBroker } from '@nest-mesh/broker';
+import { makeTestCerts } from '../support/test-certs';
 
 jest.setTimeout(30_000);
 
@@ -29,6 +30,40 @@ describe('BrokerThread', () => {
     const reply = await requester.request('echo', sc.encode('hi'), { timeout: 5000 });
     expect(sc.decode(reply.data)).toBe('hi');
     await Promise.all([requester.close(), responder.close()]);
+  });
+
+  it('takes users with permissions, nkey users and TLS through its worker', async () => {
+    const certs = makeTestCerts();
+    const alice = nkeys.createUser();
+    try {
+      const thread = await started(
+        new BrokerThread({
+          port: 0,
+          users: [
+            { user: 'orders', password: 'pw', permissions: { publish: ['mesh.billing.*'], subscribe: { allow: ['mesh.orders.* q'] }, allow_responses: { max: 1, expires: 5000 } } },
+            { nkey: alice.getPublicKey() },
+          ],
+          tls: { cert: certs.serverCert, key: certs.serverKey, ca: certs.ca },
+        }),
+      );
+      const tls = { caFile: certs.caFile };
+      const orders = await connect({ servers: thread.url, user: 'orders', pass: 'pw', tls, reconnect: false });
+      const violation = new Promise<string>((resolve) => {
+        orders.subscribe('mesh.greeter.*', { callback: (err) => err && resolve(err.message) });
+      });
+      await expect(violation).resolves.toMatch(/Permissions Violation for Subscription to "mesh.greeter.\*"/);
+      const signed = await connect({ servers: thread.url, authenticator: nkeyAuthenticator(alice.getSeed()), tls, reconnect: false });
+      await signed.flush();
+      await Promise.all([orders.close(), signed.close()]);
+    } finally {
+      certs.remove();
+    }
+  });
+
+  it('fails to start, naming the entry, when a user or permission is malformed', async () => {
+    const error = await new BrokerThread({ port: 0, users: [{ user: 'x', password: 'p', permissions: { publish: ['a b'] } }] }).start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BrokerConfigError);
+    expect((error as Error).message).toBe('embedded broker: user "x": publish subject "a b" is not a valid subject');
   });
 
   it('rejects with BrokerAddressInUseError when the port is taken', async () => {

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { BrokerAddressInUseError } from './errors';
+import { BrokerAddressInUseError, BrokerConfigError } from './errors';
 import { EmbeddedBrokerOptions, ResolvedBrokerOptions, resolveOptions } from './options';
 import type { FromBrokerThread, ToBrokerThread } from './thread-messages';
 
@@ -67,7 +67,7 @@ export class BrokerThread {
             resolve(this);
             break;
           case 'failed':
-            reject(message.addressInUse ? new BrokerAddressInUseError(message.addressInUse.host, message.addressInUse.port) : new Error(message.message));
+            reject(failure(message));
             break;
           case 'log':
             logger[message.level](message.text);
@@ -103,6 +103,11 @@ export class BrokerThread {
   private crashed(error: Error): void {
     for (const listener of this.crashListeners) listener(error);
   }
+}
+
+function failure(message: Extract<FromBrokerThread, { kind: 'failed' }>): Error {
+  if (message.addressInUse) return new BrokerAddressInUseError(message.addressInUse.host, message.addressInUse.port);
+  return message.config ? new BrokerConfigError(message.message) : new Error(message.message);
 }
 
 function defaultEntry(): string {

@@ -2,15 +2,17 @@
  * EmbeddedBroker: an in-process server for the NATS client protocol (node: built-ins only).
  * It owns the listening socket, the clients, the subscription list, routing, and the per-tick flush.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, Server, Socket } from 'node:net';
+import { Authenticator, Identity } from './auth';
 import { Client, ClientHost } from './client';
 import type { ConnectOptions } from './connect';
 import { BrokerAddressInUseError } from './errors';
 import { infoLine, infoPrefix, newServerId } from './info';
+import { newNonce } from './nkey';
 import { EmbeddedBrokerOptions, ResolvedBrokerOptions, resolveOptions } from './options';
 import { Sublist } from './sublist';
 import { Subscription } from './subscription';
+import { TlsUpgrader } from './tls';
 
 export class EmbeddedBroker implements ClientHost {
   readonly options: ResolvedBrokerOptions;
@@ -26,10 +28,15 @@ export class EmbeddedBroker implements ClientHost {
   private dirty: Client[] = [];
   private flushScheduled = false;
   private readonly flushAll = (): void => this.flushDirty();
+  private readonly auth: Authenticator;
+  private readonly tls?: TlsUpgrader;
 
+  /** Throws when a user, permission or the TLS material is malformed (naming which). */
   constructor(options?: EmbeddedBrokerOptions) {
     this.options = resolveOptions(options);
-    this.authRequired = this.options.token !== undefined || (this.options.users?.length ?? 0) > 0;
+    this.auth = new Authenticator(this.options.token, this.options.users);
+    this.authRequired = this.auth.required;
+    if (this.options.tls) this.tls = new TlsUpgrader(this.options.tls);
   }
 
   get url(): string {
@@ -63,6 +70,8 @@ export class EmbeddedBroker implements ClientHost {
           host,
           port: this.boundPort,
           authRequired: this.authRequired,
+          tlsRequired: this.tls !== undefined,
+          tlsVerify: this.options.tls?.verifyClients === true,
           maxPayload: this.options.maxPayload,
         });
         logger.log(`embedded broker: listening on ${this.url}`);
@@ -77,6 +86,7 @@ export class EmbeddedBroker implements ClientHost {
     if (!server) return;
     this.server = undefined;
     const listening = new Promise<void>((resolve) => server.close(() => resolve()));
+    this.tls?.close();
     const clients = [...this.clients];
     for (const client of clients) client.close('broker shutting down');
     await Promise.all([listening, ...clients.map((c) => c.whenClosed())]);
@@ -85,13 +95,8 @@ export class EmbeddedBroker implements ClientHost {
 
   // ---- ClientHost ----
 
-  authorize(connect: ConnectOptions): boolean {
-    const { token, users } = this.options;
-    if (token !== undefined && connect.authToken !== undefined && sameSecret(connect.authToken, token)) return true;
-    if (users && connect.user !== undefined && connect.pass !== undefined) {
-      for (const u of users) if (sameSecret(connect.user, u.user) && sameSecret(connect.pass, u.password)) return true;
-    }
-    return false;
+  authenticate(connect: ConnectOptions, nonce: string | undefined): Identity | undefined {
+    return this.auth.authenticate(connect, nonce);
   }
 
   /** Every plain subscriber, plus one random member per queue group; no-responders when nobody got it. */
@@ -145,9 +150,23 @@ export class EmbeddedBroker implements ClientHost {
     }
     const id = this.nextClientId++;
     const ip = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-    const client = new Client(id, socket, this, infoLine(this.info, id, ip));
-    this.clients.add(client);
-    this.options.logger.log(`embedded broker: client ${id} connected from ${ip}`);
+    const nonce = this.auth.needsNonce ? newNonce() : undefined;
+    const info = infoLine(this.info, id, ip, nonce);
+    const logger = this.options.logger;
+    if (!this.tls) {
+      this.clients.add(new Client(id, socket, this, info, nonce));
+      logger.log(`embedded broker: client ${id} connected from ${ip}`);
+      return;
+    }
+    socket.setNoDelay(true);
+    socket.on('error', () => socket.destroy());
+    socket.write(info);
+    this.tls.upgrade(socket, (error, secure) => {
+      if (error || !secure) return logger.warn(`embedded broker: client ${id} from ${ip} closed: TLS handshake failed (${error?.message})`);
+      if (!this.server) return void secure.destroy();
+      this.clients.add(new Client(id, secure, this, undefined, nonce));
+      logger.log(`embedded broker: client ${id} connected from ${ip} (TLS)`);
+    });
   }
 
   private flushDirty(): void {
@@ -156,10 +175,4 @@ export class EmbeddedBroker implements ClientHost {
     this.dirty = [];
     for (let i = 0; i < dirty.length; i++) dirty[i].flush();
   }
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -3,10 +3,12 @@
  * (gathered during a tick, written once by the broker's flush).
  */
 import type { Socket } from 'node:net';
+import type { Identity } from './auth';
 import { ConnectOptions, defaultConnectOptions, parseConnect } from './connect';
 import { ProtocolErrors } from './errors';
 import type { ResolvedBrokerOptions } from './options';
 import { ParseError, Parser, ParserEvents, parseSize } from './parser';
+import { ReplyPermits, UserPermissions } from './permissions';
 import { isValidLiteralSubject, isValidSubject } from './subject';
 import type { Sublist } from './sublist';
 import { Subscription } from './subscription';
@@ -16,7 +18,7 @@ export interface ClientHost {
   readonly options: ResolvedBrokerOptions;
   readonly sublist: Sublist<Subscription>;
   readonly authRequired: boolean;
-  authorize(connect: ConnectOptions): boolean;
+  authenticate(connect: ConnectOptions, nonce: string | undefined): Identity | undefined;
   route(from: Client, subject: string, reply: string | undefined, hdrLen: number, payload: Buffer): void;
   markDirty(client: Client): void;
   clientClosed(client: Client, reason: string): void;
@@ -35,6 +37,13 @@ export class Client implements ParserEvents {
   closed = false;
   /** Set by the broker while this client waits in its flush list. */
   dirty = false;
+  /** Who logged in (for log lines); undefined without auth. */
+  user?: string;
+  /** Undefined when the user may do everything: then no check runs on the hot path. */
+  private perms?: UserPermissions;
+  /** Set when deliveries need a look (subscribe deny list, allow_responses). */
+  private watchDeliveries = false;
+  private replies?: ReplyPermits;
 
   private readonly parser: Parser;
   private readonly subs = new Map<string, Subscription>();
@@ -49,7 +58,10 @@ export class Client implements ParserEvents {
     readonly id: number,
     readonly socket: Socket,
     private readonly host: ClientHost,
-    info: Buffer,
+    /** Undefined when INFO was already sent (before a TLS upgrade). */
+    info: Buffer | undefined,
+    /** The nonce INFO carried, for nkey users. */
+    private readonly nonce?: string,
   ) {
     const o = host.options;
     this.parser = new Parser(this, o.maxPayload, o.maxControlLine);
@@ -59,7 +71,7 @@ export class Client implements ParserEvents {
     socket.on('error', () => this.close('socket error'));
     socket.on('end', () => this.close('client closed'));
     socket.on('close', () => this.close('client closed'));
-    socket.write(info);
+    if (info) socket.write(info);
     if (host.authRequired) {
       this.parser.awaitingConnect = true;
       this.authTimer = setTimeout(() => this.fail(ProtocolErrors.authTimeout, 'authentication timeout'), o.authTimeoutMs);
@@ -82,8 +94,13 @@ export class Client implements ParserEvents {
     if (connect.noResponders && !connect.headers) {
       return this.fail(ProtocolErrors.noRespondersNeedsHeaders, 'no_responders without headers');
     }
-    if (this.host.authRequired && !this.host.authorize(connect)) {
-      return this.fail(ProtocolErrors.authorization, 'authorization violation');
+    if (this.host.authRequired) {
+      const identity = this.host.authenticate(connect, this.nonce);
+      if (!identity) {
+        const who = connect.nkey ?? connect.user;
+        return this.fail(ProtocolErrors.authorization, who === undefined ? 'authorization violation' : `authorization violation, user ${JSON.stringify(who)}`);
+      }
+      this.login(identity);
     }
     this.opts = connect;
     this.parser.awaitingConnect = false;
@@ -95,6 +112,7 @@ export class Client implements ParserEvents {
 
   onPub(subject: string, reply: string | undefined, hdrLen: number, payload: Buffer): void {
     if (this.opts.pedantic && !isValidLiteralSubject(subject)) this.send(`-ERR '${ProtocolErrors.invalidPublishSubject}'\r\n`);
+    if (this.perms !== undefined && !this.mayPublish(this.perms, subject)) return this.violation(`Publish to ${quote(subject)}`);
     if (this.opts.verbose) this.send(OK);
     this.host.route(this, subject, reply, hdrLen, payload);
   }
@@ -105,6 +123,10 @@ export class Client implements ParserEvents {
     const queue = args.length === 3 ? args[1] : undefined;
     const sid = args[args.length - 1];
     if (!isValidSubject(subject)) return this.send(`-ERR '${ProtocolErrors.invalidSubject}'\r\n`);
+    if (this.perms !== undefined && !this.perms.canSubscribe(subject, queue)) {
+      const what = queue === undefined ? quote(subject) : `${quote(subject)} using queue ${quote(queue)}`;
+      return this.violation(`Subscription to ${what}`);
+    }
     if (!this.subs.has(sid)) {
       const sub = new Subscription(this, subject, queue, sid);
       this.subs.set(sid, sub);
@@ -156,6 +178,10 @@ export class Client implements ParserEvents {
   /** Queues one message for this subscription (headers stripped when the client did not agree them). */
   deliver(sub: Subscription, subject: string, reply: string | undefined, hdrLen: number, payload: Buffer): void {
     if (this.closed) return;
+    if (this.watchDeliveries) {
+      if (this.perms!.filtersDeliveries && this.perms!.deliveryDenied(subject, sub.queue)) return;
+      if (this.replies !== undefined && reply !== undefined) this.replies.received(reply);
+    }
     sub.delivered++;
     const head = reply === undefined ? `${subject} ${sub.sid} ` : `${subject} ${sub.sid} ${reply} `;
     if (hdrLen < 0) {
@@ -242,6 +268,28 @@ export class Client implements ParserEvents {
     this.host.clientClosed(this, reason);
   }
 
+  private login(identity: Identity): void {
+    this.user = identity.name;
+    const perms = identity.permissions;
+    this.perms = perms;
+    this.replies = perms?.responses ? new ReplyPermits(perms.responses) : undefined;
+    this.watchDeliveries = perms !== undefined && (perms.filtersDeliveries || this.replies !== undefined);
+  }
+
+  /**
+   * A reply subject this connection received, else the user's publish lists. nats-server asks the lists
+   * first; asking the permits first gives the same answers and spares a reply its sublist walk.
+   */
+  private mayPublish(perms: UserPermissions, subject: string): boolean {
+    return (this.replies !== undefined && this.replies.use(subject)) || perms.canPublish(subject);
+  }
+
+  /** nats-server's 'Permissions Violation for ...': the connection stays open. */
+  private violation(what: string): void {
+    this.send(`-ERR 'Permissions Violation for ${what}'\r\n`);
+    this.host.options.logger.warn(`embedded broker: client ${this.id} (user ${quote(this.user ?? '')}): Permissions Violation for ${what}`);
+  }
+
   private slowConsumer(): void {
     this.pending = [];
     this.pendingBytes = 0;
@@ -259,4 +307,9 @@ export class Client implements ParserEvents {
     if (this.subs.get(sub.sid) === sub) this.subs.delete(sub.sid);
     this.host.sublist.remove(sub);
   }
+}
+
+/** Go's %q for the subjects and queue names in -ERR texts (JSON's quoting agrees for printable ASCII). */
+function quote(text: string): string {
+  return JSON.stringify(text);
 }

@@ -8,6 +8,8 @@ export interface ConnectOptions {
   user?: string;
   pass?: string;
   authToken?: string;
+  nkey?: string;
+  sig?: string;
   name?: string;
   protocol: number;
 }
@@ -45,6 +47,8 @@ export function parseConnect(json: string, current: ConnectOptions): ConnectOpti
     user: o.user as string | undefined,
     pass: o.pass as string | undefined,
     authToken: o.auth_token as string | undefined,
+    nkey: o.nkey as string | undefined,
+    sig: o.sig as string | undefined,
     name: o.name as string | undefined,
     protocol: (o.protocol as number | undefined) ?? current.protocol,
   };

@@ -9,6 +9,14 @@ export class BrokerAddressInUseError extends Error {
   }
 }
 
+/** Thrown by the EmbeddedBroker constructor for malformed users, permissions or TLS material. */
+export class BrokerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BrokerConfigError';
+  }
+}
+
 /** The -ERR texts, exactly as nats-server 2.9 sends them. */
 export const ProtocolErrors = {
   unknownOperation: 'Unknown Protocol Operation',

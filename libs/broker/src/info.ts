@@ -19,10 +19,12 @@ export interface InfoFields {
   host: string;
   port: number;
   authRequired: boolean;
+  tlsRequired: boolean;
+  tlsVerify: boolean;
   maxPayload: number;
 }
 
-/** Everything but client_id and client_ip, which infoLine appends per client. */
+/** Everything but client_id, client_ip and nonce, which infoLine appends per client. */
 export function infoPrefix(f: InfoFields): string {
   const info: Record<string, unknown> = {
     server_id: f.serverId,
@@ -35,10 +37,13 @@ export function infoPrefix(f: InfoFields): string {
     headers: true,
   };
   if (f.authRequired) info.auth_required = true;
+  if (f.tlsRequired) info.tls_required = true;
+  if (f.tlsVerify) info.tls_verify = true;
   info.max_payload = f.maxPayload;
   return JSON.stringify(info).slice(0, -1);
 }
 
-export function infoLine(prefix: string, clientId: number, clientIp: string): Buffer {
-  return Buffer.from(`INFO ${prefix},"client_id":${clientId},"client_ip":${JSON.stringify(clientIp)}} \r\n`, 'utf8');
+export function infoLine(prefix: string, clientId: number, clientIp: string, nonce: string | undefined): Buffer {
+  const tail = nonce === undefined ? '' : `,"nonce":"${nonce}"`;
+  return Buffer.from(`INFO ${prefix},"client_id":${clientId},"client_ip":${JSON.stringify(clientIp)}${tail}} \r\n`, 'utf8');
 }

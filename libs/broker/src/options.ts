@@ -1,4 +1,7 @@
-/** Options of the embedded broker; defaults follow nats-server 2.9. */
+/** Options of the embedded broker; defaults follow nats-server 2.9. Plain data, so they can cross to a worker thread. */
+import type { BrokerUser } from './auth';
+import type { BrokerTlsOptions } from './tls';
+
 export interface BrokerLogger {
   log(msg: string): void;
   warn(msg: string): void;
@@ -12,8 +15,10 @@ export interface EmbeddedBrokerOptions {
   port?: number;
   /** Optional auth_token every client must send. */
   token?: string;
-  /** Optional user/password pairs. */
-  users?: { user: string; password: string }[];
+  /** Users (user/password or nkey), each with optional permissions; see docs/security.md. */
+  users?: BrokerUser[];
+  /** TLS on every connection (upgraded right after INFO, as nats-server does). */
+  tls?: BrokerTlsOptions;
   /** Largest payload a client may publish, sent in INFO. Default 1 MiB. */
   maxPayload?: number;
   /** Longest protocol line argument. Default 4096. */
@@ -31,8 +36,8 @@ export interface EmbeddedBrokerOptions {
   logger?: BrokerLogger;
 }
 
-export type ResolvedBrokerOptions = Required<Omit<EmbeddedBrokerOptions, 'token' | 'users' | 'serverName'>> &
-  Pick<EmbeddedBrokerOptions, 'token' | 'users' | 'serverName'>;
+export type ResolvedBrokerOptions = Required<Omit<EmbeddedBrokerOptions, 'token' | 'users' | 'tls' | 'serverName'>> &
+  Pick<EmbeddedBrokerOptions, 'token' | 'users' | 'tls' | 'serverName'>;
 
 const silent: BrokerLogger = { log() {}, warn() {}, error() {} };
 
@@ -42,6 +47,7 @@ export function resolveOptions(options: EmbeddedBrokerOptions = {}): ResolvedBro
     port: options.port ?? 4222,
     token: options.token,
     users: options.users,
+    tls: options.tls,
     maxPayload: options.maxPayload ?? 1024 * 1024,
     maxControlLine: options.maxControlLine ?? 4096,
     pingIntervalMs: options.pingIntervalMs ?? 120_000,

@@ -10,21 +10,26 @@ import type { ParseError, ParserEvents } from './parser-events';
 export type { ParseError, ParserEvents } from './parser-events';
 export { parseSize, splitArgs } from './args';
 
-const enum S {
+/**
+ * Parser states. Reading an operation name, a state is named after the letters read so far
+ * (`Pu` after "PU", `Unsu` after "UNSU"), as in nats-server's OP_PU, OP_UNSU; then come the argument
+ * line, the payload and its CRLF.
+ */
+const enum State {
   Start,
-  P, PU, PUB, PI, PIN, PING, PO, PON, PONG,
-  H, HP, HPU, HPUB,
-  SUB1, SUB2, SUB,
-  U1, U2, U3, U4, UNSUB,
-  C1, C2, C3, C4, C5, C6, CONNECT,
-  I1, I2, I3, INFO,
-  Plus, PlusO, PlusOK,
-  Minus, MinusE, MinusER, MinusERR,
-  Arg, Payload, PayloadCR, PayloadLF,
+  P, Pu, Pub, Pi, Pin, Ping, Po, Pon, Pong,
+  H, Hp, Hpu, Hpub,
+  S, Su, Sub,
+  U, Un, Uns, Unsu, Unsub,
+  C, Co, Con, Conn, Conne, Connec, Connect,
+  I, In, Inf, Info,
+  Plus, PlusO, PlusOk,
+  Minus, MinusE, MinusEr, MinusErr,
+  Arg, Payload, PayloadCr, PayloadLf,
   Dead,
 }
 
-const enum Op { Pub, HPub, Sub, Unsub, Connect, Info, Err }
+const enum Op { Pub, Hpub, Sub, Unsub, Connect, Info, Err }
 
 const CR = 13;
 const LF = 10;
@@ -37,7 +42,7 @@ export class Parser {
   /** Whether the client agreed headers (HPUB is refused otherwise, like nats-server). */
   headers = false;
 
-  private state = S.Start;
+  private state = State.Start;
   private op = Op.Pub;
   private argStart = -1; // start of the argument in the current chunk, or -1 when it lives in argBuf
   private argBuf: Buffer | undefined;
@@ -62,76 +67,76 @@ export class Parser {
     for (let i = 0; i < n; i++) {
       const b = buf[i];
       switch (this.state) {
-        case S.Start:
+        case State.Start:
           if (this.awaitingConnect && b !== 67 && b !== 99) return this.fail('authorization');
           switch (b | 0x20) {
-            case 0x70: this.state = S.P; break; // p
-            case 0x68: this.state = S.H; break; // h
-            case 0x73: this.state = S.SUB1; break; // s
-            case 0x75: this.state = S.U1; break; // u
-            case 0x63: this.state = S.C1; break; // c
-            case 0x69: this.state = S.I1; break; // i
+            case 0x70: this.state = State.P; break; // p
+            case 0x68: this.state = State.H; break; // h
+            case 0x73: this.state = State.S; break; // s
+            case 0x75: this.state = State.U; break; // u
+            case 0x63: this.state = State.C; break; // c
+            case 0x69: this.state = State.I; break; // i
             default:
-              if (b === 43) this.state = S.Plus;
-              else if (b === 45) this.state = S.Minus;
+              if (b === 43) this.state = State.Plus;
+              else if (b === 45) this.state = State.Minus;
               else return this.fail('unknown-operation');
           }
           break;
-        case S.P:
-          if ((b | 0x20) === 0x75) this.state = S.PU;
-          else if ((b | 0x20) === 0x69) this.state = S.PI;
-          else if ((b | 0x20) === 0x6f) this.state = S.PO;
+        case State.P:
+          if ((b | 0x20) === 0x75) this.state = State.Pu;
+          else if ((b | 0x20) === 0x69) this.state = State.Pi;
+          else if ((b | 0x20) === 0x6f) this.state = State.Po;
           else return this.fail('unknown-operation');
           break;
-        case S.PU: if (!this.expect(b, 0x62, S.PUB)) return; break;
-        case S.PUB: if (!this.space(b, Op.Pub)) return; break;
-        case S.PI: if (!this.expect(b, 0x6e, S.PIN)) return; break;
-        case S.PIN: if (!this.expect(b, 0x67, S.PING)) return; break;
-        case S.PING:
+        case State.Pu: if (!this.expect(b, 0x62, State.Pub)) return; break;
+        case State.Pub: if (!this.space(b, Op.Pub)) return; break;
+        case State.Pi: if (!this.expect(b, 0x6e, State.Pin)) return; break;
+        case State.Pin: if (!this.expect(b, 0x67, State.Ping)) return; break;
+        case State.Ping:
           if (b === LF) {
-            this.state = S.Start;
+            this.state = State.Start;
             this.events.onPing();
           }
           break;
-        case S.PO: if (!this.expect(b, 0x6e, S.PON)) return; break;
-        case S.PON: if (!this.expect(b, 0x67, S.PONG)) return; break;
-        case S.PONG:
+        case State.Po: if (!this.expect(b, 0x6e, State.Pon)) return; break;
+        case State.Pon: if (!this.expect(b, 0x67, State.Pong)) return; break;
+        case State.Pong:
           if (b === LF) {
-            this.state = S.Start;
+            this.state = State.Start;
             this.events.onPong();
           }
           break;
-        case S.H: if (!this.expect(b, 0x70, S.HP)) return; break;
-        case S.HP: if (!this.expect(b, 0x75, S.HPU)) return; break;
-        case S.HPU: if (!this.expect(b, 0x62, S.HPUB)) return; break;
-        case S.HPUB: if (!this.space(b, Op.HPub)) return; break;
-        case S.SUB1: if (!this.expect(b, 0x75, S.SUB2)) return; break;
-        case S.SUB2: if (!this.expect(b, 0x62, S.SUB)) return; break;
-        case S.SUB: if (!this.space(b, Op.Sub)) return; break;
-        case S.U1: if (!this.expect(b, 0x6e, S.U2)) return; break;
-        case S.U2: if (!this.expect(b, 0x73, S.U3)) return; break;
-        case S.U3: if (!this.expect(b, 0x75, S.U4)) return; break;
-        case S.U4: if (!this.expect(b, 0x62, S.UNSUB)) return; break;
-        case S.UNSUB: if (!this.space(b, Op.Unsub)) return; break;
-        case S.C1: if (!this.expect(b, 0x6f, S.C2)) return; break;
-        case S.C2: if (!this.expect(b, 0x6e, S.C3)) return; break;
-        case S.C3: if (!this.expect(b, 0x6e, S.C4)) return; break;
-        case S.C4: if (!this.expect(b, 0x65, S.C5)) return; break;
-        case S.C5: if (!this.expect(b, 0x63, S.C6)) return; break;
-        case S.C6: if (!this.expect(b, 0x74, S.CONNECT)) return; break;
-        case S.CONNECT: if (!this.space(b, Op.Connect)) return; break;
-        case S.I1: if (!this.expect(b, 0x6e, S.I2)) return; break;
-        case S.I2: if (!this.expect(b, 0x66, S.I3)) return; break;
-        case S.I3: if (!this.expect(b, 0x6f, S.INFO)) return; break;
-        case S.INFO: if (!this.space(b, Op.Info)) return; break;
-        case S.Plus: if (!this.expect(b, 0x6f, S.PlusO)) return; break;
-        case S.PlusO: if (!this.expect(b, 0x6b, S.PlusOK)) return; break;
-        case S.PlusOK: if (b === LF) this.state = S.Start; break;
-        case S.Minus: if (!this.expect(b, 0x65, S.MinusE)) return; break;
-        case S.MinusE: if (!this.expect(b, 0x72, S.MinusER)) return; break;
-        case S.MinusER: if (!this.expect(b, 0x72, S.MinusERR)) return; break;
-        case S.MinusERR: if (!this.space(b, Op.Err)) return; break;
-        case S.Arg: {
+        case State.H: if (!this.expect(b, 0x70, State.Hp)) return; break;
+        case State.Hp: if (!this.expect(b, 0x75, State.Hpu)) return; break;
+        case State.Hpu: if (!this.expect(b, 0x62, State.Hpub)) return; break;
+        case State.Hpub: if (!this.space(b, Op.Hpub)) return; break;
+        case State.S: if (!this.expect(b, 0x75, State.Su)) return; break;
+        case State.Su: if (!this.expect(b, 0x62, State.Sub)) return; break;
+        case State.Sub: if (!this.space(b, Op.Sub)) return; break;
+        case State.U: if (!this.expect(b, 0x6e, State.Un)) return; break;
+        case State.Un: if (!this.expect(b, 0x73, State.Uns)) return; break;
+        case State.Uns: if (!this.expect(b, 0x75, State.Unsu)) return; break;
+        case State.Unsu: if (!this.expect(b, 0x62, State.Unsub)) return; break;
+        case State.Unsub: if (!this.space(b, Op.Unsub)) return; break;
+        case State.C: if (!this.expect(b, 0x6f, State.Co)) return; break;
+        case State.Co: if (!this.expect(b, 0x6e, State.Con)) return; break;
+        case State.Con: if (!this.expect(b, 0x6e, State.Conn)) return; break;
+        case State.Conn: if (!this.expect(b, 0x65, State.Conne)) return; break;
+        case State.Conne: if (!this.expect(b, 0x63, State.Connec)) return; break;
+        case State.Connec: if (!this.expect(b, 0x74, State.Connect)) return; break;
+        case State.Connect: if (!this.space(b, Op.Connect)) return; break;
+        case State.I: if (!this.expect(b, 0x6e, State.In)) return; break;
+        case State.In: if (!this.expect(b, 0x66, State.Inf)) return; break;
+        case State.Inf: if (!this.expect(b, 0x6f, State.Info)) return; break;
+        case State.Info: if (!this.space(b, Op.Info)) return; break;
+        case State.Plus: if (!this.expect(b, 0x6f, State.PlusO)) return; break;
+        case State.PlusO: if (!this.expect(b, 0x6b, State.PlusOk)) return; break;
+        case State.PlusOk: if (b === LF) this.state = State.Start; break;
+        case State.Minus: if (!this.expect(b, 0x65, State.MinusE)) return; break;
+        case State.MinusE: if (!this.expect(b, 0x72, State.MinusEr)) return; break;
+        case State.MinusEr: if (!this.expect(b, 0x72, State.MinusErr)) return; break;
+        case State.MinusErr: if (!this.space(b, Op.Err)) return; break;
+        case State.Arg: {
           if (this.argStart < 0 && this.argLen === 0) {
             if (b === SPACE || b === TAB) break; // blanks before the argument
             this.argStart = i;
@@ -166,7 +171,7 @@ export class Parser {
           if (!this.processArg(line, start, end)) return;
           break;
         }
-        case S.Payload: {
+        case State.Payload: {
           const want = this.size - this.payloadFill;
           const have = n - i;
           if (this.payload === undefined) {
@@ -175,7 +180,7 @@ export class Parser {
               i += want - 1;
               this.payload = payload;
               this.payloadFill = want;
-              this.state = S.PayloadCR;
+              this.state = State.PayloadCr;
             } else {
               this.payload = Buffer.allocUnsafe(this.size);
               buf.copy(this.payload, 0, i, n);
@@ -187,25 +192,25 @@ export class Parser {
             buf.copy(this.payload, this.payloadFill, i, i + take);
             this.payloadFill += take;
             i += take - 1;
-            if (this.payloadFill === this.size) this.state = S.PayloadCR;
+            if (this.payloadFill === this.size) this.state = State.PayloadCr;
           }
           break;
         }
-        case S.PayloadCR:
+        case State.PayloadCr:
           if (b !== CR) return this.fail('unknown-operation');
-          this.state = S.PayloadLF;
+          this.state = State.PayloadLf;
           break;
-        case S.PayloadLF: {
+        case State.PayloadLf: {
           if (b !== LF) return this.fail('unknown-operation');
           const payload = this.payload!;
           this.payload = undefined;
           this.payloadFill = 0;
-          this.state = S.Start;
+          this.state = State.Start;
           this.events.onPub(this.subject, this.reply, this.hdrLen, payload);
           if (this.isDead()) return;
           break;
         }
-        case S.Dead:
+        case State.Dead:
           return;
       }
       if (this.isDead()) return;
@@ -213,15 +218,15 @@ export class Parser {
   }
 
   isDead(): boolean {
-    return this.state === S.Dead;
+    return this.state === State.Dead;
   }
 
   /** Stops the parser (the connection is closing). */
   stop(): void {
-    this.state = S.Dead;
+    this.state = State.Dead;
   }
 
-  private expect(b: number, lower: number, next: S): boolean {
+  private expect(b: number, lower: number, next: State): boolean {
     if ((b | 0x20) !== lower) {
       this.fail('unknown-operation');
       return false;
@@ -237,7 +242,7 @@ export class Parser {
       return false;
     }
     this.op = op;
-    this.state = S.Arg;
+    this.state = State.Arg;
     this.argStart = -1;
     this.argLen = 0;
     this.argBuf = undefined;
@@ -263,25 +268,25 @@ export class Parser {
   private processArg(line: Buffer, start: number, end: number): boolean {
     switch (this.op) {
       case Op.Pub:
-      case Op.HPub:
+      case Op.Hpub:
         return this.pubArgs(line, start, end);
       case Op.Sub:
-        this.state = S.Start;
+        this.state = State.Start;
         this.events.onSub(splitArgs(line, start, end));
         break;
       case Op.Unsub:
-        this.state = S.Start;
+        this.state = State.Start;
         this.events.onUnsub(splitArgs(line, start, end));
         break;
       case Op.Connect:
-        this.state = S.Start;
+        this.state = State.Start;
         this.events.onConnect(line.toString('utf8', start, end));
         break;
       case Op.Info:
-        this.state = S.Start;
+        this.state = State.Start;
         break;
       case Op.Err:
-        this.state = S.Start;
+        this.state = State.Start;
         this.events.onClientErr();
         break;
     }
@@ -290,7 +295,7 @@ export class Parser {
 
   private pubArgs(line: Buffer, start: number, end: number): boolean {
     const args = splitArgs(line, start, end);
-    const headers = this.op === Op.HPub;
+    const headers = this.op === Op.Hpub;
     if (headers && !this.headers) return this.fail('bad-arguments'), false;
     const fixed = headers ? 3 : 2;
     if (args.length !== fixed && args.length !== fixed + 1) return this.fail('bad-arguments'), false;
@@ -307,15 +312,15 @@ export class Parser {
     this.payload = undefined;
     if (size === 0) {
       this.payload = EMPTY;
-      this.state = S.PayloadCR;
+      this.state = State.PayloadCr;
     } else {
-      this.state = S.Payload;
+      this.state = State.Payload;
     }
     return true;
   }
 
   private fail(error: ParseError): void {
-    this.state = S.Dead;
+    this.state = State.Dead;
     this.events.onProtocolError(error);
   }
 }

@@ -45,7 +45,7 @@ describe('Sublist', () => {
     expect(names(sl.match('axb').psubs)).toEqual(['*', '>']);
     expect(sl.match('foo..bar').psubs).toEqual([]);
     expect(sl.match('foo.').psubs).toEqual([]);
-    expect(sl.count).toBe(9);
+    expect(sl.stats().subscriptions).toBe(9);
   });
 
   it('does not match > against nothing', () => {
@@ -60,29 +60,40 @@ describe('Sublist', () => {
     sl.insert(a);
     expect(names(sl.match('foo.bar').psubs)).toEqual(['a']);
     expect(names(sl.match('foo').psubs)).toEqual([]);
-    expect(sl.cacheSize).toBe(2);
+    expect(sl.stats().cacheSize).toBe(2);
     const w = sub('foo.*', 'w');
     sl.insert(w); // drops the cached foo.bar, which foo.* matches
-    expect(sl.cacheSize).toBe(1);
+    expect(sl.stats().cacheSize).toBe(1);
     expect(names(sl.match('foo.bar').psubs)).toEqual(['a', 'w']);
     expect(names(sl.match('foo.baz').psubs)).toEqual(['w']);
     const other = sub('zzz', 'z');
     sl.insert(other); // literal: only its own entry goes
-    expect(sl.cacheSize).toBe(2);
+    expect(sl.stats().cacheSize).toBe(2);
     expect(sl.remove(w)).toBe(true);
     expect(names(sl.match('foo.bar').psubs)).toEqual(['a']);
     expect(names(sl.match('foo.baz').psubs)).toEqual([]);
     expect(sl.remove(a)).toBe(true);
     expect(sl.remove(a)).toBe(false);
     expect(sl.match('foo.bar').psubs).toEqual([]);
-    expect(sl.count).toBe(1);
+    expect(sl.stats().subscriptions).toBe(1);
+  });
+
+  it('counts subscriptions, matches, cache hits and cached subjects in stats()', () => {
+    const sl = new Sublist<Sub>();
+    sl.insert(sub('a.b'));
+    sl.insert(sub('a.*', 'w', 'q'));
+    expect(sl.stats()).toEqual({ subscriptions: 2, matches: 0, cacheHits: 0, cacheSize: 0 });
+    sl.match('a.b');
+    sl.match('a.b');
+    sl.match('a.c');
+    expect(sl.stats()).toEqual({ subscriptions: 2, matches: 3, cacheHits: 1, cacheSize: 1 });
   });
 
   it('bounds the cache', () => {
     const sl = new Sublist<Sub>(8);
     for (let i = 0; i < 100; i++) sl.insert(sub(`s.${i}`));
     for (let i = 0; i < 100; i++) sl.match(`s.${i}`);
-    expect(sl.cacheSize).toBeLessThanOrEqual(8);
+    expect(sl.stats().cacheSize).toBeLessThanOrEqual(8);
   });
 
   it('does not cache a subject with a token it holds only as a wildcard (reply inboxes)', () => {
@@ -93,9 +104,9 @@ describe('Sublist', () => {
     for (let i = 0; i < 100; i++) expect(names(sl.match(`_INBOX.abc.${i}`).psubs)).toEqual(['mux']);
     expect(names(sl.match('mesh.users.delete').psubs)).toEqual(['all']);
     expect(names(sl.match('nobody.here').psubs)).toEqual([]);
-    expect(sl.cacheSize).toBe(0);
+    expect(sl.stats().cacheSize).toBe(0);
     expect(names(sl.match('mesh.users.create').psubs).sort()).toEqual(['all', 'create']);
-    expect(sl.cacheSize).toBe(1);
+    expect(sl.stats().cacheSize).toBe(1);
   });
 
   it('groups queue subscribers by queue name and keeps plain ones apart', () => {
@@ -120,7 +131,7 @@ describe('Sublist', () => {
     expect(sl.match('a.b.c').qsubs.map(names)).toEqual([['q2']]);
     expect(sl.remove(q2)).toBe(true);
     expect(sl.match('a.b.c').qsubs).toEqual([]);
-    expect(sl.count).toBe(0);
+    expect(sl.stats().subscriptions).toBe(0);
     // An unknown subscription is not removed.
     expect(sl.remove(sub('a.b.c', 'x', 'g'))).toBe(false);
     expect(sl.remove(sub('nope'))).toBe(false);

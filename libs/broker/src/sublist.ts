@@ -42,20 +42,29 @@ class Level<T> {
 
 const EMPTY: SublistResult<never> = Object.freeze({ psubs: [], qsubs: [] });
 
+/** Counters of a Sublist, like nats-server's SublistStats. */
+export interface SublistStats {
+  /** Subscriptions held. */
+  subscriptions: number;
+  /** match() calls so far. */
+  matches: number;
+  /** match() calls answered from the cache. */
+  cacheHits: number;
+  /** Subjects whose results are cached now. */
+  cacheSize: number;
+}
+
 export class Sublist<T extends SubjectInterest> {
   private readonly root = new Level<T>();
   private readonly cache = new Map<string, SublistResult<T>>();
   private subscriptions = 0;
+  private matches = 0;
+  private cacheHits = 0;
 
   constructor(private readonly maxCacheEntries = 1024) {}
 
-  get count(): number {
-    return this.subscriptions;
-  }
-
-  /** Number of cached match results (for tests). */
-  get cacheSize(): number {
-    return this.cache.size;
+  stats(): SublistStats {
+    return { subscriptions: this.subscriptions, matches: this.matches, cacheHits: this.cacheHits, cacheSize: this.cache.size };
   }
 
   insert(sub: T): void {
@@ -120,8 +129,12 @@ export class Sublist<T extends SubjectInterest> {
 
   /** Subscriptions interested in a literal subject. The result is shared: do not mutate it. */
   match(subject: string): SublistResult<T> {
+    this.matches++;
     const cached = this.cache.get(subject);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.cacheHits++;
+      return cached;
+    }
     const tokens = subject.split('.');
     // Like sublist.go, a subject with an empty token matches nothing.
     for (let i = 0; i < tokens.length; i++) if (tokens[i].length === 0) return EMPTY;
