@@ -4,7 +4,7 @@ import type { MeshOptions } from 'nest-mesh';
 import { GatewayConfig } from './config/gateway-config';
 import { GatewayModule } from './gateway.module';
 import { createHttpApp } from './http/http-app';
-import { connServers, embeddedBrokerAuth, GatewayTokenSigner, gatewayTlsOptions, passwordLogins } from './trust';
+import { connServers, embeddedBrokerAuth, GatewayTokenSigner, gatewayTlsOptions } from './trust';
 import { gatewayLogger, ManagementServer, Readiness } from './observability';
 
 export interface RunningGateway {
@@ -49,7 +49,7 @@ export async function startGateway(config: GatewayConfig, logger: LoggerService 
   } else {
     const { host, port } = functions.embedded;
     const { token, users, tls, gateway } = embeddedBrokerAuth(config);
-    broker = await new BrokerThread({ host, port, token, users: passwordLogins(users), ...(tls && { tls }), logger: brokerLogger() }).start();
+    broker = await new BrokerThread({ host, port, token, users, tls, logger: brokerLogger() }).start();
     connection = { servers: broker.url, token, user: gateway?.user, pass: gateway?.password, ...(tls && { tls: gatewayTlsOptions(tls) }) };
     log.log(`embedded broker listening on ${broker.url}`);
   }

@@ -54,7 +54,8 @@ function IsAllowResponses() {
   });
 }
 
-export type SubjectPermission = string | string[] | { allow?: string | string[]; deny?: string | string[] };
+export type { SubjectPermission } from '@nest-mesh/broker';
+import type { SubjectPermission } from '@nest-mesh/broker';
 
 export class BrokerPermissionsConfig {
   @IsOptional()

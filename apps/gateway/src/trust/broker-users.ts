@@ -1,23 +1,9 @@
 import { QUEUE_GROUP, SUBJECT_PREFIX } from 'nest-mesh';
 import type { GatewayConfig } from '../config/gateway-config';
-import type { SubjectPermission } from '../config/trust-config';
+import type { BrokerPermissions, BrokerUser } from '@nest-mesh/broker';
 
-/**
- * Broker users in nats-server's shape (and the embedded broker's `users` option): who may log in,
- * and what each may publish and subscribe to. docs/security.md explains the model.
- */
-export interface BrokerPermissions {
-  publish?: SubjectPermission;
-  subscribe?: SubjectPermission;
-  allow_responses?: boolean | { max?: number; expires?: number };
-}
-
-export interface BrokerUser {
-  user?: string;
-  password?: string;
-  nkey?: string;
-  permissions?: BrokerPermissions;
-}
+/** Broker users in nats-server's shape, as the embedded broker takes them (docs/security.md). */
+export type { BrokerPermissions, BrokerUser };
 
 /** The user the gateway logs in as, unless the `conn` URL names another. */
 export const GATEWAY_USER = 'nest-mesh-gateway';

@@ -1,22 +1,16 @@
 import { readFileSync } from 'node:fs';
+import type { BrokerTlsOptions, BrokerUser } from '@nest-mesh/broker';
 import type { TlsOptions } from 'nats';
 import type { GatewayConfig } from '../config/gateway-config';
-import { BrokerUser, deriveBrokerUsers, GatewayCredential, hasIdentities } from './broker-users';
+import { deriveBrokerUsers, GatewayCredential, hasIdentities } from './broker-users';
 import { newGatewayCredential } from './gateway-credential';
-
-/** TLS of the embedded broker, as PEM contents (the files of `embedded.tls`, read at start-up). */
-export interface BrokerTlsOptions {
-  cert: string;
-  key: string;
-  ca?: string;
-  verifyClients?: boolean;
-}
 
 /** What the embedded broker is started with, and how the gateway logs in to it. */
 export interface EmbeddedBrokerAuth {
   token?: string;
   /** Every user, the gateway's first; undefined when the config has no users and no services. */
   users?: BrokerUser[];
+  /** TLS of the embedded broker, as PEM contents (the files of `embedded.tls`, read at start-up). */
   tls?: BrokerTlsOptions;
   /** The gateway's own login: made at each start when there are users or services. */
   gateway?: GatewayCredential;
@@ -39,13 +33,6 @@ export function embeddedBrokerAuth(config: GatewayConfig): EmbeddedBrokerAuth {
   };
 }
 
-/**
- * The password logins of `users`, for an embedded broker that knows `{user, password}` pairs only:
- * it lets them log in but does not yet enforce permissions or nkeys (docs/security.md).
- */
-export function passwordLogins(users: BrokerUser[] | undefined): { user: string; password: string }[] | undefined {
-  return users?.flatMap(({ user, password }) => (user !== undefined && password !== undefined ? [{ user, password }] : []));
-}
 
 /**
  * How the gateway itself connects to its embedded broker over TLS: trusting `ca` (or the broker's

@@ -5,5 +5,5 @@ export { renderNatsConfig, GATEWAY_PASSWORD_ENV } from './nats-config';
 export { trustProblems, isLoopback } from './check-trust';
 export { GatewayTokenSigner } from './mesh-token-signer';
 export { JwksController } from './jwks.controller';
-export { embeddedBrokerAuth, passwordLogins, gatewayTlsOptions } from './embedded-broker-auth';
-export type { EmbeddedBrokerAuth, BrokerTlsOptions } from './embedded-broker-auth';
+export { embeddedBrokerAuth, gatewayTlsOptions } from './embedded-broker-auth';
+export type { EmbeddedBrokerAuth } from './embedded-broker-auth';
