@@ -1,5 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { MeshModule, MeshOptions } from 'nest-mesh';
 import { CurrentTokenVerifier, TokenVerifier } from './auth';
@@ -8,6 +7,7 @@ import { CallRequestGuard } from './call/call-request.guard';
 import { ConfigReloader } from './config/config-reloader';
 import { GatewayConfig } from './config/gateway-config';
 import { tokenSettingsOf } from './config/token-settings';
+import { bodyLimitProvider } from './http/body-limit';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { RulesGuard } from './rules/rules.guard';
 import { RulesService } from './rules/rules.service';
@@ -16,21 +16,15 @@ import { RulesService } from './rules/rules.service';
 @Module({})
 export class GatewayModule {
   static register(config: GatewayConfig, broker: MeshOptions): DynamicModule {
-    const configModule = ConfigModule.forRoot({
-      isGlobal: true,
-      ignoreEnvFile: true,
-      skipProcessEnv: true,
-      load: [() => ({ ...config })],
-    });
     const errors = { provide: APP_FILTER, useClass: HttpErrorFilter };
     const running = { provide: GatewayConfig, useValue: config };
+    const bodyLimit = bodyLimitProvider(config.http.bodyLimit);
     if (!config.modules.functions.enabled) {
-      return { module: GatewayModule, imports: [configModule], providers: [errors, running, ConfigReloader] };
+      return { module: GatewayModule, providers: [errors, running, bodyLimit, ConfigReloader] };
     }
     return {
       module: GatewayModule,
       imports: [
-        configModule,
         MeshModule.forRoot({ name: 'nest-mesh gateway', callTimeout: config.modules.functions.timeout.default, ...broker }),
       ],
       controllers: [CallController],
@@ -40,6 +34,7 @@ export class GatewayModule {
         RulesGuard,
         RulesService,
         running,
+        bodyLimit,
         ConfigReloader,
         {
           provide: CurrentTokenVerifier,

@@ -1,7 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { isValidName, MeshCodes, MeshError } from 'nest-mesh';
-import type { TimeoutConfig } from '../config/gateway-config';
+import { GatewayConfig, TimeoutConfig } from '../config/gateway-config';
 import { requestIdOf } from '../http/request-id';
 import { attachCall } from './call-request';
 
@@ -21,9 +20,9 @@ export class CallRequestGuard implements CanActivate {
   private readonly projectId: string;
   private readonly timeouts: TimeoutConfig;
 
-  constructor(config: ConfigService) {
-    this.projectId = config.getOrThrow<string>('id');
-    this.timeouts = config.getOrThrow<TimeoutConfig>('modules.functions.timeout');
+  constructor(config: GatewayConfig) {
+    this.projectId = config.id;
+    this.timeouts = config.modules.functions.timeout;
   }
 
   canActivate(context: ExecutionContext): boolean {

@@ -9,6 +9,7 @@ import { tokenSettingsOf } from './token-settings';
 const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
   ['id', (c) => c.id],
   ['port', (c) => c.port],
+  ['host', (c) => c.host],
   ['http', (c) => c.http],
   ['modules.functions.enabled', (c) => c.modules.functions.enabled],
   ['modules.functions.broker', (c) => c.modules.functions.broker],
