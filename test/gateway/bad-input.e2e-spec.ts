@@ -54,6 +54,11 @@ const BAD_INPUTS: BadInput[] = [
     body: `{"params":"${'x'.repeat(MAX_PAYLOAD - 40)}"}`,
     expect: { status: 413, code: 'PAYLOAD_TOO_LARGE', error: 'the call to test.echo is larger than the broker accepts (max_payload 1048576 bytes)' },
   },
+  {
+    name: 'a Content-Length over the limit, before any body',
+    raw: `POST ${fn('echo')} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${10 * BODY_LIMIT}\r\nConnection: close\r\n\r\n`,
+    expect: TOO_LARGE,
+  },
   { name: 'a gzip-compressed body', headers: { 'Content-Encoding': 'gzip' }, body: gzipSync('{"params":1}'), expect: { status: 415, code: 'BAD_REQUEST', error: 'request body must not be compressed (Content-Encoding)' } },
   // URLs and headers
   { name: 'a malformed percent escape in the function name', path: fn('%E0%A4%A'), body: '{}', expect: BAD_URL },
@@ -62,6 +67,12 @@ const BAD_INPUTS: BadInput[] = [
   { name: 'a header of 64 KiB', headers: { 'X-Padding': 'a'.repeat(64 * 1024) }, body: '{}', expect: HEADERS_TOO_LARGE },
   { name: 'a URL of 100 KB', path: `${fn('echo')}?q=${'a'.repeat(100_000)}`, body: '{}', expect: HEADERS_TOO_LARGE },
   { name: 'bytes that are not HTTP', raw: 'HELLO / WORLD\r\n\r\n', expect: badRequest('the request is not valid HTTP') },
+  {
+    name: 'two different Content-Length headers',
+    raw: `POST ${fn('echo')} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}`,
+    expect: badRequest('the request is not valid HTTP'),
+  },
+  { name: 'a method other than POST', method: 'PUT', body: '{}', expect: { status: 404, code: 'NOT_FOUND', error: `Cannot PUT ${fn('echo')}` } },
   { name: 'an unknown route', path: '/v1/api/demo/nothing', body: '{}', expect: { status: 404, code: 'NOT_FOUND', error: 'Cannot POST /v1/api/demo/nothing' } },
   { name: 'an unknown project', path: '/v1/api/other/functions/test/echo', body: '{}', expect: { status: 404, code: 'PROJECT_NOT_FOUND', error: 'project "other" not found' } },
   { name: 'a function name of 65 characters', path: fn('x'.repeat(65)), body: '{}', expect: badRequest('service and function names must match ^[A-Za-z0-9_-]{1,64}$') },

@@ -1,5 +1,8 @@
 import { connect } from 'node:net';
 
+const LARGE_BODY = 64 * 1024;
+const ANSWER_FROM_HEADERS_MS = 500;
+
 export interface RawRequest {
   method?: string;
   path: string;
@@ -25,20 +28,17 @@ export interface RawResponse {
 export function rawHttp(baseUrl: string, request: RawRequest, timeoutMs = 30_000): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
   const body = request.body === undefined ? Buffer.alloc(0) : Buffer.from(request.body);
-  const bytes =
+  const head =
     request.raw !== undefined
       ? Buffer.from(request.raw)
-      : Buffer.concat([
-          Buffer.from(
-            `${request.method ?? 'POST'} ${request.path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n` +
-              `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
-              Object.entries(request.headers ?? {})
-                .map(([name, value]) => `${name}: ${value}\r\n`)
-                .join('') +
-              '\r\n',
-          ),
-          body,
-        ]);
+      : Buffer.from(
+          `${request.method ?? 'POST'} ${request.path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
+            Object.entries(request.headers ?? {})
+              .map(([name, value]) => `${name}: ${value}\r\n`)
+              .join('') +
+            '\r\n',
+        );
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
     const chunks: Buffer[] = [];
@@ -58,7 +58,13 @@ export function rawHttp(baseUrl: string, request: RawRequest, timeoutMs = 30_000
     socket.on('end', finish);
     // The server may close while we still write (an oversized header): what it answered counts.
     socket.on('error', (error) => (chunks.length > 0 ? finish() : (clearTimeout(timer), reject(error))));
-    socket.write(bytes);
+    if (body.length < LARGE_BODY) return void socket.write(Buffer.concat([head, body]));
+    socket.write(head);
+    // A server may answer from the headers alone (Content-Length over its limit) and close: a body
+    // written into that close fails the socket before the answer is read. So a large body waits a
+    // moment for such an answer, and is not sent when one came.
+    const send = setTimeout(() => chunks.length === 0 && socket.write(body), ANSWER_FROM_HEADERS_MS);
+    socket.once('close', () => clearTimeout(send));
   });
 }
 

@@ -49,6 +49,14 @@ export async function createHttpApp(module: DynamicModule, http: HttpConfig, log
   const app = await NestFactory.create<NestExpressApplication>(module, new GatewayExpressAdapter(http), options);
   const decoder = new RequestBodyDecoder(http.maxDepth, app.get(BodyLimit));
   app.use(rejectBadUrl);
+  app.use((request: { headers: Record<string, string | undefined> }, _response: unknown, next: (error?: unknown) => void) => {
+    try {
+      decoder.checkLength(request.headers['content-length']);
+    } catch (error) {
+      return next(error);
+    }
+    next();
+  });
   // inflate: false: a compressed body is refused (415), as fastify, which does not decompress, must refuse it too.
   app.useBodyParser('raw', { limit: http.bodyLimit, type: () => true, inflate: false });
   app.use((request: { body?: unknown }, _response: unknown, next: (error?: unknown) => void) => {

@@ -31,6 +31,14 @@ export class RequestBodyDecoder {
     this.maxBodyDepth = maxDepth + 1;
   }
 
+  /**
+   * Refuses, before any of the body is read, a request whose Content-Length is over the limit
+   * (express would otherwise read the whole body, or wait for it, before answering; fastify does not).
+   */
+  checkLength(contentLength: string | undefined): void {
+    if (contentLength !== undefined && Number(contentLength) > this.limit.current) throw BodyErrors.tooLarge();
+  }
+
   /** `contentEncoding`: the request's Content-Encoding header; only `identity` (or none) is read. */
   decode(body: Buffer | undefined, contentEncoding?: string): unknown {
     if (body === undefined || body.length === 0) return undefined;
