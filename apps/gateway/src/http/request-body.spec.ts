@@ -50,4 +50,11 @@ describe('RequestBodyDecoder', () => {
     expect(decoder(1000, undefined).decode(body)).toBeDefined();
     expect(failure(() => decoder(1000, 100).decode(body))).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body is over the size limit' });
   });
+
+  it('refuses a Content-Length over the limit before the body is read', () => {
+    expect(() => decoder(1000, 500).checkLength('500')).not.toThrow();
+    expect(() => decoder(1000, 500).checkLength(undefined)).not.toThrow();
+    expect(failure(() => decoder(1000, 500).checkLength('501'))).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    expect(failure(() => decoder(1000).checkLength('1001'))).toMatchObject({ status: 413 });
+  });
 });
