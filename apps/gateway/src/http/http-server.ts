@@ -1,7 +1,11 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ExpressAdapter } from '@nestjs/platform-express';
+import type { FastifyServerOptions } from 'fastify';
 import type { HttpConfig } from '../config/gateway-config';
-import { answerClientError } from './client-errors';
+import { answerClientError, answerFrameworkError } from './client-errors';
+
+/** Longer than any path Node lets through (its header limit): fastify never refuses a path parameter for its length. */
+const MAX_PARAM_LENGTH = 65_536;
 
 /** How often Node checks `headersTimeout` / `requestTimeout` (its default, 30 s, would let a slow client stay that much longer). */
 const TIMEOUT_CHECK_INTERVAL = 1000;
@@ -34,4 +38,15 @@ export class GatewayExpressAdapter extends ExpressAdapter {
     server.on('clientError', answerClientError);
     this.setHttpServer(server);
   }
+}
+
+/** fastify's options for the same server, and contract answers for client errors and malformed URLs. */
+export function fastifyServerOptions(http: HttpConfig) {
+  return {
+    bodyLimit: http.bodyLimit,
+    maxParamLength: MAX_PARAM_LENGTH,
+    serverFactory: (handler: Handler) => createHttpServer(handler, http),
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
+  } satisfies FastifyServerOptions;
 }
