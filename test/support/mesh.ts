@@ -36,12 +36,12 @@ export async function startGateway(configPath: string, env: NodeJS.ProcessEnv = 
 }
 
 /** Starts one instance of test/fixtures/test-services.ts connected to `servers`. */
-export function startTestService(servers: string, instance: string): Promise<TestProcess> {
+export function startTestService(servers: string, instance: string, env: NodeJS.ProcessEnv = {}): Promise<TestProcess> {
   return TestProcess.start(
     `test service ${instance}`,
     process.execPath,
     ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', join(root, 'test/fixtures/test-services.ts')],
-    { env: { MESH_SERVERS: servers, INSTANCE: instance, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: join(root, 'tsconfig.json') }, ready: /^ready$/m },
+    { env: { MESH_SERVERS: servers, INSTANCE: instance, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: join(root, 'tsconfig.json'), ...env }, ready: /^ready$/m },
   );
 }
 

@@ -1,5 +1,4 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { MeshModule, MeshOptions } from 'nest-mesh';
 import { CurrentTokenVerifier, TokenVerifier } from './auth';
@@ -12,6 +11,7 @@ import { ConfigReloader } from './config/config-reloader';
 import { GatewayConfig } from './config/gateway-config';
 import { tokenSettingsOf } from './config/token-settings';
 import { CorsOrigins } from './http/cors';
+import { bodyLimitProvider } from './http/body-limit';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { InFlightGuard, RateLimits } from './limits';
 import { ObservabilityModule } from './observability';
@@ -23,22 +23,16 @@ import { GatewayTokenSigner, JwksController } from './trust';
 @Module({})
 export class GatewayModule {
   static register(config: GatewayConfig, broker: MeshOptions): DynamicModule {
-    const configModule = ConfigModule.forRoot({
-      isGlobal: true,
-      ignoreEnvFile: true,
-      skipProcessEnv: true,
-      load: [() => ({ ...config })],
-    });
     const errors = { provide: APP_FILTER, useClass: HttpErrorFilter };
     const running = { provide: GatewayConfig, useValue: config };
+    const bodyLimit = bodyLimitProvider(config.http.bodyLimit);
     if (!config.modules.functions.enabled) {
       if (config.console.enabled) new Logger('Gateway').warn('console.enabled: the console needs modules.functions.enabled; not served');
-      return { module: GatewayModule, imports: [configModule, ObservabilityModule.register(config)], providers: [errors, running, ConfigReloader, CorsOrigins] };
+      return { module: GatewayModule, imports: [ObservabilityModule.register(config)], providers: [errors, running, bodyLimit, ConfigReloader, CorsOrigins] };
     }
     return {
       module: GatewayModule,
       imports: [
-        configModule,
         MeshModule.forRoot({ name: 'nest-mesh gateway', callTimeout: config.modules.functions.timeout.default, ...broker }),
         ObservabilityModule.register(config),
       ],
@@ -50,6 +44,7 @@ export class GatewayModule {
         RulesGuard,
         RulesService,
         running,
+        bodyLimit,
         ConfigReloader,
         CorsOrigins,
         InFlightGuard,

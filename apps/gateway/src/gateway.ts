@@ -3,6 +3,7 @@ import { BrokerThread } from '@nest-mesh/broker';
 import type { MeshOptions } from 'nest-mesh';
 import { GatewayConfig } from './config/gateway-config';
 import { GatewayModule } from './gateway.module';
+import { BodyLimit } from './http/body-limit';
 import { createHttpApp } from './http/http-app';
 import { connServers, embeddedBrokerAuth, GatewayTokenSigner, gatewayTlsOptions } from './trust';
 import { gatewayLogger, ManagementServer, Readiness } from './observability';
@@ -60,12 +61,13 @@ export async function startGateway(config: GatewayConfig, logger: LoggerService 
   let app: INestApplication;
   try {
     app = await createHttpApp(GatewayModule.register(config, connection), config.http, logger);
-    await app.listen(config.port, '0.0.0.0');
+    await app.listen(config.port, config.host);
   } catch (error) {
     await broker?.close();
     throw error;
   }
-  const url = `http://127.0.0.1:${portOf(app)}`;
+  app.get(BodyLimit).warnIfOverBroker(log);
+  const url = `http://${urlHostOf(config.host)}:${portOf(app)}`;
   log.log(`gateway for project "${config.id}" listening on ${url} (${config.http.adapter})`);
   return {
     app,
@@ -79,6 +81,12 @@ export async function startGateway(config: GatewayConfig, logger: LoggerService 
       await broker?.close();
     },
   };
+}
+
+/** A host to reach the gateway at: loopback when it listens on every interface. */
+function urlHostOf(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function portOf(app: INestApplication): number {

@@ -15,6 +15,8 @@ export const MeshCodes = {
   OVERLOADED: 'OVERLOADED',
   TIMEOUT: 'TIMEOUT',
   INTERNAL: 'INTERNAL',
+  /** 500: the function's result is larger than the broker accepts (its max_payload); docs/protocol.md. */
+  RESULT_TOO_LARGE: 'RESULT_TOO_LARGE',
 } as const;
 
 const CODE_PATTERN = /^[A-Z0-9_]{1,64}$/;

@@ -8,6 +8,7 @@ import { currentCall } from './call-storage';
 import { PARAMS_TYPE_EXTRA } from './decorators';
 import { drainOrClose } from './drain';
 import { failureOf } from './failure';
+import { InFlightCalls } from './in-flight';
 import { decodeJson, encodeJson } from './json';
 import { MeshContext } from './mesh-context';
 import { MeshCodes, MeshError } from './mesh-error';
@@ -16,6 +17,7 @@ import { connectionOptions, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION, MeshOptions }
 import { MeshTokenVerifier } from './token/mesh-token-verifier';
 import { activeTracer, failSpan, startServeSpan } from './tracing';
 import { paramsAnnouncement } from './params-schema';
+import { isMaxPayloadError, resultTooLarge } from './payload-limit';
 import { errorHeaders, parseSubject, QUEUE_GROUP, subjectFor } from './wire';
 
 /** The transport id of the mesh, for `@MessagePattern(pattern, MESH_TRANSPORT)` if ever needed. */
@@ -27,7 +29,7 @@ type StatusEvent = 'disconnect' | 'reconnect' | 'update';
  * The Nest transport that serves `@MeshFunction`s on the mesh wire (docs/protocol.md):
  * every `@MeshService` becomes a NATS micro service (ADR-32) with one endpoint per function
  * on `mesh.<service>.<func>`, queue group `q`. Closing stops taking calls first, finishes the
- * calls in flight (up to `gracePeriod`), then drains the connection.
+ * calls in flight (until their deadlines, at most `gracePeriod`), then drains the connection.
  */
 export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   override readonly transportId = MESH_TRANSPORT;
@@ -36,8 +38,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   private nc?: NatsConnection;
   private connected = false;
   private services: Service[] = [];
-  private inFlight = 0;
-  private idle?: () => void;
+  private readonly inFlight = new InFlightCalls();
   /** Set with the `verify` option: every call's Mesh-Token is checked before its handler. */
   private tokens?: MeshTokenVerifier;
   /** The OpenTelemetry SDK's tracer, looked up at listen time; undefined when none is registered. */
@@ -63,15 +64,19 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
     }
   }
 
-  /** Graceful stop: no new calls, then the calls in flight finish, then the connection drains. */
+  /** Graceful stop: no new calls, then the calls in flight finish (or their callers stop waiting), then the connection drains. */
   async close(): Promise<void> {
     const nc = this.nc;
     if (!nc) return;
     this.nc = undefined;
     await Promise.allSettled(this.services.map((service) => service.stop()));
     this.services = [];
-    this.logger.log(`stopped taking calls; ${this.inFlight} in flight`);
-    await this.callsFinished(this.options.gracePeriod ?? DEFAULT_GRACE_PERIOD);
+    this.logger.log(`stopped taking calls; ${this.inFlight.size} in flight`);
+    const { abandoned, waited, by } = await this.inFlight.settle(this.options.gracePeriod ?? DEFAULT_GRACE_PERIOD);
+    if (abandoned > 0) {
+      const reason = by === 'deadlines' ? 'their callers stopped waiting (Mesh-Deadline)' : 'the grace period is over';
+      this.logger.warn(`closing: abandoned ${abandoned} call(s) still running after ${waited} ms: ${reason}`);
+    }
     await drainOrClose(nc, this.connected);
     this.events.removeAllListeners();
   }
@@ -123,7 +128,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   private async handleCall(msg: ServiceMsg, handler: MessageHandler, service: string, func: string, series: FunctionSeries): Promise<void> {
     const ctx = new MeshContext(msg.subject, msg.headers, service, func);
     if (ctx.deadline <= Date.now()) return; // the caller has stopped waiting
-    this.inFlight++;
+    this.inFlight.add(ctx);
     const started = performance.now();
     const span = this.tracer && startServeSpan(this.tracer, ctx, msg);
     let status = 200;
@@ -137,7 +142,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
         throw new MeshError(400, 'params are not valid JSON', MeshCodes.BAD_REQUEST);
       }
       const result = await currentCall.run(ctx, runHandler, handler, params, ctx);
-      if (msg.reply) msg.respond(encodeJson(result));
+      if (msg.reply) status = this.respondResult(msg, encodeJson(result), service, func);
     } catch (error) {
       const failure = failureOf(error, service, func, this.logger);
       status = failure.status;
@@ -146,26 +151,36 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
     } finally {
       series.record(status, performance.now() - started);
       span?.end();
-      if (--this.inFlight === 0) this.idle?.();
+      this.inFlight.delete(ctx);
+    }
+  }
+
+  /**
+   * Sends a result; one larger than the broker accepts is answered 500 RESULT_TOO_LARGE instead.
+   * Returns the status the caller gets.
+   */
+  private respondResult(msg: ServiceMsg, data: Uint8Array, service: string, func: string): number {
+    try {
+      msg.respond(data);
+      return 200;
+    } catch (error) {
+      if (!isMaxPayloadError(error)) {
+        this.logger.warn(`reply of ${service}.${func} not sent: ${(error as Error).message}`);
+        return 200;
+      }
+      const failure = resultTooLarge(service, func, data.length, this.nc);
+      this.logger.warn(failure.message);
+      this.respondError(msg, failure);
+      return failure.status;
     }
   }
 
   private respondError(msg: ServiceMsg, error: MeshError): void {
-    msg.respond(Empty, { headers: errorHeaders(error) });
-  }
-
-  private callsFinished(gracePeriod: number): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.logger.warn(`closing with ${this.inFlight} call(s) still running after ${gracePeriod} ms`);
-        resolve();
-      }, gracePeriod);
-      this.idle = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    try {
+      msg.respond(Empty, { headers: errorHeaders(error) });
+    } catch (failure) {
+      this.logger.warn(`error reply not sent: ${(failure as Error).message}`); // e.g. the connection closed under an abandoned call
+    }
   }
 
   private async watchStatus(nc: NatsConnection): Promise<void> {

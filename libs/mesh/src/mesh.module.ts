@@ -5,7 +5,8 @@ import { ConfigurableMeshModule } from './mesh.module-definition';
 
 /**
  * `MeshModule.forRoot({ servers })` or `MeshModule.forRootAsync({ useFactory, inject, imports })`
- * gives the app an injectable MeshClient and its MeshConnection (global unless `isGlobal: false`). Serving functions is
+ * gives the app an injectable MeshClient, and the MeshConnection under it (global unless
+ * `isGlobal: false`). Serving functions is
  * the transport's job: see `meshMicroservice`.
  */
 @Module({

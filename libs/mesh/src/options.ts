@@ -11,7 +11,7 @@ import type { Registry } from 'prom-client';
 export interface MeshOptions extends ConnectionOptions {
   /** Default timeout of `MeshClient.call`, in ms. Default 10000. */
   callTimeout?: number;
-  /** Graceful stop: how long closing waits for the calls in flight, in ms. Default 10000. */
+  /** Graceful stop: the longest closing waits for the calls in flight, in ms (it never waits past their deadlines). Default 10000. */
   gracePeriod?: number;
   /** The version each service announces to ADR-32 discovery (semver). Default '1.0.0'. */
   version?: string;

@@ -1,5 +1,6 @@
 import { createInbox, Msg, MsgHdrs, NatsConnection, Subscription } from 'nats';
 import { MeshCodes, MeshError } from './mesh-error';
+import { publishFailure } from './payload-limit';
 
 /** One call: what it sends, and how it ends. The same object is queued, published and waited on. */
 interface Call {
@@ -52,7 +53,8 @@ export class ReplyInbox {
 
   /**
    * Publishes `payload` to `subject` with a reply subject of this inbox; resolves to the reply, or
-   * rejects with a MeshError: 503 (no responders, or the broker went away), 504 (no reply in time).
+   * rejects with a MeshError: 503 (no responders, or the broker went away), 504 (no reply in time),
+   * 413 (larger than the broker accepts).
    */
   request(nc: NatsConnection, subject: string, payload: Uint8Array, headers: MsgHdrs, timeout: number, service: string, func: string): Promise<Msg> {
     if (nc !== this.nc) this.listen(nc);
@@ -96,7 +98,7 @@ export class ReplyInbox {
       try {
         call.nc.publish(call.subject, call.payload, { reply: call.reply, headers: call.headers });
       } catch (error) {
-        this.fail(call.token, new MeshError(503, `the broker is unreachable (${(error as Error).message})`, MeshCodes.SERVICE_UNAVAILABLE));
+        this.fail(call.token, publishFailure(error, call.service, call.func, call.nc));
       }
     }
   }

@@ -1,7 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { isValidName, MeshCodes, MeshError } from 'nest-mesh';
-import type { TimeoutConfig } from '../config/gateway-config';
+import { GatewayConfig, TimeoutConfig } from '../config/gateway-config';
 import { requestIdOf } from '../http/request-id';
 import { CallObserver } from '../observability/call-observer';
 import { attachCall } from './call-request';
@@ -23,11 +22,11 @@ export class CallRequestGuard implements CanActivate {
   private readonly timeouts: TimeoutConfig;
 
   constructor(
-    config: ConfigService,
+    config: GatewayConfig,
     private readonly observer: CallObserver,
   ) {
-    this.projectId = config.getOrThrow<string>('id');
-    this.timeouts = config.getOrThrow<TimeoutConfig>('modules.functions.timeout');
+    this.projectId = config.id;
+    this.timeouts = config.modules.functions.timeout;
   }
 
   canActivate(context: ExecutionContext): boolean {

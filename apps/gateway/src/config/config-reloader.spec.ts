@@ -30,8 +30,7 @@ describe('ConfigReloader', () => {
 
   beforeEach(async () => {
     running = parseConfig(JSON.stringify(base), {});
-    const config = { getOrThrow: () => running.modules.functions };
-    rules = new RulesService(config as never, { call: jest.fn() } as never);
+    rules = new RulesService(running, { call: jest.fn() } as never);
     tokens = new CurrentTokenVerifier(await TokenVerifier.create({ secret: 'first-secret' }));
     reloader = new ConfigReloader(running, rules, tokens);
     logs = {

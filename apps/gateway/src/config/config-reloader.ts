@@ -12,6 +12,7 @@ import { tokenSettingsOf } from './token-settings';
 const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
   ['id', (c) => c.id],
   ['port', (c) => c.port],
+  ['host', (c) => c.host],
   ['http.adapter', (c) => c.http.adapter],
   ['http.bodyLimit', (c) => c.http.bodyLimit],
   ['http.trustProxy', (c) => c.http.trustProxy],
@@ -19,6 +20,10 @@ const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
   ['http.cors.credentials', (c) => c.http.cors?.credentials],
   ['http.cors.maxAge', (c) => c.http.cors?.maxAge],
   ['modules.functions.rateLimitStore', (c) => c.modules.functions.rateLimitStore],
+  ['http.maxDepth', (c) => c.http.maxDepth],
+  ['http.headersTimeout', (c) => c.http.headersTimeout],
+  ['http.requestTimeout', (c) => c.http.requestTimeout],
+  ['http.keepAliveTimeout', (c) => c.http.keepAliveTimeout],
   ['modules.functions.enabled', (c) => c.modules.functions.enabled],
   ['modules.functions.broker', (c) => c.modules.functions.broker],
   ['modules.functions.conn', (c) => c.modules.functions.conn],

@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { IsCorsOrigins, IsTrustProxy } from '../http/http-validators';
 import { EmbeddedTlsConfig, EmbeddedUserConfig, HasServiceNames, ServiceIdentityConfig, ServiceMap } from './trust-config';
+import { NAME_PATTERN } from 'nest-mesh';
 
 /**
  * The gateway's configuration file (docs/config.md), as typed objects. Validated once at
@@ -47,6 +48,31 @@ export class HttpConfig {
   @IsInt()
   @Min(1)
   bodyLimit = 1_048_576;
+
+  /** Deepest nesting of `params` (arrays and objects) a request may send; checked without recursion. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  maxDepth = 64;
+
+  /** ms a client has to send the request line and headers (docs/config.md#slow-clients). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  headersTimeout = 5_000;
+
+  /** ms a client has to send the whole request, body included. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  requestTimeout = 30_000;
+
+  /** ms an idle keep-alive connection is kept open between requests. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  keepAliveTimeout = 5_000;
 
   /** Absent: no CORS headers at all. */
   @IsOptional()
@@ -249,7 +275,7 @@ export class ConsoleConfig {
 export class GatewayConfig {
   /** The project id: the `{project}` of every URL. */
   @IsString()
-  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must match ^[A-Za-z0-9_-]{1,64}$' })
+  @Matches(NAME_PATTERN, { message: `must match ${NAME_PATTERN.source}` })
   id!: string;
 
   /** HS256 secret for JWTs. */
@@ -263,6 +289,11 @@ export class GatewayConfig {
   @Min(0)
   @Max(65535)
   port = 4122;
+
+  /** The address HTTP binds to: `0.0.0.0` (every IPv4 interface), `127.0.0.1` behind a local proxy, `::`... */
+  @IsString()
+  @MinLength(1)
+  host = '0.0.0.0';
 
   @ValidateNested()
   @Type(() => HttpConfig)

@@ -98,6 +98,23 @@ describe('parseConfig', () => {
     expect(errorOf('id: "a.b"\n')).toContain('id: must match');
   });
 
+  it('has the HTTP host, limits and timeouts of docs/config.md, and checks them', () => {
+    const config = parseConfig(minimal);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.http).toMatchObject({ maxDepth: 64, headersTimeout: 5000, requestTimeout: 30_000, keepAliveTimeout: 5000 });
+    const set = parseConfig('id: demo\nhost: 127.0.0.1\nhttp: { maxDepth: 128, headersTimeout: 1000, requestTimeout: 2000, keepAliveTimeout: 3000 }\n');
+    expect(set.host).toBe('127.0.0.1');
+    expect(set.http).toMatchObject({ maxDepth: 128, headersTimeout: 1000, requestTimeout: 2000, keepAliveTimeout: 3000 });
+    expect(errorOf('id: demo\nhttp: { headersTimeout: 0 }\n')).toMatch(/^http\.headersTimeout: /);
+    expect(errorOf('id: demo\nhttp: { requestTimeout: soon }\n')).toMatch(/^http\.requestTimeout: /);
+    expect(errorOf('id: demo\nhttp: { maxDepth: 100000 }\n')).toMatch(/^http\.maxDepth: /);
+    expect(errorOf('id: demo\nhttp: { headersTimeout: 9000, requestTimeout: 8000 }\n')).toBe(
+      'http.headersTimeout: must not be greater than http.requestTimeout (8000)',
+    );
+    expect(errorOf('id: demo\nhost: 42\n')).toMatch(/^host: /);
+    expect(errorOf('id: demo\nhttp: { timeouts: 1 }\n')).toBe('http.timeouts: unknown key');
+  });
+
   it('refuses text that is not a mapping', () => {
     expect(errorOf('- a\n- b\n')).toBe('the config must be a mapping');
     expect(errorOf('id: [unclosed\n')).toMatch(/^not valid YAML or JSON/);

@@ -51,6 +51,9 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   const config = plainToInstance(GatewayConfig, substituteEnv(raw, env, ''), { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) throw new ConfigError(describe(errors, '').join('\n'));
+  if (config.http.headersTimeout > config.http.requestTimeout) {
+    throw new ConfigError(`http.headersTimeout: must not be greater than http.requestTimeout (${config.http.requestTimeout})`);
+  }
   const { timeout } = config.modules.functions;
   if (timeout.default > timeout.max) {
     throw new ConfigError(`modules.functions.timeout.default: must not be greater than timeout.max (${timeout.max})`);

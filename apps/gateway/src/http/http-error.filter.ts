@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { MeshCodes, MeshError, codeForStatus } from 'nest-mesh';
 import { CallObserver } from '../observability/call-observer';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
+import { BodyErrors } from './request-body';
 
 /**
  * The one place where errors become HTTP: `{"error", "code"}` with the status of the table
@@ -32,10 +33,11 @@ export class HttpErrorFilter implements ExceptionFilter {
   private toMeshError(exception: unknown): MeshError {
     if (exception instanceof MeshError) return exception;
     const status = statusOf(exception);
-    if (status === 413) return new MeshError(413, 'request body is over the size limit', MeshCodes.PAYLOAD_TOO_LARGE);
+    if (status === 413) return BodyErrors.tooLarge();
+    if (status === 415) return BodyErrors.encoded();
     if (status === 400) {
       const parseFailure = exception instanceof SyntaxError || isBodyParseError(exception);
-      return new MeshError(400, parseFailure ? 'request body is not valid JSON' : messageOf(exception), MeshCodes.BAD_REQUEST);
+      return parseFailure ? BodyErrors.notJson() : new MeshError(400, messageOf(exception), MeshCodes.BAD_REQUEST);
     }
     if (status !== undefined && status >= 400 && status < 500) return new MeshError(status, messageOf(exception), codeForStatus(status));
     this.logger.error(`unexpected error: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);

@@ -37,7 +37,7 @@ describe('reloading the edge settings', () => {
 
   beforeEach(() => {
     running = parseConfig(JSON.stringify(base(limited(2))), {});
-    rules = new RulesService({ getOrThrow: () => running.modules.functions } as never, { call: jest.fn() } as never);
+    rules = new RulesService(running, { call: jest.fn() } as never);
     limits = new RateLimits(running, rules, adapterHost as never);
     cors = new CorsOrigins(running);
     inFlight = new InFlightGuard(running, adapterHost as never);

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { compileRules, Decision, RuleArgs, RuleCaller, RuleEngine } from '@nest-mesh/rules';
 import { MeshAuth, MeshClient } from 'nest-mesh';
-import type { FunctionsConfig } from '../config/gateway-config';
+import { FunctionsConfig, GatewayConfig } from '../config/gateway-config';
 
 /**
  * Holds the compiled rules of the gateway. `replace` swaps them at once (on a config reload);
@@ -13,11 +12,11 @@ export class RulesService {
   private readonly caller: RuleCaller;
   private engine: RuleEngine;
 
-  constructor(config: ConfigService, mesh: MeshClient) {
+  constructor(config: GatewayConfig, mesh: MeshClient) {
     // The `func` rule calls its function directly, never through the rules: no loop is possible.
     // The caller's claims go along so that the call's Mesh-Token carries them (docs/security.md).
     this.caller = { call: (service, func, payload, timeout) => mesh.call(service, func, payload, { timeout, auth: authOf(payload) }) };
-    this.engine = this.compile(config.getOrThrow<FunctionsConfig>('modules.functions'));
+    this.engine = this.compile(config.modules.functions);
   }
 
   /** The rules in use now. */

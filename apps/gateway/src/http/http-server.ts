@@ -1,0 +1,52 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import type { FastifyServerOptions } from 'fastify';
+import type { HttpConfig } from '../config/gateway-config';
+import { answerClientError, answerFrameworkError } from './client-errors';
+
+/** Longer than any path Node lets through (its header limit): fastify never refuses a path parameter for its length. */
+const MAX_PARAM_LENGTH = 65_536;
+
+/** How often Node checks `headersTimeout` / `requestTimeout` (its default, 30 s, would let a slow client stay that much longer). */
+const TIMEOUT_CHECK_INTERVAL = 1000;
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+/**
+ * The HTTP server of both adapters, with the timeouts of `http` (docs/config.md#slow-clients):
+ * a client gets `headersTimeout` ms to send its headers and `requestTimeout` ms for the whole
+ * request; an idle keep-alive connection is closed after `keepAliveTimeout` ms.
+ * The `clientError` listener is the adapter's to add (fastify adds its own `clientErrorHandler`).
+ */
+export function createHttpServer(handler: Handler, http: HttpConfig): Server {
+  const server = createServer(
+    { headersTimeout: http.headersTimeout, requestTimeout: http.requestTimeout, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL },
+    handler,
+  );
+  server.keepAliveTimeout = http.keepAliveTimeout;
+  return server;
+}
+
+/** Nest's express adapter on the gateway's own HTTP server, with contract answers for client errors. */
+export class GatewayExpressAdapter extends ExpressAdapter {
+  constructor(private readonly settings: HttpConfig) {
+    super();
+  }
+
+  override initHttpServer(): void {
+    const server = createHttpServer(this.getInstance(), this.settings);
+    server.on('clientError', answerClientError);
+    this.setHttpServer(server);
+  }
+}
+
+/** fastify's options for the same server, and contract answers for client errors and malformed URLs. */
+export function fastifyServerOptions(http: HttpConfig) {
+  return {
+    bodyLimit: http.bodyLimit,
+    maxParamLength: MAX_PARAM_LENGTH,
+    serverFactory: (handler: Handler) => createHttpServer(handler, http),
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
+  } satisfies FastifyServerOptions;
+}
