@@ -25,6 +25,6 @@ export function renderNatsConfig(config: GatewayConfig): string {
       : `# The gateway logs in as ${GATEWAY_USER}: set env ${GATEWAY_PASSWORD_ENV} for nats-server, and give the gateway\n` +
         `# conn: nats://${GATEWAY_USER}:\${${GATEWAY_PASSWORD_ENV}}@<host>:4222`,
   ];
-  const passwordFromEnv = gatewayFromUrl ? {} : { [GATEWAY_USER]: GATEWAY_PASSWORD_ENV };
+  const passwordFromEnv: Record<string, string> = gatewayFromUrl ? {} : { [GATEWAY_USER]: GATEWAY_PASSWORD_ENV };
   return `${header.join('\n')}\n${natsServerAuthorization([gateway, ...meshUsers(config)], { passwordFromEnv })}`;
 }
