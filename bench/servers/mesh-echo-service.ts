@@ -1,6 +1,7 @@
 /**
  * (a)/(b) the Nest service behind the gateway: service `bench`, function `echo` returning its params.
- * Env MESH_SERVERS. Prints "ready" when serving. Imports the library by relative path so that the
+ * Env MESH_SERVERS; MESH_USER/MESH_PASS to log in as a service identity; MESH_JWKS (the gateway's
+ * JWKS URL) and MESH_AUDIENCE to verify every call's Mesh-Token. Prints "ready" when serving. Imports the library by relative path so that the
  * benchmarks can run it compiled (see bench/support/compile.ts).
  */
 import 'reflect-metadata';
@@ -20,8 +21,11 @@ class BenchService {
 class BenchModule {}
 
 async function main(): Promise<void> {
-  const servers = process.env.MESH_SERVERS ?? '';
-  const app = await NestFactory.createMicroservice(BenchModule, { ...meshMicroservice({ servers }), logger: ['error', 'warn'] });
+  const env = process.env;
+  const servers = env.MESH_SERVERS ?? '';
+  const login = env.MESH_USER ? { user: env.MESH_USER, pass: env.MESH_PASS } : {};
+  const verify = env.MESH_JWKS ? { verify: { jwks: env.MESH_JWKS, audience: env.MESH_AUDIENCE ?? '' } } : {};
+  const app = await NestFactory.createMicroservice(BenchModule, { ...meshMicroservice({ servers, ...login, ...verify }), logger: ['error', 'warn'] });
   app.enableShutdownHooks();
   await app.listen();
   process.stdout.write('ready\n');

@@ -1,6 +1,6 @@
 import { moleculerSystem } from './moleculer';
 import { natsSystem } from './nats';
-import { meshSystem } from './nest-mesh';
+import { meshSystem, PRODUCTION } from './nest-mesh';
 import { nestHttpSystem } from './nest-http';
 import { nodeHttpNatsSystem } from './node-http-nats';
 import { BenchSystem } from './types';
@@ -10,6 +10,9 @@ export const SYSTEMS: BenchSystem[] = [
   meshSystem({ id: 'a-fastify', group: 'a', label: 'nest-mesh, embedded broker (fastify)', adapter: 'fastify', broker: 'embedded' }),
   meshSystem({ id: 'a-express', group: 'a', label: 'nest-mesh, embedded broker (express)', adapter: 'express', broker: 'embedded' }),
   meshSystem({ id: "a'", group: "a'", label: 'nest-mesh, embedded broker (fastify), and(authenticated, match) + HS256 token', adapter: 'fastify', broker: 'embedded', auth: true }),
+  meshSystem({ id: 'a-trust', group: 'a-on', label: 'as (a, fastify), with service identities and Mesh-Token verified by the service', adapter: 'fastify', broker: 'embedded', trust: true }),
+  meshSystem({ id: 'a-edge', group: 'a-on', label: 'as (a, fastify), with CORS, a rate limit never reached and JSON call logs', adapter: 'fastify', broker: 'embedded', edge: true, callLogs: true }),
+  meshSystem({ id: 'p', group: 'p', label: 'production: fastify via nats-server, and(authenticated, match) + HS256 token, Mesh-Token verified, metrics, tracing API, CORS, a rate limit never reached', ...PRODUCTION }),
   meshSystem({ id: 'b-fastify', group: 'b', label: 'nest-mesh via nats-server (fastify)', adapter: 'fastify', broker: 'nats-server' }),
   meshSystem({ id: 'b-express', group: 'b', label: 'nest-mesh via nats-server (express)', adapter: 'express', broker: 'nats-server' }),
   moleculerSystem,
@@ -24,6 +27,6 @@ export function selectSystems(only?: string[]): BenchSystem[] {
   if (!only || only.length === 0) return SYSTEMS;
   const wanted = new Set(only.map((g) => g.trim().replace(/^a2$/, "a'")));
   const unknown = [...wanted].filter((g) => !SYSTEMS.some((s) => s.group === g || s.id === g));
-  if (unknown.length > 0) throw new Error(`--only: unknown system(s) ${unknown.join(', ')} (known: a, a', b, c, d, e, f)`);
+  if (unknown.length > 0) throw new Error(`--only: unknown system(s) ${unknown.join(', ')} (known: a, a', a-on, p, b, c, d, e, f, or a system id)`);
   return SYSTEMS.filter((s) => wanted.has(s.group) || wanted.has(s.id));
 }

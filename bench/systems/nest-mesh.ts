@@ -21,7 +21,19 @@ interface MeshVariant {
   broker: 'embedded' | 'nats-server';
   /** The and(authenticated, match role == admin) rule and an HS256 token on every call. */
   auth?: boolean;
+  /** The service logs in as a mesh identity (`services`) and verifies every call's Mesh-Token. */
+  trust?: boolean;
+  /** CORS (and an Origin header on every call), a rate limit never reached. */
+  edge?: boolean;
+  /** `log: { format: json, calls: true }`: one JSON line per call. */
+  callLogs?: boolean;
 }
+
+/** The production profile of docs/operations.md: everything a deployment turns on, call logs off. */
+export const PRODUCTION: Omit<MeshVariant, 'id' | 'group' | 'label'> = { adapter: 'fastify', broker: 'nats-server', auth: true, trust: true, edge: true };
+
+const ORIGIN = 'http://localhost:3000';
+const SERVICE_PASSWORD = 'bench-service-password';
 
 /** (a), (a') and (b): HTTP -> the built gateway -> broker -> one Nest service instance (`bench.echo`). */
 export function meshSystem(variant: MeshVariant): BenchSystem {
@@ -31,12 +43,22 @@ export function meshSystem(variant: MeshVariant): BenchSystem {
 async function startMesh(ctx: SystemContext, variant: MeshVariant): Promise<RunningSystem> {
   const broker =
     variant.broker === 'embedded' ? { embedded: { host: '127.0.0.1', port: await freePort() } } : { conn: await ctx.natsUrl() };
+  const rule = { ...(variant.auth ? ADMIN_RULE : { rule: 'allow' }), ...(variant.edge && { rateLimit: { limit: 1_000_000_000, window: 60_000, by: 'ip' } }) };
   const configPath = writeConfig({
     id: 'bench',
     secret: BENCH_JWT_SECRET,
     port: await freePort(),
-    http: { adapter: variant.adapter },
-    modules: { functions: { ...broker, rules: { bench: { echo: variant.auth ? ADMIN_RULE : { rule: 'allow' } } } } },
+    http: { adapter: variant.adapter, ...(variant.edge && { cors: { origins: [ORIGIN] } }) },
+    ...(variant.callLogs && { log: { format: 'json', calls: true } }),
+    modules: {
+      functions: {
+        ...broker,
+        // With nats-server the broker does not check identities here (the run's nats-server is shared);
+        // the service still logs in and verifies Mesh-Tokens as in production.
+        ...(variant.trust && variant.broker === 'embedded' && { services: { bench: { password: SERVICE_PASSWORD, calls: [] } } }),
+        rules: { bench: { echo: rule } },
+      },
+    },
   });
   let gateway: TestProcess;
   try {
@@ -61,13 +83,17 @@ async function startMesh(ctx: SystemContext, variant: MeshVariant): Promise<Runn
   const brokerUrl = /nest-mesh broker: (\S+)/.exec(gateway.output)![1];
   let service: TestProcess;
   try {
-    service = await startProgram(ctx.registry, 'bench service', 'bench/servers/mesh-echo-service.ts', { env: { MESH_SERVERS: brokerUrl } });
+    const trust = variant.trust
+      ? { MESH_JWKS: `${url}/.well-known/jwks.json`, MESH_AUDIENCE: 'bench', ...(variant.broker === 'embedded' && { MESH_USER: 'bench', MESH_PASS: SERVICE_PASSWORD }) }
+      : {};
+    service = await startProgram(ctx.registry, 'bench service', 'bench/servers/mesh-echo-service.ts', { env: { MESH_SERVERS: brokerUrl, ...trust } });
   } catch (error) {
     await gateway.stop();
     throw error;
   }
   const headers: Record<string, string> = {};
   if (variant.auth) headers.authorization = `Bearer ${await adminToken()}`;
+  if (variant.edge) headers.origin = ORIGIN;
   return {
     target: {
       kind: 'http',

@@ -18,8 +18,7 @@ export async function createHttpApp(module: DynamicModule, http: HttpConfig, log
   const options = { bodyParser: false, logger: logger as LoggerService };
   if (http.adapter === 'fastify') {
     // skipMiddie: the gateway registers no Nest middleware, so requests need not go through @fastify/middie.
-    // ignoreTrailingSlash: `/console/` is `/console`, as on express (non-strict routing).
-    const adapter = new FastifyAdapter({ ...fastifyServerOptions(http), skipMiddie: true, trustProxy: http.trustProxy, routerOptions: { ignoreTrailingSlash: true } });
+    const adapter = new FastifyAdapter({ ...fastifyServerOptions(http), skipMiddie: true, trustProxy: http.trustProxy });
     const app = await NestFactory.create<NestFastifyApplication>(module, adapter, options);
     if (http.cors) app.enableCors(corsOptionsOf(http.cors, app.get(CorsOrigins)));
     useFastifyBody(app, http);

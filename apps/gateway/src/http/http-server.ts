@@ -44,7 +44,8 @@ export class GatewayExpressAdapter extends ExpressAdapter {
 export function fastifyServerOptions(http: HttpConfig) {
   return {
     bodyLimit: http.bodyLimit,
-    maxParamLength: MAX_PARAM_LENGTH,
+    // ignoreTrailingSlash: `/console/` is `/console`, as on express (non-strict routing).
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH, ignoreTrailingSlash: true },
     serverFactory: (handler: Handler) => createHttpServer(handler, http),
     clientErrorHandler: answerClientError,
     frameworkErrors: answerFrameworkError,
