@@ -6,7 +6,7 @@
 // Declaring services and functions
 export { MeshService, MeshFunction } from './decorators';
 export { MeshContext } from './mesh-context';
-export type { MeshAuth } from './mesh-context';
+export type { MeshAuth, MeshEvent } from './mesh-context';
 export { MeshError, MeshCodes, codeForStatus } from './mesh-error';
 
 // Connecting: the module (for MeshClient) and the transport (for serving)
@@ -19,9 +19,9 @@ export { MeshConnection } from './mesh-connection';
 
 // Calling functions
 export { MeshClient } from './mesh-client';
-export type { CallOptions } from './mesh-client';
+export type { CallOptions, EmitOptions } from './mesh-client';
 export { currentCall } from './call-storage';
 
 // The wire, for tools and services that speak it directly
-export { SUBJECT_PREFIX, QUEUE_GROUP, NAME_PATTERN, MeshHeaders, isValidName, subjectFor, parseSubject, errorHeaders, errorOfHeaders } from './wire';
+export { SUBJECT_PREFIX, EMIT_SUBJECT, QUEUE_GROUP, NAME_PATTERN, MeshHeaders, isValidName, subjectFor, parseSubject, errorHeaders, errorOfHeaders } from './wire';
 export { decodeJson, encodeJson } from './json';

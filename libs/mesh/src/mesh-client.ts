@@ -9,7 +9,7 @@ import { MESH_OPTIONS } from './mesh.module-definition';
 import { MeshConnection } from './mesh-connection';
 import { DEFAULT_CALL_TIMEOUT, MeshOptions } from './options';
 import { ReplyInbox } from './reply-inbox';
-import { errorOfHeaders, isValidName, MeshHeaders, subjectFor } from './wire';
+import { EMIT_SUBJECT, errorOfHeaders, isValidName, MeshHeaders, subjectFor } from './wire';
 
 export interface CallOptions {
   /** Milliseconds to wait for the reply; never beyond the deadline of the call being served. */
@@ -21,6 +21,8 @@ export interface CallOptions {
   /** Verified claims of the caller, sent as `Mesh-Auth`; inherited from the context otherwise. */
   auth?: MeshAuth;
   traceparent?: string;
+  /** The event this call delivers, sent as `Mesh-Event-Id` (set by the gateway's dispatcher). */
+  eventId?: string;
 }
 
 /**
@@ -78,9 +80,36 @@ export class MeshClient {
     if (auth !== undefined) headers.append(MeshHeaders.auth, auth);
     const traceparent = options.traceparent ?? parent?.traceparent;
     if (traceparent !== undefined) headers.append(MeshHeaders.traceparent, traceparent);
+    if (options.eventId !== undefined) headers.append(MeshHeaders.eventId, options.eventId);
 
     return this.inbox.request(nc, subjectFor(service, func), payload, headers, timeout, service, func);
   }
+
+  /**
+   * Queues an event for the triggers that listen to `type` (docs/events.md): resolves to the event's
+   * id once a gateway stored it durably; an `id` given again within 24 hours is stored once.
+   * Rejects with a MeshError (400 bad type/id/delay, 413 payload too large, 503 no gateway, 504).
+   */
+  async emit(type: string, payload?: unknown, options: EmitOptions = {}): Promise<string> {
+    const nc = this.connection.current;
+    if (!nc) throw new MeshError(503, 'the broker is unreachable', MeshCodes.SERVICE_UNAVAILABLE);
+    const timeout = options.timeout ?? this.defaultTimeout;
+    const headers = natsHeaders();
+    headers.append(MeshHeaders.requestId, currentCall.getStore()?.requestId || randomUUID());
+    headers.append(MeshHeaders.deadline, String(Date.now() + timeout));
+    const request = encodeJson({ type, payload: payload ?? null, id: options.id, delay: options.delay });
+    const reply = await this.inbox.request(nc, EMIT_SUBJECT, request, headers, timeout, 'eventing', 'queue');
+    return (decodeReply(reply, 'eventing', 'queue') as { id: string }).id;
+  }
+}
+
+export interface EmitOptions {
+  /** The event's id (1-128 of `[A-Za-z0-9._:@-]`); the same id within 24 hours is stored once. Default: a new UUID. */
+  id?: string;
+  /** Milliseconds before the event is delivered. */
+  delay?: number;
+  /** Milliseconds to wait for a gateway to store it; default the client's call timeout. */
+  timeout?: number;
 }
 
 /** Mesh-Auth texts of frozen claims (a gateway's cached, verified tokens): written once, not per call. */

@@ -4,6 +4,13 @@ import { MeshHeaders } from './wire';
 
 export type MeshAuth = Readonly<Record<string, unknown>>;
 
+/** The event a triggered call delivers (docs/events.md): dedupe by `id`; `attempt` is 1 for the first. */
+export interface MeshEvent {
+  id: string;
+  type: string;
+  attempt: number;
+}
+
 /**
  * What a function knows about the call besides its params: who called (verified claims),
  * the request id, the deadline, and its own names. The second argument of every mesh function,
@@ -11,6 +18,7 @@ export type MeshAuth = Readonly<Record<string, unknown>>;
  */
 export class MeshContext extends NatsContext {
   private decodedAuth?: MeshAuth | null;
+  private params: unknown;
 
   constructor(
     subject: string,
@@ -49,6 +57,19 @@ export class MeshContext extends NatsContext {
   /** The raw `Mesh-Auth` header, passed on unchanged by MeshClient. */
   get rawAuth(): string | undefined {
     return this.header(MeshHeaders.auth);
+  }
+
+  /** The event this call delivers when a trigger made it (header `Mesh-Event-Id`), else undefined. */
+  get event(): MeshEvent | undefined {
+    const id = this.header(MeshHeaders.eventId);
+    if (id === undefined) return undefined;
+    const { type, attempt } = (this.params ?? {}) as { type?: unknown; attempt?: unknown };
+    return { id, type: typeof type === 'string' ? type : '', attempt: typeof attempt === 'number' ? attempt : 1 };
+  }
+
+  /** Set by the transport once the params are decoded (read by `event`). */
+  bindParams(params: unknown): void {
+    this.params = params;
   }
 
   get traceparent(): string | undefined {

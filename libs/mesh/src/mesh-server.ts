@@ -113,6 +113,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       } catch {
         throw new MeshError(400, 'params are not valid JSON', MeshCodes.BAD_REQUEST);
       }
+      ctx.bindParams(params);
       const result = await currentCall.run(ctx, () => resultOf(handler(params, ctx)));
       if (msg.reply) msg.respond(encodeJson(result));
     } catch (error) {

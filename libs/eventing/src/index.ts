@@ -1,0 +1,13 @@
+/**
+ * Triggers (docs/events.md): the event store (local disk or JetStream), the dispatcher that calls
+ * trigger functions with retries and dead events, schedules, and the PostgreSQL table source.
+ * No Nest and no HTTP here: the gateway wires these parts (apps/gateway/src/eventing).
+ */
+export * from './event';
+export type { EventStore, EnqueueResult, EventCounts } from './event-store';
+export { LocalEventStore, LOCAL_STORE_FILE } from './local-store';
+export type { LocalStoreOptions } from './local-store';
+export { Dispatcher, isFinal } from './dispatcher';
+export type { DispatcherOptions, EventParams } from './dispatcher';
+export * from './event-caller';
+export * from './trigger';
