@@ -8,6 +8,7 @@ import { CallRequestGuard } from './call/call-request.guard';
 import { ConfigReloader } from './config/config-reloader';
 import { GatewayConfig } from './config/gateway-config';
 import { tokenSettingsOf } from './config/token-settings';
+import { eventingParts } from './eventing/eventing-parts';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { RulesGuard } from './rules/rules.guard';
 import { RulesService } from './rules/rules.service';
@@ -27,13 +28,14 @@ export class GatewayModule {
     if (!config.modules.functions.enabled) {
       return { module: GatewayModule, imports: [configModule], providers: [errors, running, ConfigReloader] };
     }
+    const eventing = config.modules.eventing.enabled ? eventingParts(broker) : { controllers: [], providers: [] };
     return {
       module: GatewayModule,
       imports: [
         configModule,
         MeshModule.forRoot({ name: 'nest-mesh gateway', callTimeout: config.modules.functions.timeout.default, ...broker }),
       ],
-      controllers: [CallController],
+      controllers: [CallController, ...eventing.controllers],
       providers: [
         errors,
         CallRequestGuard,
@@ -45,6 +47,7 @@ export class GatewayModule {
           provide: CurrentTokenVerifier,
           useFactory: async () => new CurrentTokenVerifier(await TokenVerifier.create(tokenSettingsOf(config))),
         },
+        ...eventing.providers,
       ],
     };
   }

@@ -11,3 +11,6 @@ export { Dispatcher, isFinal } from './dispatcher';
 export type { DispatcherOptions, EventParams } from './dispatcher';
 export * from './event-caller';
 export * from './trigger';
+export { Scheduler, scheduleError, occurrenceId, latestMissed } from './scheduler';
+export { TableSource, DEFAULT_TABLE_SCHEMA } from './table-source';
+export type { TableSourceOptions } from './table-source';

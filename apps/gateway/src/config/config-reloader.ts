@@ -15,6 +15,7 @@ const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
   ['modules.functions.conn', (c) => c.modules.functions.conn],
   ['modules.functions.embedded', (c) => c.modules.functions.embedded],
   ['modules.functions.timeout', (c) => c.modules.functions.timeout],
+  ['modules.eventing', (c) => c.modules.eventing],
 ];
 
 /**
