@@ -153,11 +153,9 @@ export function eventStoreSuite(harness: StoreHarness): void {
     expect(await reopened.enqueue(e)).toEqual({ id: e.id, duplicate: true });
   });
 
-  it('remembers an id with no trigger for dedup, and hands nothing out', async () => {
+  it('hands nothing out for an event no trigger listens to', async () => {
     const store = await make();
-    const e = event({ triggers: [] });
-    expect(await store.enqueue(e)).toEqual({ id: e.id, duplicate: false });
-    expect(await store.enqueue(e)).toEqual({ id: e.id, duplicate: true });
+    expect(await store.enqueue(event({ triggers: [] }))).toMatchObject({ duplicate: false });
     expect(await store.claim(5, 300)).toEqual([]);
   });
 

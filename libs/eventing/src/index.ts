@@ -14,3 +14,5 @@ export * from './trigger';
 export { Scheduler, scheduleError, occurrenceId, latestMissed } from './scheduler';
 export { TableSource, DEFAULT_TABLE_SCHEMA } from './table-source';
 export type { TableSourceOptions } from './table-source';
+export { JetStreamEventStore, DEFAULT_EVENT_STREAM, DEFAULT_EVENT_SUBJECT } from './jetstream-store';
+export type { JetStreamStoreOptions } from './jetstream-store';

@@ -1,5 +1,5 @@
 import { Provider } from '@nestjs/common';
-import { EventStore, LocalEventStore } from '@nest-mesh/eventing';
+import { EventStore, JetStreamEventStore, LocalEventStore } from '@nest-mesh/eventing';
 import { resolve } from 'node:path';
 import type { MeshOptions } from 'nest-mesh';
 import { GatewayConfig } from '../config/gateway-config';
@@ -22,9 +22,17 @@ export const eventStoreProvider: Provider = {
   provide: EVENT_STORE,
   inject: [GatewayConfig, EVENTING_BROKER],
   useFactory: async (config: GatewayConfig, broker: MeshOptions): Promise<EventStore> => {
-    void broker;
-    const store = new LocalEventStore({ path: resolve(config.modules.eventing.store), leaseMs: leaseOf(config) });
-    await store.open();
+    const leaseMs = leaseOf(config);
+    const { callTimeout: _t, gracePeriod: _g, version: _v, ...connection } = broker;
+    const store =
+      config.modules.functions.conn !== undefined
+        ? new JetStreamEventStore({ connection, leaseMs })
+        : new LocalEventStore({ path: resolve(config.modules.eventing.store), leaseMs });
+    try {
+      await store.open();
+    } catch (error) {
+      throw new Error(`event store: ${(error as Error).message}`);
+    }
     return store;
   },
 };
