@@ -8,7 +8,8 @@ export interface Seen {
   eventId: string | undefined;
 }
 
-export type Behaviour = (seen: Seen) => 'ok' | 'silent' | MeshError;
+export type Outcome = 'ok' | 'silent' | MeshError;
+export type Behaviour = (seen: Seen) => Outcome | Promise<Outcome>;
 
 /**
  * A plain-NATS service `mail` in the test process (any NATS client can serve the wire): every
@@ -23,16 +24,16 @@ export class EventService {
   async start(servers: string, funcs: string[]): Promise<this> {
     this.nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
     for (const func of funcs) {
-      this.nc.subscribe(subjectFor('mail', func), { queue: QUEUE_GROUP, callback: (error, msg) => error || this.answer(func, msg) });
+      this.nc.subscribe(subjectFor('mail', func), { queue: QUEUE_GROUP, callback: (error, msg) => error || void this.answer(func, msg) });
     }
     await this.nc.flush();
     return this;
   }
 
-  private answer(func: string, msg: Msg): void {
+  private async answer(func: string, msg: Msg): Promise<void> {
     const seen: Seen = { func, params: decodeJson(msg.data) as Seen['params'], eventId: msg.headers?.get(MeshHeaders.eventId) || undefined };
     this.seen.push(seen);
-    const outcome = (this.behaviour[func] ?? (() => 'ok'))(seen);
+    const outcome = await (this.behaviour[func] ?? (() => 'ok'))(seen);
     if (outcome === 'silent') return;
     if (outcome instanceof MeshError) msg.respond(new Uint8Array(0), { headers: errorHeaders(outcome) });
     else msg.respond(encodeJson({ ok: true }));
