@@ -48,7 +48,7 @@ describe('eventing on SIGTERM', () => {
       slow: async () => {
         await new Promise((r) => setTimeout(r, 1500));
         answered = Date.now();
-        return 'ok';
+        return 'ok' as const;
       },
     }).start(gateway.brokerUrl, ['slow']);
     const res = await post(`${gateway.url}/v1/api/demo/eventing/queue`, { type: 'slow', id: 'slow-at-stop' });
