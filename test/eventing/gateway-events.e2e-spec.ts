@@ -47,6 +47,7 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
           refused: { on: { event: 'refused' }, call: { service: 'mail', func: 'refuse' }, retries: 5, backoff: [100] },
           slow: { on: { event: 'slow' }, call: { service: 'mail', func: 'silent' }, retries: 1, backoff: [100], timeout: 400 },
           orphan: { on: { event: 'orphan' }, call: { service: 'mail', func: 'nobody' }, retries: 50, backoff: [200] },
+          hang: { on: { event: 'hang' }, call: { service: 'mail', func: 'hang' }, timeout: 5000 },
           tick: { on: { schedule: '* * * * * *', timezone: 'UTC' }, call: { service: 'mail', func: 'tick' } },
         },
         rules: {
@@ -55,6 +56,7 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
           refused: { rule: 'allow' },
           slow: { rule: 'allow' },
           orphan: { rule: 'allow' },
+          hang: { rule: 'allow' },
           'members.only': { rule: 'authenticated' },
         },
         admin: { rule: 'match', eval: '==', type: 'string', f1: 'args.auth.role', f2: 'admin' },
@@ -224,5 +226,18 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
     gateway = await startGateway(writeConfig({ ...(await config()) }));
     service = await new EventService().start(gateway.brokerUrl, ['welcome', 'tick']);
     await until(() => ids.every((id) => service.of('welcome').some((s) => s.params.id === id)), 60_000, 'all survivors delivered');
+  });
+
+  it('delivers again after a restart what was in flight at kill -9 (between delivery and ack)', async () => {
+    await service.stop();
+    service = await new EventService({ hang: () => 'silent' }).start(gateway.brokerUrl, ['hang']);
+    expect((await queue({ type: 'hang', id: 'in-flight-1' })).status).toBe(202);
+    await until(() => service.of('hang').length === 1);
+    await gateway.process.stop('SIGKILL');
+    await service.stop();
+    gateway = await startGateway(writeConfig({ ...(await config()) }));
+    service = await new EventService().start(gateway.brokerUrl, ['hang']);
+    await until(() => service.of('hang').some((s) => s.params.id === 'in-flight-1'), 60_000, 'redelivered after the lease');
+    expect(service.of('hang')[0].params.attempt).toBe(2);
   });
 });
