@@ -143,6 +143,28 @@ describe('TableSource (PostgreSQL)', () => {
     expect((await drainStore(500)).length).toBe(500);
   }));
 
+  it('loses no change when its connection is cut under a stream of inserts', guard(async () => {
+    const triggers = [trigger('stream', ['insert'])];
+    await sql.query(`DROP TRIGGER IF EXISTS "nest_mesh_bulk" ON ${table}`);
+    const s = source(store, triggers);
+    await until(() => s.isReady, 15_000, 'source ready');
+    const inserting = (async () => {
+      for (let i = 0; i < 60; i++) {
+        await sql.query(`INSERT INTO ${table} (item, qty) VALUES ('stream', $1)`, [i]);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
+    for (let cut = 0; cut < 3; cut++) {
+      await new Promise((r) => setTimeout(r, 400));
+      await sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [`nest-mesh events (${logSchema})`]);
+    }
+    await inserting;
+    const events = await drainStore(60, 30_000);
+    expect(events.map((e) => (e.payload as { new: { qty: number } }).new.qty).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(lines.some((l) => l.startsWith('ERROR') && l.includes('stream'))).toBe(true);
+    await until(() => s.isReady, 15_000, 'ready again');
+  }));
+
   it('an unknown table or an unreachable database is one error line and not ready, never a crash', guard(async () => {
     lines.length = 0;
     const unknown = source(store, [trigger('ghost', ['insert'], `${appSchema}.no_such_table`)]);

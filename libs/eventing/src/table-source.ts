@@ -85,7 +85,7 @@ export class TableSource {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.options.db, connectionTimeoutMillis: 10_000 });
+    const client = new Client({ connectionString: this.options.db, connectionTimeoutMillis: 10_000, application_name: `nest-mesh events (${this.schema})` });
     client.on('error', (error) => this.failed(client, error));
     try {
       await client.connect();
