@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, BeforeApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Dispatcher, EnqueueResult, EventStore, Scheduler, TriggerSpec } from '@nest-mesh/eventing';
-import { MeshClient } from 'nest-mesh';
+import { MeshClient, MeshCodes, MeshError } from 'nest-mesh';
 import { GatewayConfig } from '../config/gateway-config';
 import { EventingMetrics } from './eventing-metrics';
 import { EVENT_STORE } from './event-store.provider';
@@ -63,15 +63,21 @@ export class EventingService implements OnApplicationBootstrap, BeforeApplicatio
 
   /** Stores an event for the triggers of its type; resolves once it is durable. */
   async queue(request: Pick<QueueRequest, 'type' | 'payload' | 'id' | 'delay'>): Promise<EnqueueResult> {
-    const result = await this.store.enqueue({
-      id: request.id ?? randomUUID(),
-      type: request.type,
-      source: 'event',
-      time: new Date().toISOString(),
-      payload: request.payload,
-      triggers: this.byEventType.get(request.type) ?? [],
-      notBefore: request.delay > 0 ? Date.now() + request.delay : undefined,
-    });
+    let result: EnqueueResult;
+    try {
+      result = await this.store.enqueue({
+        id: request.id ?? randomUUID(),
+        type: request.type,
+        source: 'event',
+        time: new Date().toISOString(),
+        payload: request.payload,
+        triggers: this.byEventType.get(request.type) ?? [],
+        notBefore: request.delay > 0 ? Date.now() + request.delay : undefined,
+      });
+    } catch (error) {
+      this.logger.error(`cannot store an event of type ${request.type}: ${(error as Error).message}`);
+      throw new MeshError(503, 'the event store is unavailable', MeshCodes.SERVICE_UNAVAILABLE);
+    }
     if (!result.duplicate) this.metrics.queued(request.type);
     return result;
   }
