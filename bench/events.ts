@@ -6,7 +6,8 @@
  * (503, retried after 50 ms), queues N events over HTTP with a fixed number in flight, and waits until
  * every event was delivered. It reports events/s (N / time from the first queue to the last
  * successful delivery), the p50/p99 of queue -> first call of events that did not fail, how many
- * were lost (never delivered) and how many were delivered more than once (duplicates).
+ * were lost (never delivered) and how many were delivered more than once (duplicates). Then it
+ * queues `--idle-events` (200) events one at a time and reports their p50/p99 queue -> call.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ interface Options {
   stores: StoreKind[];
   concurrency: number;
   timeoutMs: number;
+  idleEvents: number;
 }
 
 function options(argv: string[]): Options {
@@ -36,6 +38,7 @@ function options(argv: string[]): Options {
     stores: (value('stores') ?? 'local,jetstream').split(',') as StoreKind[],
     concurrency: Number(value('concurrency') ?? 64),
     timeoutMs: Number(value('timeout') ?? 300_000),
+    idleEvents: Number(value('idle-events') ?? 200),
   };
 }
 
@@ -50,6 +53,9 @@ interface Result {
   lost: number;
   duplicates: number;
   failedFirstAttempts: number;
+  /** Queue -> call of events queued one at a time (nothing else running). */
+  idleP50ms: number;
+  idleP99ms: number;
 }
 
 async function run(store: StoreKind, opts: Options): Promise<Result> {
@@ -120,22 +126,39 @@ async function run(store: StoreKind, opts: Options): Promise<Result> {
     const deadline = Date.now() + opts.timeoutMs;
     while (delivered.size < opts.events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 1000)); // late duplicates, if any
+
+    const seconds = (lastDelivery - started) / 1000;
+    const deliveredCount = delivered.size;
+    const duplicates = [...delivered.values()].reduce((sum, n) => sum + n - 1, 0);
+
+    // Idle latency: events queued one at a time, each waited for before the next.
+    const idle: number[] = [];
+    for (let i = 0; i < opts.idleEvents; i++) {
+      const id = `idle-${i}`;
+      const at = Date.now();
+      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'bench.event', id }) });
+      await res.arrayBuffer();
+      while (!firstCall.has(id) && Date.now() - at < 10_000) await new Promise((r) => setImmediate(r));
+      idle.push((firstCall.get(id) ?? NaN) - at);
+    }
+    idle.sort((a, b) => a - b);
     await nc.close();
 
     const latencies = [...queuedAt].filter(([id]) => !failing.has(id) && firstCall.has(id)).map(([id, at]) => firstCall.get(id)! - at);
     latencies.sort((a, b) => a - b);
-    const seconds = (lastDelivery - started) / 1000;
     return {
       store,
       events: opts.events,
       seconds: round(seconds),
-      eventsPerSecond: round(delivered.size / seconds),
+      eventsPerSecond: round(deliveredCount / seconds),
       queuePerSecond: round(opts.events / queuedIn),
       p50ms: latencies[Math.floor(latencies.length * 0.5)] ?? NaN,
       p99ms: latencies[Math.floor(latencies.length * 0.99)] ?? NaN,
-      lost: opts.events - delivered.size,
-      duplicates: [...delivered.values()].reduce((sum, n) => sum + n - 1, 0),
+      lost: opts.events - deliveredCount,
+      duplicates,
       failedFirstAttempts: failing.size,
+      idleP50ms: idle[Math.floor(idle.length * 0.5)] ?? NaN,
+      idleP99ms: idle[Math.floor(idle.length * 0.99)] ?? NaN,
     };
   } finally {
     await gateway?.process.stop();
@@ -157,9 +180,9 @@ async function main(): Promise<void> {
     results.push(result);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   }
-  process.stdout.write('\n| store | events | events/s (queue -> ack) | queue req/s | p50 ms | p99 ms | lost | duplicates | failed 1st attempts |\n|---|---|---|---|---|---|---|---|---|\n');
+  process.stdout.write('\n| store | events | events/s (queue -> ack) | queue req/s | p50 ms | p99 ms | lost | duplicates | failed 1st attempts | idle p50 ms | idle p99 ms |\n|---|---|---|---|---|---|---|---|---|---|---|\n');
   for (const r of results) {
-    process.stdout.write(`| ${r.store} | ${r.events} | ${r.eventsPerSecond} | ${r.queuePerSecond} | ${r.p50ms} | ${r.p99ms} | ${r.lost} | ${r.duplicates} | ${r.failedFirstAttempts} |\n`);
+    process.stdout.write(`| ${r.store} | ${r.events} | ${r.eventsPerSecond} | ${r.queuePerSecond} | ${r.p50ms} | ${r.p99ms} | ${r.lost} | ${r.duplicates} | ${r.failedFirstAttempts} | ${r.idleP50ms} | ${r.idleP99ms} |\n`);
   }
   if (results.some((r) => r.lost > 0)) process.exitCode = 1;
 }

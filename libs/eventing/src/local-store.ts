@@ -27,6 +27,8 @@ CREATE INDEX IF NOT EXISTS events_stored ON events (stored_at);`;
 
 interface Write {
   run(): unknown;
+  /** Must be on disk before it resolves (an enqueue, a re-drive); others may wait for the next fsync. */
+  durable: boolean;
   resolve(value: unknown): void;
   reject(error: Error): void;
 }
@@ -44,9 +46,9 @@ interface DeliveryRow {
 }
 
 /**
- * The event store on local disk: SQLite (better-sqlite3) in WAL mode with `synchronous=FULL`, so a
- * committed event survives kill -9 and power loss. Writes made in one event-loop turn share one
- * transaction (one fsync): `enqueue` resolves once its transaction is committed. A claim is a lease:
+ * The event store on local disk: SQLite (better-sqlite3) in WAL mode; an event is committed with
+ * `synchronous=FULL`, so once `enqueue` resolves it survives kill -9 and power loss. Writes made in
+ * one event-loop turn share one transaction (one fsync). A claim is a lease:
  * `ready_at` moves to the lease's end, so a delivery whose dispatcher died is handed out again.
  * One gateway owns a store folder.
  */
@@ -58,6 +60,7 @@ export class LocalEventStore implements EventStore {
   private closed = false;
   private readonly wakeup = new Wakeup();
   private pruneTimer?: NodeJS.Timeout;
+  private syncFull = true;
 
   constructor(private readonly options: LocalStoreOptions) {}
 
@@ -71,13 +74,13 @@ export class LocalEventStore implements EventStore {
     this.db = db;
     this.statements = prepare(db);
     this.prune();
-    this.pruneTimer = setInterval(() => this.write(() => this.prune()).catch(() => undefined), 3600_000);
+    this.pruneTimer = setInterval(() => this.write(false, () => this.prune()).catch(() => undefined), 3600_000);
     this.pruneTimer.unref();
   }
 
   enqueue(event: NewEvent): Promise<EnqueueResult> {
     const payload = JSON.stringify(event.payload ?? null);
-    return this.write(() => {
+    return this.write(true, () => {
       const s = this.statements!;
       const now = Date.now();
       const seen = s.eventStoredAt.get(event.id) as { stored_at: number } | undefined;
@@ -94,6 +97,7 @@ export class LocalEventStore implements EventStore {
     for (;;) {
       if (this.closed) return [];
       const now = Date.now();
+      this.sync(false);
       const claimed = this.db!.transaction(() => {
         const rows = this.statements!.due.all(now, max) as DeliveryRow[];
         for (const row of rows) this.statements!.lease.run(now + this.options.leaseMs, row.event_id, row.trigger);
@@ -108,17 +112,17 @@ export class LocalEventStore implements EventStore {
   }
 
   ack(delivery: Delivery): Promise<void> {
-    return this.write(() => this.statements!.remove.run(delivery.id, delivery.trigger, delivery.attempt)) as Promise<never>;
+    return this.write(false, () => this.statements!.remove.run(delivery.id, delivery.trigger, delivery.attempt)) as Promise<never>;
   }
 
   retry(delivery: Delivery, delayMs: number, error: string): Promise<void> {
-    return this.write(() =>
+    return this.write(false, () =>
       this.statements!.retry.run(Date.now() + delayMs, error, delivery.id, delivery.trigger, delivery.attempt),
     ) as Promise<never>;
   }
 
   bury(delivery: Delivery, error: string): Promise<void> {
-    return this.write(() => this.statements!.bury.run(error, delivery.id, delivery.trigger, delivery.attempt)) as Promise<never>;
+    return this.write(false, () => this.statements!.bury.run(error, delivery.id, delivery.trigger, delivery.attempt)) as Promise<never>;
   }
 
   async list(status: EventStatus, limit: number): Promise<EventRecord[]> {
@@ -137,7 +141,7 @@ export class LocalEventStore implements EventStore {
   }
 
   async redrive(id: string): Promise<number> {
-    const changes = (await this.write(() => this.statements!.redrive.run(Date.now(), id).changes)) as number;
+    const changes = (await this.write(true, () => this.statements!.redrive.run(Date.now(), id).changes)) as number;
     if (changes > 0) this.wakeup.wake();
     return changes;
   }
@@ -168,11 +172,15 @@ export class LocalEventStore implements EventStore {
     this.db?.close();
   }
 
-  /** Queues a write; the writes of one event-loop turn commit in one transaction (one fsync). */
-  private write(run: () => unknown): Promise<unknown> {
+  /**
+   * Queues a write; the writes of one event-loop turn commit in one transaction, with one fsync when
+   * one of them is `durable`. The others (leases, acks, retries) are safe from kill -9 without it (the
+   * OS has them); after a power loss they could be lost, and the event is then delivered again.
+   */
+  private write(durable: boolean, run: () => unknown): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the event store is closed'));
     return new Promise((resolve, reject) => {
-      this.writes.push({ run, resolve, reject });
+      this.writes.push({ run, durable, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -187,6 +195,7 @@ export class LocalEventStore implements EventStore {
     this.writes = [];
     let results: unknown[];
     try {
+      this.sync(writes.some((w) => w.durable));
       results = this.db!.transaction(() => writes.map((w) => w.run()))();
     } catch (error) {
       for (const w of writes) w.reject(error as Error);
@@ -194,6 +203,13 @@ export class LocalEventStore implements EventStore {
     }
     writes.forEach((w, i) => w.resolve(results[i]));
     this.wakeup.wake();
+  }
+
+  /** `synchronous=FULL` (fsync the WAL at commit) or `OFF`; in WAL mode a later FULL commit syncs earlier ones too. */
+  private sync(full: boolean): void {
+    if (this.syncFull === full) return;
+    this.db!.pragma(`synchronous = ${full ? 'FULL' : 'OFF'}`);
+    this.syncFull = full;
   }
 
   /** Forgets events older than the dedup window that no trigger still has to deliver. */
