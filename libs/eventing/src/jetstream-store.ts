@@ -126,14 +126,15 @@ export class JetStreamEventStore implements EventStore {
       while (out.length < max && this.buffer.length > 0) {
         const msg = this.buffer.shift()!;
         const notBefore = Number(msg.headers?.get(NOT_BEFORE) || 0);
-        const wait = notBefore - Date.now();
-        if (wait > 0 && msg.info.deliveryCount === 1) {
-          msg.nak(wait); // a delayed event: back when it is due, not counted as an attempt
+        const delayed = notBefore > 0 ? 1 : 0;
+        if (delayed && msg.info.deliveryCount === 1) {
+          // A delayed event's first delivery is always given back, to come again when it is due:
+          // so its attempts are its deliveries minus one, even when it was already due.
+          msg.nak(Math.max(1, notBefore - Date.now()));
           continue;
         }
         msg.working(); // the lease starts now, not when it reached the buffer
         const body = msg.json<Body>();
-        const delayed = notBefore > 0 ? 1 : 0;
         const delivery: Delivery = {
           ...body,
           trigger: msg.subject.slice(this.subject.length + 1),
