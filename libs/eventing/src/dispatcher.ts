@@ -5,7 +5,7 @@ import type { EventStore } from './event-store';
 import { backoffAfter, TriggerSpec } from './trigger';
 
 export interface DispatcherOptions {
-  /** Deliveries in flight at once. Default 64. */
+  /** Deliveries in flight at once. Default 256. */
   concurrency?: number;
   /** How long one claim waits for work before it looks again (ms). Default 1000. */
   pollMs?: number;
@@ -45,7 +45,7 @@ export class Dispatcher {
     private readonly triggers: ReadonlyMap<string, TriggerSpec>,
     options: DispatcherOptions = {},
   ) {
-    this.concurrency = options.concurrency ?? 64;
+    this.concurrency = options.concurrency ?? 256;
     this.pollMs = options.pollMs ?? 1000;
     this.metrics = options.metrics ?? NO_METRICS;
     this.logger = options.logger ?? SILENT;
