@@ -1,5 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TestProcess } from '../support/child';
-import { GATEWAY_MAIN, writeConfig } from '../support/mesh';
+import { freePort } from '../support/free-port';
+import { GATEWAY_MAIN, post, startGateway, writeConfig } from '../support/mesh';
+import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
 
 /** Bad trigger configs stop the gateway with one line naming the path. */
 describe('the gateway with a bad eventing config', () => {
@@ -28,5 +33,55 @@ describe('the gateway with a bad eventing config', () => {
     const { code, output } = await run(eventing);
     expect(code).toBe(1);
     expect(output.trim()).toEqual(typeof message === 'string' ? `nest-mesh gateway: config: ${message}` : message);
+  });
+});
+
+/** A table trigger whose database is down does not stop the gateway: one error line, the rest works. */
+describe('the gateway with a table trigger on an unreachable database', () => {
+  it('starts, logs one line naming the trigger, and still queues events', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nest-mesh-pgdown-'));
+    const down = await freePort();
+    const gateway = await startGateway(
+      writeConfig({
+        id: 'demo',
+        port: await freePort(),
+        modules: {
+          functions: { embedded: { host: '127.0.0.1', port: await freePort() } },
+          eventing: {
+            enabled: true,
+            store: join(dir, 'events'),
+            triggers: { orders: { on: { table: 'public.orders', db: `postgres://postgres@127.0.0.1:${down}/test` }, call: { service: 'o', func: 'c' } } },
+            rules: { default: { rule: 'allow' } },
+          },
+        },
+      }),
+    );
+    try {
+      await gateway.process.waitFor(/table triggers orders: .*not ready/, 20_000);
+      expect(await post(`${gateway.url}/v1/api/demo/eventing/queue`, { type: 'x' })).toMatchObject({ status: 202 });
+      await new Promise((r) => setTimeout(r, 6000)); // past one retry
+      expect(gateway.process.output.match(/table triggers orders/g)).toHaveLength(1);
+      expect(gateway.process.running).toBe(true);
+    } finally {
+      await gateway.process.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describeWithNatsServer('the gateway with conn to a NATS without JetStream', () => {
+  it('exits 1 with one line saying the event store cannot be used', async () => {
+    const nats = await new NatsServerProcess().start();
+    try {
+      const { code, output } = await TestProcess.run('gateway', process.execPath, [
+        GATEWAY_MAIN,
+        '--config',
+        writeConfig({ id: 'demo', port: 0, modules: { functions: { conn: nats.url }, eventing: { enabled: true } } }),
+      ]);
+      expect(code).toBe(1);
+      expect(output).toContain(`event store: JetStream is not enabled on ${nats.url} (run nats-server with -js)`);
+    } finally {
+      await nats.stop();
+    }
   });
 });

@@ -31,7 +31,11 @@ export const eventStoreProvider: Provider = {
     try {
       await store.open();
     } catch (error) {
-      throw new Error(`event store: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      if (store instanceof JetStreamEventStore && /^503$|jetstream not enabled/i.test(message)) {
+        throw new Error(`event store: JetStream is not enabled on ${String(connection.servers)} (run nats-server with -js)`);
+      }
+      throw new Error(`event store: ${message}`);
     }
     return store;
   },
