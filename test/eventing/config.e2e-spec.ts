@@ -22,6 +22,7 @@ describe('the gateway with a bad eventing config', () => {
     [{ triggers: { w: { on: { table: 'orders', ops: ['upsert'], db: 'postgres://x/y' }, call: welcome.call } } }, 'modules.eventing.triggers.w.on.ops.0: must be one of insert, update, delete'],
     [{ triggers: { w: { on: { table: 'orders; drop', db: 'postgres://x/y' }, call: welcome.call } } }, 'modules.eventing.triggers.w.on.table: must be a table name, schema.table or table'],
     [{ triggers: { w: { on: { table: 'orders' }, call: welcome.call } } }, 'modules.eventing.triggers.w.on.db: must be a postgres:// URL'],
+    [{ triggers: { w: { on: { schedule: '0 3 * * 1', tolerance: 90_000_000 }, call: welcome.call } } }, 'modules.eventing.triggers.w.on.tolerance: must be an integer from 0 to 86400000'],
     [{ triggers: { w: { ...welcome, retries: -1 } } }, 'modules.eventing.triggers.w.retries: must be an integer from 0 to 100'],
     [{ triggers: { w: { ...welcome, backoff: [100, 'x'] } } }, 'modules.eventing.triggers.w.backoff.1: must be an integer from 0 to 86400000'],
     [{ triggers: { w: { ...welcome, timeout: 999999 } } }, 'modules.eventing.triggers.w.timeout: must be an integer from 1 to 60000'],

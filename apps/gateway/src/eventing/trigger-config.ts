@@ -1,4 +1,4 @@
-import { DEFAULT_BACKOFF, DEFAULT_RETRIES, DEFAULT_TOLERANCE, scheduleError, TableOp, TriggerSpec } from '@nest-mesh/eventing';
+import { DEDUP_WINDOW_MS, DEFAULT_BACKOFF, DEFAULT_RETRIES, DEFAULT_TOLERANCE, scheduleError, TableOp, TriggerSpec } from '@nest-mesh/eventing';
 import { isValidName } from 'nest-mesh';
 import type { GatewayConfig } from '../config/gateway-config';
 
@@ -62,7 +62,8 @@ function onOf(value: unknown, path: string): TriggerSpec['on'] {
     const timezone = (on.timezone as string | undefined) ?? 'UTC';
     const problem = scheduleError(on.schedule as string, timezone);
     if (problem) fail(problem.includes('timezone') ? `${path}.timezone` : `${path}.schedule`, problem);
-    const tolerance = integer(on.tolerance, `${path}.tolerance`, 0, 7 * 86_400_000) ?? DEFAULT_TOLERANCE;
+    // At most the dedup window: an older occurrence might have run already and been forgotten.
+    const tolerance = integer(on.tolerance, `${path}.tolerance`, 0, DEDUP_WINDOW_MS) ?? DEFAULT_TOLERANCE;
     return { kind, schedule: on.schedule as string, timezone, tolerance };
   }
   if (typeof on.table !== 'string' || !TABLE_NAME.test(on.table)) fail(`${path}.table`, 'must be a table name, schema.table or table');
