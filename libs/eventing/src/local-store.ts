@@ -48,7 +48,8 @@ interface DeliveryRow {
 /**
  * The event store on local disk: SQLite (better-sqlite3) in WAL mode; an event is committed with
  * `synchronous=FULL`, so once `enqueue` resolves it survives kill -9 and power loss. Writes made in
- * one event-loop turn share one transaction (one fsync). A claim is a lease:
+ * one event-loop turn share one transaction (one fsync). A delivered event's id is kept 24 hours
+ * (for dedup), its payload is not. A claim is a lease:
  * `ready_at` moves to the lease's end, so a delivery whose dispatcher died is handed out again.
  * One gateway owns a store folder.
  */
@@ -85,7 +86,7 @@ export class LocalEventStore implements EventStore {
       const now = Date.now();
       const seen = s.eventStoredAt.get(event.id) as { stored_at: number } | undefined;
       if (seen && seen.stored_at > now - DEDUP_WINDOW_MS) return { id: event.id, duplicate: true };
-      s.upsertEvent.run(event.id, event.type, event.source, event.time, payload, now);
+      s.upsertEvent.run(event.id, event.type, event.source, event.time, event.triggers.length > 0 ? payload : 'null', now);
       const readyAt = Math.max(now, event.notBefore ?? 0);
       for (const trigger of event.triggers) s.upsertDelivery.run(event.id, trigger, readyAt);
       return { id: event.id, duplicate: false };
@@ -112,7 +113,10 @@ export class LocalEventStore implements EventStore {
   }
 
   ack(delivery: Delivery): Promise<void> {
-    return this.write(false, () => this.statements!.remove.run(delivery.id, delivery.trigger, delivery.attempt)) as Promise<never>;
+    return this.write(false, () => {
+      this.statements!.remove.run(delivery.id, delivery.trigger, delivery.attempt);
+      this.statements!.forgetPayload.run(delivery.id, delivery.id); // only the id is kept, for dedup
+    }) as Promise<never>;
   }
 
   retry(delivery: Delivery, delayMs: number, error: string): Promise<void> {
@@ -233,6 +237,7 @@ function prepare(db: Database.Database) {
     lease: db.prepare('UPDATE deliveries SET attempts = attempts + 1, ready_at = ? WHERE event_id = ? AND trigger = ?'),
     nextReady: db.prepare(`SELECT MIN(ready_at) AS at FROM deliveries WHERE status = 'pending'`),
     remove: db.prepare('DELETE FROM deliveries WHERE event_id = ? AND trigger = ? AND attempts = ?'),
+    forgetPayload: db.prepare(`UPDATE events SET payload = 'null' WHERE id = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id = ?)`),
     retry: db.prepare('UPDATE deliveries SET ready_at = ?, last_error = ? WHERE event_id = ? AND trigger = ? AND attempts = ?'),
     bury: db.prepare(`UPDATE deliveries SET status = 'dead', last_error = ? WHERE event_id = ? AND trigger = ? AND attempts = ?`),
     list: db.prepare(
