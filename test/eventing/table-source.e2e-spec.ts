@@ -122,6 +122,23 @@ describe('TableSource (PostgreSQL)', () => {
     expect(events.map((e) => (e.payload as { op: string }).op)).toEqual(['insert']);
   }));
 
+  it('does no DDL when all is installed already, so a restart never waits for (or blocks) the writers of the table', guard(async () => {
+    const first = source(store, [trigger('order-created', ['insert'])]);
+    await until(() => first.isReady, 15_000, 'first ready');
+    const writer = new Client({ connectionString: PG_URL });
+    await writer.connect();
+    try {
+      await writer.query(`BEGIN; INSERT INTO ${table} (item, qty) VALUES ('open', 1)`); // holds the table's write lock
+      const second = source(store, [trigger('order-created', ['insert'])]);
+      await until(() => second.isReady, 5_000, 'second ready while a writer holds the table');
+      await writer.query('COMMIT');
+    } finally {
+      await writer.query('ROLLBACK').catch(() => undefined);
+      await writer.end();
+    }
+    expect((await drainStore(1)).map((e) => (e.payload as { new: { item: string } }).new.item)).toEqual(['open']);
+  }));
+
   it('shares the log between several gateways: every change is stored once', guard(async () => {
     const seen = new Map<string, number>();
     const counting: EventStore = Object.create(store);

@@ -1,7 +1,19 @@
 import { Client } from 'pg';
 import { EventLogger, EventMetrics, NO_METRICS, SILENT } from './event-caller';
 import type { EventStore } from './event-store';
-import { channelOf, claimRowsSql, deleteRowsSql, installSchemaSql, installTriggerSql } from './table-sql';
+import {
+  captureBody,
+  channelOf,
+  claimRowsSql,
+  deleteRowsSql,
+  INSTALLED_SCHEMA_SQL,
+  INSTALLED_TRIGGER_SQL,
+  installLockSql,
+  installSchemaSql,
+  installTriggerSql,
+  qualified,
+  triggerType,
+} from './table-sql';
 import type { TriggerSpec } from './trigger';
 
 export interface TableSourceOptions {
@@ -89,12 +101,7 @@ export class TableSource {
     client.on('error', (error) => this.failed(client, error));
     try {
       await client.connect();
-      await client.query(`BEGIN;${installSchemaSql(this.schema)}`);
-      for (const trigger of this.options.triggers) {
-        if (trigger.on.kind !== 'table') continue;
-        await client.query(installTriggerSql(this.schema, trigger.name, trigger.on.table, trigger.on.ops));
-      }
-      await client.query('COMMIT');
+      await this.install(client);
       await client.query(`LISTEN ${channelOf(this.schema)}`);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -109,6 +116,24 @@ export class TableSource {
     this.pollTimer = setInterval(() => this.drain(), this.options.pollMs ?? 5000);
     this.pollTimer.unref();
     this.drain();
+  }
+
+  /** Installs what is missing or different, in one transaction; nothing when all is in place. */
+  private async install(client: Client): Promise<void> {
+    const installed = (await client.query<{ body: string | null; has_log: boolean }>(INSTALLED_SCHEMA_SQL, [this.schema])).rows[0];
+    const schemaMissing = !installed.has_log || installed.body !== captureBody(this.schema);
+    const triggersMissing: TriggerSpec[] = [];
+    for (const trigger of this.options.triggers) {
+      if (trigger.on.kind !== 'table') continue;
+      const { rows } = await client.query<{ tgtype: number }>(INSTALLED_TRIGGER_SQL, [qualified(trigger.on.table), `nest_mesh_${trigger.name}`, this.schema]);
+      if (rows[0]?.tgtype !== triggerType(trigger.on.ops)) triggersMissing.push(trigger);
+    }
+    if (!schemaMissing && triggersMissing.length === 0) return;
+    await client.query(`BEGIN; SET LOCAL lock_timeout = '10s';${installLockSql(this.schema)}${schemaMissing ? installSchemaSql(this.schema) : ''}`);
+    for (const trigger of triggersMissing) {
+      if (trigger.on.kind === 'table') await client.query(installTriggerSql(this.schema, trigger.name, trigger.on.table, trigger.on.ops));
+    }
+    await client.query('COMMIT');
   }
 
   private failed(client: Client, error: Error): void {

@@ -23,10 +23,14 @@ export function channelOf(schema: string): string {
   return `${schema}_events`;
 }
 
+/** Serializes the installations of one schema (held until the transaction ends). */
+export function installLockSql(schema: string): string {
+  return `SELECT pg_advisory_xact_lock(hashtext(${literal(`nest-mesh:${schema}`)}));`;
+}
+
 export function installSchemaSql(schema: string): string {
   const s = ident(schema);
   return `
-SELECT pg_advisory_xact_lock(hashtext(${literal(`nest-mesh:${schema}`)}));
 CREATE SCHEMA IF NOT EXISTS ${s};
 CREATE TABLE IF NOT EXISTS ${s}.event_log (
   seq bigserial PRIMARY KEY,
@@ -38,7 +42,13 @@ CREATE TABLE IF NOT EXISTS ${s}.event_log (
   new_row jsonb,
   created_at timestamptz NOT NULL DEFAULT clock_timestamp());
 CREATE INDEX IF NOT EXISTS event_log_trigger ON ${s}.event_log (trigger_name, seq);
-CREATE OR REPLACE FUNCTION ${s}.capture() RETURNS trigger LANGUAGE plpgsql AS $body$
+CREATE OR REPLACE FUNCTION ${s}.capture() RETURNS trigger LANGUAGE plpgsql AS $body$${captureBody(schema)}$body$;`;
+}
+
+/** The body of the capture function; compared with the installed one to skip needless DDL. */
+export function captureBody(schema: string): string {
+  const s = ident(schema);
+  return `
 DECLARE
   o jsonb;
   n jsonb;
@@ -51,7 +61,22 @@ BEGIN
   PERFORM pg_notify(${literal(channelOf(schema))}, TG_ARGV[0]);
   RETURN NULL;
 END
-$body$;`;
+`;
+}
+
+/** $1 schema: the installed capture function's body and whether the event log exists. */
+export const INSTALLED_SCHEMA_SQL = `SELECT
+  (SELECT p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'capture') AS body,
+  to_regclass(quote_ident($1) || '.event_log') IS NOT NULL AS has_log`;
+
+/** $1 table (quoted), $2 trigger name, $3 schema: the installed row trigger's type bits, if it calls that schema's capture(). */
+export const INSTALLED_TRIGGER_SQL = `SELECT t.tgtype FROM pg_trigger t
+  JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE t.tgrelid = to_regclass($1) AND t.tgname = $2 AND NOT t.tgisinternal AND n.nspname = $3 AND p.proname = 'capture'`;
+
+/** pg_trigger.tgtype of an AFTER ... FOR EACH ROW trigger on `ops`. */
+export function triggerType(ops: readonly TableOp[]): number {
+  return 1 | (ops.includes('insert') ? 4 : 0) | (ops.includes('delete') ? 8 : 0) | (ops.includes('update') ? 16 : 0);
 }
 
 /** (Re)creates the row trigger of one mesh trigger on its table, for its ops. */
