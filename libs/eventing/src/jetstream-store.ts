@@ -133,8 +133,14 @@ export class JetStreamEventStore implements EventStore {
           msg.nak(Math.max(1, notBefore - Date.now()));
           continue;
         }
+        let body: Body;
+        try {
+          body = msg.json<Body>();
+        } catch {
+          msg.term(); // not an event of ours: never hand it out
+          continue;
+        }
         msg.working(); // the lease starts now, not when it reached the buffer
-        const body = msg.json<Body>();
         const delivery: Delivery = {
           ...body,
           trigger: msg.subject.slice(this.subject.length + 1),
