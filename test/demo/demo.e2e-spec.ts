@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
@@ -11,7 +13,7 @@ describe('the demo', () => {
   beforeAll(async () => {
     const port = await freePort();
     demo = await TestProcess.start('demo', process.execPath, [join(__dirname, '../../dist/apps/demo/main.js')], {
-      env: { PORT: String(port), DEMO_BROKER_PORT: String(await freePort()) },
+      env: { PORT: String(port), DEMO_BROKER_PORT: String(await freePort()), DEMO_EVENTS_DIR: mkdtempSync(join(tmpdir(), 'nest-mesh-demo-events-')) },
       ready: /nest-mesh demo is up/,
       timeoutMs: 30_000,
     });
@@ -35,6 +37,12 @@ describe('the demo', () => {
 
   it('denies what its rules do not name', async () => {
     expect(await post(`${url}/secret/stuff`, {})).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+  });
+
+  it('delivers a queued user.signup event to mail.welcome', async () => {
+    const res = await post(`${url.replace('/functions', '/eventing')}/queue`, { type: 'user.signup', payload: { email: 'ada@example.com' } });
+    expect(res.status).toBe(202);
+    await demo.waitFor(new RegExp(`welcome mail to ada@example.com \\(event ${res.body.id}, attempt 1\\)`), 20_000);
   });
 
   it('stops the gateway with itself on SIGTERM', async () => {

@@ -3,7 +3,11 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
+import { parseDocument } from 'yaml';
 import { meshMicroservice } from 'nest-mesh';
 import { DemoModule } from './demo.module';
 
@@ -16,8 +20,14 @@ const root = join(__dirname, '..', '..', '..');
 
 async function main(): Promise<void> {
   const brokerPort = process.env.DEMO_BROKER_PORT ? Number(process.env.DEMO_BROKER_PORT) : await defaultBrokerPort();
-  const gateway = spawn(process.execPath, [join(root, 'dist/apps/gateway/main.js'), '--config', join(root, 'apps/demo/mesh.yaml')], {
-    env: { MESH_JWT_SECRET: 'demo-secret-change-me', ...process.env, DEMO_BROKER_PORT: String(brokerPort) },
+  const configPath = process.env.PG_URL ? await withTableTrigger(join(root, 'apps/demo/mesh.yaml'), process.env.PG_URL) : join(root, 'apps/demo/mesh.yaml');
+  const gateway = spawn(process.execPath, [join(root, 'dist/apps/gateway/main.js'), '--config', configPath], {
+    env: {
+      MESH_JWT_SECRET: 'demo-secret-change-me',
+      DEMO_EVENTS_DIR: join(root, 'data/events'),
+      ...process.env,
+      DEMO_BROKER_PORT: String(brokerPort),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const gatewayExit = new Promise<number | null>((resolve) => gateway.once('exit', resolve));
@@ -49,10 +59,34 @@ async function main(): Promise<void> {
       `  curl -s -X POST ${url}/v1/api/demo/functions/greeter/hello -H 'Content-Type: application/json' -d '{"params":{"name":"Ada"}}'`,
       `  curl -s -X POST ${url}/v1/api/demo/functions/math/divide -H 'Content-Type: application/json' -d '{"params":{"a":1,"b":0}}'`,
       `  open ${url}/console/   (services, rules, params schemas, a form to try calls)`,
+      `  curl -s -X POST ${url}/v1/api/demo/eventing/queue -H 'Content-Type: application/json' -d '{"type":"user.signup","payload":{"email":"ada@example.com"}}'`,
+      ...(process.env.PG_URL ? [`  psql "$PG_URL" -c "INSERT INTO demo_orders (item, qty) VALUES ('tea', 2)"`] : []),
       'Ctrl-C stops it.',
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * With PG_URL set: makes the table public.demo_orders (if missing) and a copy of the config with a
+ * table trigger on it, so every insert, update or delete there calls orders.changed.
+ */
+async function withTableTrigger(configPath: string, pgUrl: string): Promise<string> {
+  const client = new Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    await client.query('CREATE TABLE IF NOT EXISTS public.demo_orders (id serial PRIMARY KEY, item text NOT NULL, qty int NOT NULL)');
+  } finally {
+    await client.end();
+  }
+  const config = parseDocument(readFileSync(configPath, 'utf8'));
+  config.setIn(['modules', 'eventing', 'triggers', 'order-changed'], {
+    on: { table: 'public.demo_orders', ops: ['insert', 'update', 'delete'], db: '${PG_URL}' },
+    call: { service: 'orders', func: 'changed' },
+  });
+  const path = join(mkdtempSync(join(tmpdir(), 'nest-mesh-demo-')), 'mesh.yaml');
+  writeFileSync(path, config.toString());
+  return path;
 }
 
 /** Relays the gateway's output and resolves with the URLs it prints. */

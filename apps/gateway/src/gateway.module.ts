@@ -12,6 +12,7 @@ import { GatewayConfig } from './config/gateway-config';
 import { tokenSettingsOf } from './config/token-settings';
 import { CorsOrigins } from './http/cors';
 import { bodyLimitProvider } from './http/body-limit';
+import { eventingParts } from './eventing/eventing-parts';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { InFlightGuard, RateLimits } from './limits';
 import { ObservabilityModule } from './observability';
@@ -30,13 +31,14 @@ export class GatewayModule {
       if (config.console.enabled) new Logger('Gateway').warn('console.enabled: the console needs modules.functions.enabled; not served');
       return { module: GatewayModule, imports: [ObservabilityModule.register(config)], providers: [errors, running, bodyLimit, ConfigReloader, CorsOrigins] };
     }
+    const eventing = config.modules.eventing.enabled ? eventingParts(broker) : { controllers: [], providers: [] };
     return {
       module: GatewayModule,
       imports: [
         MeshModule.forRoot({ name: 'nest-mesh gateway', callTimeout: config.modules.functions.timeout.default, ...broker }),
         ObservabilityModule.register(config),
       ],
-      controllers: [CallController, JwksController, DiscoveryController, ...(config.console.enabled ? [ConsoleController] : [])],
+      controllers: [CallController, JwksController, DiscoveryController, ...(config.console.enabled ? [ConsoleController] : []), ...eventing.controllers],
       providers: [
         errors,
         DiscoveryService,
@@ -54,6 +56,7 @@ export class GatewayModule {
           provide: CurrentTokenVerifier,
           useFactory: async () => new CurrentTokenVerifier(await TokenVerifier.create(tokenSettingsOf(config))),
         },
+        ...eventing.providers,
       ],
     };
   }

@@ -6,7 +6,7 @@
 // Declaring services and functions
 export { MeshService, MeshFunction } from './decorators';
 export { MeshContext } from './mesh-context';
-export type { MeshAuth } from './mesh-context';
+export type { MeshAuth, MeshEvent } from './mesh-context';
 export { MeshError, MeshCodes, codeForStatus } from './mesh-error';
 
 // Connecting: the module (for MeshClient) and the transport (for serving)
@@ -19,7 +19,7 @@ export { MeshConnection } from './mesh-connection';
 
 // Calling functions
 export { MeshClient } from './mesh-client';
-export type { CallOptions } from './mesh-client';
+export type { CallOptions, EmitOptions } from './mesh-client';
 export { currentCall } from './call-storage';
 
 // Trust: the gateway's Mesh-Token, verified by services (docs/security.md)
@@ -27,7 +27,7 @@ export { MeshTokenVerifier, MESH_TOKEN_ALG, MESH_TOKEN_TYPE, MESH_TOKEN_ISSUER, 
 export type { MeshVerifyOptions, MeshTokenSigner, MeshTokenClaims } from './token';
 
 // The wire, for tools and services that speak it directly
-export { SUBJECT_PREFIX, QUEUE_GROUP, NAME_PATTERN, MeshHeaders, isValidName, subjectFor, parseSubject, errorHeaders, errorOfHeaders } from './wire';
+export { SUBJECT_PREFIX, EMIT_SUBJECT, QUEUE_GROUP, NAME_PATTERN, MeshHeaders, isValidName, subjectFor, parseSubject, errorHeaders, errorOfHeaders } from './wire';
 export { decodeJson, encodeJson } from './json';
 
 // Observability: metrics in the app's prom-client registry, OpenTelemetry spans (docs/operations.md)

@@ -12,7 +12,7 @@ import { DEFAULT_CALL_TIMEOUT, MeshOptions } from './options';
 import { ReplyInbox } from './reply-inbox';
 import type { MeshTokenSigner } from './token/mesh-token';
 import { activeTracer, endCallSpan, passTraceHeaders, startCallSpan } from './tracing';
-import { errorOfHeaders, isValidName, MeshHeaders, subjectFor } from './wire';
+import { EMIT_SUBJECT, errorOfHeaders, isValidName, MeshHeaders, subjectFor } from './wire';
 
 /** Options of `MeshClient.call` (and `callJson`, `request`). */
 export interface CallOptions {
@@ -26,6 +26,8 @@ export interface CallOptions {
   auth?: MeshAuth;
   /** The OpenTelemetry context this call continues; by default the call being served, else the active context. */
   trace?: Context;
+  /** The event this call delivers, sent as `Mesh-Event-Id` (set by the gateway's dispatcher). */
+  eventId?: string;
 }
 
 /**
@@ -94,6 +96,7 @@ export class MeshClient {
     let token = parent?.meshToken ?? this.signer?.tokenFor(service, func, options.auth);
     if (typeof token === 'object') token = await token;
     if (token !== undefined) headers.append(MeshHeaders.token, token);
+    if (options.eventId !== undefined) headers.append(MeshHeaders.eventId, options.eventId);
 
     const subject = subjectFor(service, func);
     if (this.tracer === undefined) {
@@ -103,6 +106,32 @@ export class MeshClient {
     const span = startCallSpan(this.tracer, subject, service, func, headers, options.trace ?? parent?.trace);
     return endCallSpan(span, this.inbox.request(nc, subject, payload, headers, timeout, service, func));
   }
+
+  /**
+   * Queues an event for the triggers that listen to `type` (docs/events.md): resolves to the event's
+   * id once a gateway stored it durably; an `id` given again within 24 hours is stored once.
+   * Rejects with a MeshError (400 bad type/id/delay, 413 payload too large, 503 no gateway, 504).
+   */
+  async emit(type: string, payload?: unknown, options: EmitOptions = {}): Promise<string> {
+    const nc = this.connection.current;
+    if (!nc) throw new MeshError(503, 'the broker is unreachable', MeshCodes.SERVICE_UNAVAILABLE);
+    const timeout = options.timeout ?? this.defaultTimeout;
+    const headers = natsHeaders();
+    headers.append(MeshHeaders.requestId, currentCall.getStore()?.requestId || randomUUID());
+    headers.append(MeshHeaders.deadline, String(Date.now() + timeout));
+    const request = encodeJson({ type, payload: payload ?? null, id: options.id, delay: options.delay });
+    const reply = await this.inbox.request(nc, EMIT_SUBJECT, request, headers, timeout, 'eventing', 'queue');
+    return (decodeReply(reply, 'eventing', 'queue') as { id: string }).id;
+  }
+}
+
+export interface EmitOptions {
+  /** The event's id (1-128 of `[A-Za-z0-9._:@-]`); the same id within 24 hours is stored once. Default: a new UUID. */
+  id?: string;
+  /** Milliseconds before the event is delivered. */
+  delay?: number;
+  /** Milliseconds to wait for a gateway to store it; default the client's call timeout. */
+  timeout?: number;
 }
 
 /** Mesh-Auth texts of frozen claims (a gateway's cached, verified tokens): written once, not per call. */

@@ -7,6 +7,13 @@ import { MeshHeaders } from './wire';
 /** The verified JWT claims of a call's original caller (`sub`, `role`, ...), read-only. */
 export type MeshAuth = Readonly<Record<string, unknown>>;
 
+/** The event a triggered call delivers (docs/events.md): dedupe by `id`; `attempt` is 1 for the first. */
+export interface MeshEvent {
+  id: string;
+  type: string;
+  attempt: number;
+}
+
 /**
  * What a function knows about the call besides its params: who called (verified claims),
  * the request id, the deadline, and its own names. The second argument of every mesh function,
@@ -18,6 +25,7 @@ export class MeshContext extends NatsContext {
   private trusted?: TrustedAuth;
   /** The OpenTelemetry context of this call's span, when an SDK is registered: calls made while serving it are its children. */
   trace?: Context;
+  private params: unknown;
 
   /** Made by the transport for every call; user code receives it, it does not make one. */
   constructor(
@@ -74,6 +82,19 @@ export class MeshContext extends NatsContext {
   }
 
   /** The W3C `traceparent` of the caller, when it had one. */
+  /** The event this call delivers when a trigger made it (header `Mesh-Event-Id`), else undefined. */
+  get event(): MeshEvent | undefined {
+    const id = this.header(MeshHeaders.eventId);
+    if (id === undefined) return undefined;
+    const { type, attempt } = (this.params ?? {}) as { type?: unknown; attempt?: unknown };
+    return { id, type: typeof type === 'string' ? type : '', attempt: typeof attempt === 'number' ? attempt : 1 };
+  }
+
+  /** Set by the transport once the params are decoded (read by `event`). */
+  bindParams(params: unknown): void {
+    this.params = params;
+  }
+
   get traceparent(): string | undefined {
     return this.header(MeshHeaders.traceparent);
   }

@@ -141,6 +141,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       } catch {
         throw new MeshError(400, 'params are not valid JSON', MeshCodes.BAD_REQUEST);
       }
+      ctx.bindParams(params);
       const result = await currentCall.run(ctx, runHandler, handler, params, ctx);
       if (msg.reply) status = this.respondResult(msg, encodeJson(result), service, func);
     } catch (error) {

@@ -12,6 +12,12 @@ export const SUBJECT_PREFIX = 'mesh';
 /** Instances of a service share the load through this queue group (the ADR-32 default). */
 export const QUEUE_GROUP = 'q';
 
+/**
+ * Where backends queue events (`MeshClient.emit`); the gateways serve it in queue group `q`. `$MESH`
+ * is not a valid service name, so it can never be a function's subject (docs/protocol.md).
+ */
+export const EMIT_SUBJECT = '$MESH.events.queue';
+
 /** Service and function names: letters, digits, `_` and `-`, 1 to 64 of them. No subject injection. */
 export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -31,6 +37,8 @@ export const MeshHeaders = {
   errorCode: 'Mesh-Error-Code',
   traceparent: 'traceparent',
   tracestate: 'tracestate',
+  /** The id of the event a triggered call delivers (docs/events.md). */
+  eventId: 'Mesh-Event-Id',
   /** ADR-32 error headers, as nats.js `ServiceErrorHeader` / `ServiceErrorCodeHeader`. */
   serviceError: 'Nats-Service-Error',
   serviceErrorCode: 'Nats-Service-Error-Code',

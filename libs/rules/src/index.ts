@@ -6,3 +6,5 @@ export { NAME_PATTERN } from './compiled-rule';
 export { toNumber, toStringValue, toBool } from './values';
 export { RuleCatalog } from './describe';
 export type { RuleSummary, TokenUse } from './describe';
+export { compileRule } from './compile';
+export type { CompiledRule, CompileContext } from './compiled-rule';

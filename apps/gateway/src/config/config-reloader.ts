@@ -34,6 +34,7 @@ const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
   ['management', (c) => c.management],
   ['log', (c) => c.log],
   ['console', (c) => c.console],
+  ['modules.eventing', (c) => c.modules.eventing],
 ];
 
 /**

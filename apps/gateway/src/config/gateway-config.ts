@@ -174,10 +174,44 @@ export class FunctionsConfig {
   rules: Record<string, unknown> = {};
 }
 
+/** `modules.eventing` (CONTRACT section 7, docs/events.md). */
+export class EventingConfig {
+  @IsBoolean()
+  enabled = false;
+
+  /** The local-disk store's folder (embedded broker); with `conn` the events live in JetStream. */
+  @IsString()
+  @MinLength(1)
+  store = './data/events';
+
+  /** Trigger name -> trigger; checked by `triggersOf` (apps/gateway/src/eventing/trigger-config.ts), naming the path of any mistake. */
+  @IsObject()
+  triggers: Record<string, unknown> = {};
+
+  /** Event type (or `default`) -> the rule for queueing it over HTTP; compiled by the rule engine. */
+  @IsObject()
+  rules: Record<string, unknown> = {};
+
+  /** The rule a token's claims must satisfy for the admin routes; absent: nobody may use them. */
+  @IsOptional()
+  @IsObject()
+  admin?: Record<string, unknown>;
+
+  /** The largest payload an event may carry: bytes of its JSON. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  maxPayload = 262_144;
+}
+
 export class ModulesConfig {
   @ValidateNested()
   @Type(() => FunctionsConfig)
   functions: FunctionsConfig = new FunctionsConfig();
+
+  @ValidateNested()
+  @Type(() => EventingConfig)
+  eventing: EventingConfig = new EventingConfig();
 }
 
 export class PublicKeyConfig {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { compileRules } from '@nest-mesh/rules';
 import { trustProblems } from '../trust/check-trust';
+import { checkEventing } from '../eventing/check-eventing';
 import { GatewayConfig } from './gateway-config';
 
 /** A configuration that cannot be used; the message names the path, e.g. `modules.functions.conn: ...`. */
@@ -68,6 +69,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   }
   try {
     compileRules(config.modules.functions.rules);
+    checkEventing(config);
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }

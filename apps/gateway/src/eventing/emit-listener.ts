@@ -1,0 +1,62 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { connect, Msg, NatsConnection, Subscription } from 'nats';
+import { decodeJson, EMIT_SUBJECT, encodeJson, errorHeaders, MeshCodes, MeshError, MeshOptions, QUEUE_GROUP } from 'nest-mesh';
+import { GatewayConfig } from '../config/gateway-config';
+import { EVENTING_BROKER } from './event-store.provider';
+import { EventingService } from './eventing.service';
+import { parseQueueRequest } from './queue-request';
+
+/**
+ * Serves `MeshClient.emit` (docs/protocol.md): a request on `$MESH.events.queue` with the JSON
+ * `{type, payload, id?, delay?}` is checked like an HTTP queue body, stored, and answered `{"id"}`,
+ * or with the error headers of the wire. The gateways share the subject in queue group `q`.
+ * Backends are trusted (the broker is the boundary, CONTRACT section 6): no event rules here.
+ */
+@Injectable()
+export class EmitListener implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Eventing');
+  private nc?: NatsConnection;
+  private sub?: Subscription;
+  private closing = false;
+
+  constructor(
+    private readonly eventing: EventingService,
+    @Inject(EVENTING_BROKER) private readonly broker: MeshOptions,
+    private readonly config: GatewayConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const { callTimeout: _t, gracePeriod: _g, version: _v, ...options } = this.broker;
+    connect({ name: 'nest-mesh gateway eventing', maxReconnectAttempts: -1, waitOnFirstConnect: true, ...options }).then(
+      (nc) => {
+        if (this.closing) return void nc.close();
+        this.nc = nc;
+        this.sub = nc.subscribe(EMIT_SUBJECT, { queue: QUEUE_GROUP, callback: (error, msg) => error || void this.handle(msg) });
+      },
+      (error: Error) => this.logger.error(`cannot serve ${EMIT_SUBJECT}: ${error.message}`),
+    );
+  }
+
+  private async handle(msg: Msg): Promise<void> {
+    try {
+      let body: unknown;
+      try {
+        body = decodeJson(msg.data);
+      } catch {
+        throw new MeshError(400, 'the event is not valid JSON', MeshCodes.BAD_REQUEST);
+      }
+      const request = parseQueueRequest(body, this.config.modules.eventing.maxPayload);
+      const { id } = await this.eventing.queue(request);
+      msg.respond(encodeJson({ id }));
+    } catch (error) {
+      const failure = error instanceof MeshError ? error : new MeshError(503, `the event could not be stored: ${(error as Error).message}`, MeshCodes.SERVICE_UNAVAILABLE);
+      msg.respond(new Uint8Array(0), { headers: errorHeaders(failure) });
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    this.sub?.unsubscribe();
+    await this.nc?.drain().catch(() => undefined);
+  }
+}

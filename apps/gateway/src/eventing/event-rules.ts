@@ -1,0 +1,46 @@
+import { compileRule, CompiledRule, Decision, forbidden, RuleArgs, RuleCaller, RuleConfigError, unauthenticated } from '@nest-mesh/rules';
+import type { EventingConfig } from '../config/gateway-config';
+
+const RULES_PATH = 'modules.eventing.rules';
+const ADMIN_PATH = 'modules.eventing.admin';
+const TYPE_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+const NO_RULE: Decision = forbidden('(none)', 'no rule applies to the event type');
+const NO_ADMIN_RULE: Decision = forbidden(ADMIN_PATH, 'no admin rule is configured');
+const ADMIN_NEEDS_TOKEN: Decision = unauthenticated(ADMIN_PATH, 'the admin routes need a token');
+
+/**
+ * The rules of eventing, compiled once: who may queue each event type over HTTP
+ * (`rules.<type>`, else `rules.default`, else 403) and who may use the admin routes (`admin`,
+ * which always needs a token). The same rule engine and rule kinds as functions (docs/rules.md).
+ */
+export class EventRules {
+  private constructor(
+    private readonly byType: ReadonlyMap<string, CompiledRule>,
+    private readonly admin: CompiledRule | undefined,
+  ) {}
+
+  /** Throws RuleConfigError naming the path of the first mistake. */
+  static compile(config: Pick<EventingConfig, 'rules' | 'admin'>, caller?: RuleCaller, funcTimeoutMs = 5000): EventRules {
+    const ctx = { caller, funcTimeoutMs };
+    const byType = new Map<string, CompiledRule>();
+    for (const [type, rule] of Object.entries(config.rules)) {
+      if (!TYPE_KEY.test(type)) throw new RuleConfigError(`${RULES_PATH}.${type}`, 'invalid event type (1-128 of [A-Za-z0-9._:-])');
+      byType.set(type, compileRule(rule, `${RULES_PATH}.${type}`, ctx));
+    }
+    const admin = config.admin === undefined ? undefined : compileRule(config.admin, ADMIN_PATH, ctx);
+    return new EventRules(byType, admin);
+  }
+
+  /** May an event of `type` with `args` (claims and payload as params) be queued? */
+  decideQueue(type: string, args: RuleArgs): Decision | Promise<Decision> {
+    const rule = this.byType.get(type) ?? this.byType.get('default');
+    return rule === undefined ? NO_RULE : rule.evaluate(args, 'eventing', type);
+  }
+
+  /** May these claims use the admin routes? */
+  decideAdmin(auth: RuleArgs['auth']): Decision | Promise<Decision> {
+    if (this.admin === undefined) return NO_ADMIN_RULE;
+    if (auth === undefined) return ADMIN_NEEDS_TOKEN;
+    return this.admin.evaluate({ auth, params: null }, 'eventing', 'admin');
+  }
+}

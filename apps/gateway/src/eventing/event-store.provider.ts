@@ -1,0 +1,42 @@
+import { Provider } from '@nestjs/common';
+import { EventStore, JetStreamEventStore, LocalEventStore } from '@nest-mesh/eventing';
+import { resolve } from 'node:path';
+import type { MeshOptions } from 'nest-mesh';
+import { GatewayConfig } from '../config/gateway-config';
+import { triggersOf } from './trigger-config';
+
+export const EVENT_STORE = Symbol('EventStore');
+/** The broker options the gateway connects with (for the JetStream store). */
+export const EVENTING_BROKER = Symbol('EventingBroker');
+
+/** How much longer than a trigger's timeout a claimed delivery stays leased (ms). */
+const LEASE_MARGIN_MS = 5_000;
+
+/** The lease of a claimed delivery: the longest trigger timeout plus a margin. */
+export function leaseOf(config: GatewayConfig): number {
+  return Math.max(config.modules.functions.timeout.default, ...triggersOf(config).map((t) => t.timeout)) + LEASE_MARGIN_MS;
+}
+
+/** The event store: JetStream on the NATS of `conn`, else SQLite in the `store` folder. Opened before the gateway serves. */
+export const eventStoreProvider: Provider = {
+  provide: EVENT_STORE,
+  inject: [GatewayConfig, EVENTING_BROKER],
+  useFactory: async (config: GatewayConfig, broker: MeshOptions): Promise<EventStore> => {
+    const leaseMs = leaseOf(config);
+    const { callTimeout: _t, gracePeriod: _g, version: _v, ...connection } = broker;
+    const store =
+      config.modules.functions.conn !== undefined
+        ? new JetStreamEventStore({ connection, leaseMs })
+        : new LocalEventStore({ path: resolve(config.modules.eventing.store), leaseMs });
+    try {
+      await store.open();
+    } catch (error) {
+      const message = (error as Error).message;
+      if (store instanceof JetStreamEventStore && /^503$|jetstream not enabled/i.test(message)) {
+        throw new Error(`event store: JetStream is not enabled on ${String(connection.servers)} (run nats-server with -js)`);
+      }
+      throw new Error(`event store: ${message}`);
+    }
+    return store;
+  },
+};

@@ -1,0 +1,104 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, BeforeApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Dispatcher, EnqueueResult, EventStore, Scheduler, TriggerSpec } from '@nest-mesh/eventing';
+import { MeshClient, MeshCodes, MeshError } from 'nest-mesh';
+import { GatewayConfig } from '../config/gateway-config';
+import { EventingMetrics } from './eventing-metrics';
+import { EVENT_STORE } from './event-store.provider';
+import type { QueueRequest } from './queue-request';
+import { TableSources } from './table-sources';
+import { triggersOf } from './trigger-config';
+
+/** How long stopping waits for deliveries in flight before leaving them for redelivery (ms). */
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * Eventing in the gateway: stores queued events (HTTP, emit, schedules, tables) for the triggers
+ * that listen to them, and runs the dispatcher that delivers them. Starts after the app is up;
+ * on shutdown it first stops delivering (in-flight deliveries finish or are redelivered later).
+ */
+@Injectable()
+export class EventingService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('Eventing');
+  readonly triggers: readonly TriggerSpec[];
+  readonly metrics: EventingMetrics;
+  /** The largest payload of an event, in bytes of JSON. */
+  readonly maxPayload: number;
+  private readonly byEventType = new Map<string, string[]>();
+  private readonly dispatcher: Dispatcher;
+  private readonly scheduler: Scheduler;
+  private readonly tables: TableSources;
+
+  constructor(
+    config: GatewayConfig,
+    mesh: MeshClient,
+    @Inject(EVENT_STORE) readonly store: EventStore,
+  ) {
+    this.triggers = triggersOf(config);
+    this.maxPayload = config.modules.eventing.maxPayload;
+    for (const trigger of this.triggers) {
+      if (trigger.on.kind !== 'event') continue;
+      const list = this.byEventType.get(trigger.on.event) ?? [];
+      list.push(trigger.name);
+      this.byEventType.set(trigger.on.event, list);
+    }
+    const known = new Set([...this.byEventType.keys(), ...Object.keys(config.modules.eventing.rules), ...this.triggers.map((t) => t.name)]);
+    this.metrics = new EventingMetrics(known);
+    const logger = { log: (m: string) => this.logger.log(m), warn: (m: string) => this.logger.warn(m), error: (m: string) => this.logger.error(m) };
+    const caller = {
+      call: (service: string, func: string, params: unknown, options: { timeout: number; eventId: string }) =>
+        mesh.call(service, func, params, { ...options, requestId: `event-${options.eventId}`.slice(0, 128) }),
+    };
+    this.dispatcher = new Dispatcher(store, caller, new Map(this.triggers.map((t) => [t.name, t])), { metrics: this.metrics, logger });
+    this.scheduler = new Scheduler(store, this.triggers, { metrics: this.metrics, logger });
+    this.tables = new TableSources(store, this.triggers, { metrics: this.metrics, logger });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.dispatcher.start();
+    await this.scheduler.start();
+    this.tables.start();
+    this.logger.log(`eventing started: ${this.triggers.length} trigger(s)`);
+  }
+
+  /** Stores an event for the triggers of its type; resolves once it is durable. */
+  async queue(request: Pick<QueueRequest, 'type' | 'payload' | 'id' | 'delay'>): Promise<EnqueueResult> {
+    let result: EnqueueResult;
+    try {
+      result = await this.store.enqueue({
+        id: request.id ?? randomUUID(),
+        type: request.type,
+        source: 'event',
+        time: new Date().toISOString(),
+        payload: request.payload,
+        triggers: this.byEventType.get(request.type) ?? [],
+        notBefore: request.delay > 0 ? Date.now() + request.delay : undefined,
+      });
+    } catch (error) {
+      this.logger.error(`cannot store an event of type ${request.type}: ${(error as Error).message}`);
+      throw new MeshError(503, 'the event store is unavailable', MeshCodes.SERVICE_UNAVAILABLE);
+    }
+    if (!result.duplicate) this.metrics.queued(request.type);
+    return result;
+  }
+
+  /** The store is reachable and every table source is installed and connected (for /readyz). */
+  async isReady(): Promise<boolean> {
+    return (await this.store.isReady()) && this.tables.isReady();
+  }
+
+  /** The eventing metrics in the Prometheus text format. */
+  async metricsText(): Promise<string> {
+    return this.metrics.text(await this.store.counts().catch(() => ({ pending: 0, dead: 0 })));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.scheduler.stop();
+    await this.tables.stop();
+    await this.dispatcher.stop(STOP_GRACE_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The shapes of events as the store and the dispatcher see them (docs/events.md).
+ * An event is stored once per trigger that listens to it; each of those is a delivery.
+ */
+
+/** What made an event: a queued custom event, a schedule's occurrence, a database change. */
+export type EventSource = 'event' | 'schedule' | 'table';
+
+/** An event to store, with the triggers it goes to (already matched). */
+export interface NewEvent {
+  id: string;
+  type: string;
+  source: EventSource;
+  /** ISO time the event happened (queued, scheduled for, or changed in the database). */
+  time: string;
+  payload: unknown;
+  /** The triggers that deliver it; none: it is only remembered for deduplication. */
+  triggers: readonly string[];
+  /** Unix ms before which it is not delivered (a queued `delay`); absent: at once. */
+  notBefore?: number;
+}
+
+/** One claimed delivery of an event to a trigger's function. */
+export interface Delivery {
+  id: string;
+  type: string;
+  source: EventSource;
+  time: string;
+  payload: unknown;
+  trigger: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
+export type EventStatus = 'pending' | 'dead';
+
+/** An event as the admin routes list it. */
+export interface EventRecord {
+  id: string;
+  type: string;
+  source: EventSource;
+  time: string;
+  trigger: string;
+  status: EventStatus;
+  /** Attempts made so far. */
+  attempts: number;
+  /** The error of the last attempt, when there was one. */
+  lastError?: string;
+  payload: unknown;
+}
+
+/** Event ids: 1-128 characters of letters, digits and `.`, `_`, `:`, `@`, `-`. */
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
+/** Event types: 1-128 characters of letters, digits and `.`, `_`, `:`, `-`. */
+export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** The longest `delay` of a queued event: 30 days. */
+export const MAX_DELAY_MS = 30 * 24 * 3600 * 1000;
+/** An id given again within this window is stored once. */
+export const DEDUP_WINDOW_MS = 24 * 3600 * 1000;

@@ -1,0 +1,283 @@
+import {
+  AckPolicy,
+  connect,
+  ConnectionOptions,
+  ConsumerMessages,
+  headers as natsHeaders,
+  JetStreamClient,
+  JetStreamManager,
+  JsMsg,
+  NatsConnection,
+  nanos,
+  RetentionPolicy,
+  StorageType,
+  StoredMsg,
+} from 'nats';
+import { DEDUP_WINDOW_MS, Delivery, EventRecord, EventSource, EventStatus, NewEvent } from './event';
+import type { EnqueueResult, EventCounts, EventStore } from './event-store';
+import { Wakeup } from './wakeup';
+
+export interface JetStreamStoreOptions {
+  /** How to reach the NATS server (servers, credentials...). */
+  connection: ConnectionOptions;
+  /** ack_wait of the consumer: how long a claimed delivery is leased (ms). */
+  leaseMs: number;
+  /** The stream of pending events; the dead ones live in `<stream>_DEAD`. Default `MESH_EVENTS`. */
+  stream?: string;
+  /** The subject root of that stream: deliveries are published on `<subject>.<trigger>`. Default `mesh-events`. */
+  subject?: string;
+}
+
+export const DEFAULT_EVENT_STREAM = 'MESH_EVENTS';
+export const DEFAULT_EVENT_SUBJECT = 'mesh-events';
+const CONSUMER = 'dispatch';
+const NOT_BEFORE = 'Mesh-Not-Before';
+/** Bound on the messages looked at when listing or re-driving. */
+const MAX_SCAN = 100_000;
+
+interface Body {
+  id: string;
+  type: string;
+  source: EventSource;
+  time: string;
+  payload: unknown;
+}
+
+interface DeadBody extends Body {
+  trigger: string;
+  attempts: number;
+  lastError: string;
+}
+
+/**
+ * The event store on JetStream (docs/events.md), for gateways that use a real NATS (`conn`).
+ * One work-queue stream holds one message per (event, trigger) on `<subject>.<trigger>`, published
+ * with `Nats-Msg-Id: <trigger>:<id>` and a 24 h duplicate window (the same id is stored once).
+ * One durable pull consumer, shared by every gateway, hands each message to one of them; its
+ * `ack_wait` is the lease. A retry is `nak(delay)`; a delayed event is `nak`ed until it is due; a
+ * dead event is copied, with its last error, to the `<stream>_DEAD` stream, where an admin lists and
+ * re-drives it. Attempts count JetStream deliveries.
+ */
+export class JetStreamEventStore implements EventStore {
+  private readonly stream: string;
+  private readonly deadStream: string;
+  private readonly subject: string;
+  private nc?: NatsConnection;
+  private js?: JetStreamClient;
+  private jsm?: JetStreamManager;
+  private messages?: ConsumerMessages;
+  private buffer: JsMsg[] = [];
+  private readonly claimed = new WeakMap<Delivery, JsMsg>();
+  private readonly wakeup = new Wakeup();
+  private closed = false;
+
+  constructor(private readonly options: JetStreamStoreOptions) {
+    this.stream = options.stream ?? DEFAULT_EVENT_STREAM;
+    this.deadStream = `${this.stream}_DEAD`;
+    this.subject = options.subject ?? DEFAULT_EVENT_SUBJECT;
+  }
+
+  async open(): Promise<void> {
+    this.nc = await connect({ name: 'nest-mesh events', maxReconnectAttempts: -1, ...this.options.connection });
+    this.jsm = await this.nc.jetstreamManager();
+    this.js = this.nc.jetstream();
+    await this.ensureStream(this.stream, `${this.subject}.*`, RetentionPolicy.Workqueue);
+    await this.ensureStream(this.deadStream, `${this.subject}-dead.*`, RetentionPolicy.Limits);
+    const consumer = {
+      durable_name: CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(this.options.leaseMs),
+      max_deliver: -1,
+      max_ack_pending: 100_000,
+    };
+    try {
+      await this.jsm.consumers.info(this.stream, CONSUMER);
+      await this.jsm.consumers.update(this.stream, CONSUMER, { ack_wait: consumer.ack_wait, max_ack_pending: consumer.max_ack_pending });
+    } catch {
+      await this.jsm.consumers.add(this.stream, consumer);
+    }
+    const pull = await this.js.consumers.get(this.stream, CONSUMER);
+    this.messages = await pull.consume({
+      max_messages: 256,
+      callback: (msg) => {
+        this.buffer.push(msg);
+        this.wakeup.wake();
+      },
+    });
+  }
+
+  async enqueue(event: NewEvent): Promise<EnqueueResult> {
+    const data = new TextEncoder().encode(JSON.stringify({ id: event.id, type: event.type, source: event.source, time: event.time, payload: event.payload ?? null }));
+    let duplicate = event.triggers.length > 0;
+    for (const trigger of event.triggers) {
+      const headers = natsHeaders();
+      if (event.notBefore !== undefined && event.notBefore > Date.now()) headers.set(NOT_BEFORE, String(event.notBefore));
+      const ack = await this.js!.publish(`${this.subject}.${trigger}`, data, { msgID: `${trigger}:${event.id}`, headers });
+      if (!ack.duplicate) duplicate = false;
+    }
+    return { id: event.id, duplicate };
+  }
+
+  async claim(max: number, waitMs: number): Promise<Delivery[]> {
+    const until = Date.now() + waitMs;
+    for (;;) {
+      if (this.closed) return [];
+      const out: Delivery[] = [];
+      while (out.length < max && this.buffer.length > 0) {
+        const msg = this.buffer.shift()!;
+        const notBefore = Number(msg.headers?.get(NOT_BEFORE) || 0);
+        const delayed = notBefore > 0 ? 1 : 0;
+        if (delayed && msg.info.deliveryCount === 1) {
+          // A delayed event's first delivery is always given back, to come again when it is due:
+          // so its attempts are its deliveries minus one, even when it was already due.
+          msg.nak(Math.max(1, notBefore - Date.now()));
+          continue;
+        }
+        let body: Body;
+        try {
+          body = msg.json<Body>();
+        } catch {
+          msg.term(); // not an event of ours: never hand it out
+          continue;
+        }
+        msg.working(); // the lease starts now, not when it reached the buffer
+        const delivery: Delivery = {
+          ...body,
+          trigger: msg.subject.slice(this.subject.length + 1),
+          attempt: Math.max(1, msg.info.deliveryCount - delayed),
+        };
+        this.claimed.set(delivery, msg);
+        out.push(delivery);
+      }
+      if (out.length > 0) return out;
+      const now = Date.now();
+      if (now >= until) return [];
+      await this.wakeup.wait(until - now);
+    }
+  }
+
+  async ack(delivery: Delivery): Promise<void> {
+    await this.take(delivery)?.ackAck();
+  }
+
+  async retry(delivery: Delivery, delayMs: number): Promise<void> {
+    this.take(delivery)?.nak(Math.max(1, delayMs));
+  }
+
+  async bury(delivery: Delivery, error: string): Promise<void> {
+    const msg = this.take(delivery);
+    const dead: DeadBody = {
+      id: delivery.id,
+      type: delivery.type,
+      source: delivery.source,
+      time: delivery.time,
+      payload: delivery.payload,
+      trigger: delivery.trigger,
+      attempts: delivery.attempt,
+      lastError: error,
+    };
+    await this.js!.publish(`${this.subject}-dead.${delivery.trigger}`, new TextEncoder().encode(JSON.stringify(dead)));
+    await msg?.ackAck();
+  }
+
+  async list(status: EventStatus, limit: number): Promise<EventRecord[]> {
+    const records: EventRecord[] = [];
+    const stream = status === 'dead' ? this.deadStream : this.stream;
+    for await (const msg of this.scan(stream, status === 'dead' ? `${this.subject}-dead.*` : `${this.subject}.*`)) {
+      if (records.length >= limit) break;
+      if (status === 'dead') {
+        const { lastError, attempts, trigger, ...body } = msg.json<DeadBody>();
+        records.push({ ...body, trigger, status, attempts, lastError });
+      } else {
+        records.push({ ...msg.json<Body>(), trigger: msg.subject.slice(this.subject.length + 1), status, attempts: 0 });
+      }
+    }
+    return records;
+  }
+
+  async redrive(id: string): Promise<number> {
+    let count = 0;
+    for await (const msg of this.scan(this.deadStream, `${this.subject}-dead.*`)) {
+      const dead = msg.json<DeadBody>();
+      if (dead.id !== id) continue;
+      const body: Body = { id: dead.id, type: dead.type, source: dead.source, time: dead.time, payload: dead.payload };
+      await this.js!.publish(`${this.subject}.${dead.trigger}`, new TextEncoder().encode(JSON.stringify(body)), {
+        msgID: `${dead.trigger}:${dead.id}:redrive:${msg.seq}`,
+      });
+      await this.jsm!.streams.deleteMessage(this.deadStream, msg.seq);
+      count++;
+    }
+    return count;
+  }
+
+  async counts(): Promise<EventCounts> {
+    const [pending, dead] = await Promise.all([this.jsm!.streams.info(this.stream), this.jsm!.streams.info(this.deadStream)]);
+    return { pending: pending.state.messages, dead: dead.state.messages };
+  }
+
+  async isReady(): Promise<boolean> {
+    if (this.closed || !this.nc || this.nc.isClosed()) return false;
+    try {
+      await this.jsm!.streams.info(this.stream);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wakeup.wake();
+    this.messages?.stop();
+    for (const msg of this.buffer.splice(0)) msg.nak(); // not handed out: back to the stream at once
+    await this.nc?.drain().catch(() => undefined);
+  }
+
+  private take(delivery: Delivery): JsMsg | undefined {
+    const msg = this.claimed.get(delivery);
+    this.claimed.delete(delivery);
+    return msg;
+  }
+
+  private async ensureStream(name: string, subjects: string, retention: RetentionPolicy): Promise<void> {
+    const config = {
+      name,
+      subjects: [subjects],
+      retention,
+      storage: StorageType.File,
+      duplicate_window: nanos(DEDUP_WINDOW_MS),
+      allow_direct: true,
+    };
+    try {
+      await this.jsm!.streams.info(name);
+    } catch {
+      await this.jsm!.streams.add(config);
+    }
+  }
+
+  /** The messages of a stream in order, read one by one with direct gets (a work queue allows no second consumer). */
+  private async *scan(stream: string, subject: string): AsyncGenerator<StoredMsg> {
+    const info = await this.jsm!.streams.info(stream);
+    let seq = info.state.first_seq;
+    for (let seen = 0; seq <= info.state.last_seq && seen < MAX_SCAN; seen++) {
+      let msg: StoredMsg;
+      try {
+        msg = await directOf(this.jsm!).getMessage(stream, { seq, next_by_subj: subject });
+      } catch {
+        return; // no message at or after seq
+      }
+      yield msg;
+      seq = msg.seq + 1;
+    }
+  }
+}
+
+/** nats.js 2.x has the direct-get API on its JetStreamManager, but its interface does not declare it. */
+interface DirectGet {
+  getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<StoredMsg>;
+}
+
+function directOf(jsm: JetStreamManager): DirectGet {
+  return (jsm as unknown as { direct: DirectGet }).direct;
+}
