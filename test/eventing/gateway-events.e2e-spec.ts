@@ -162,6 +162,16 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
     expect(missing).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
   });
 
+  it('shows the event store in /readyz and the eventing series in /metrics', async () => {
+    const ready = await get(`${gateway.url}/readyz`);
+    expect(ready).toMatchObject({ status: 200, body: { status: 'ok', info: { events: { status: 'up' } } } });
+    await until(async () => /mesh_event_deliveries_total\{trigger="broken",outcome="dead"\} [1-9]/.test(await (await fetch(`${gateway.url}/metrics`)).text()));
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/^mesh_events_queued_total\{type="always\.fails"\} [1-9]/m);
+    expect(metrics).toMatch(/^mesh_events_dead \d+$/m);
+    expect(metrics).toMatch(/^mesh_events_pending \d+$/m);
+  });
+
   it('guards the admin routes with eventing.admin: no token 401, other claims 403, bad status 400', async () => {
     const url = `${gateway.url}/v1/api/demo/eventing/events?status=dead`;
     expect(await get(url)).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });

@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, BeforeApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Dispatcher, EnqueueResult, EventStore, Scheduler, TriggerSpec } from '@nest-mesh/eventing';
 import { MeshClient, MeshCodes, MeshError } from 'nest-mesh';
 import { GatewayConfig } from '../config/gateway-config';
+import { GatewayMetrics, Readiness } from '../observability';
 import { EventingMetrics } from './eventing-metrics';
 import { EVENT_STORE } from './event-store.provider';
 import type { QueueRequest } from './queue-request';
@@ -18,7 +19,7 @@ const STOP_GRACE_MS = 10_000;
  * on shutdown it first stops delivering (in-flight deliveries finish or are redelivered later).
  */
 @Injectable()
-export class EventingService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class EventingService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Eventing');
   readonly triggers: readonly TriggerSpec[];
   readonly metrics: EventingMetrics;
@@ -33,6 +34,8 @@ export class EventingService implements OnApplicationBootstrap, BeforeApplicatio
     config: GatewayConfig,
     mesh: MeshClient,
     @Inject(EVENT_STORE) readonly store: EventStore,
+    gatewayMetrics: GatewayMetrics,
+    private readonly readiness: Readiness,
   ) {
     this.triggers = triggersOf(config);
     this.maxPayload = config.modules.eventing.maxPayload;
@@ -43,7 +46,7 @@ export class EventingService implements OnApplicationBootstrap, BeforeApplicatio
       this.byEventType.set(trigger.on.event, list);
     }
     const known = new Set([...this.byEventType.keys(), ...Object.keys(config.modules.eventing.rules), ...this.triggers.map((t) => t.name)]);
-    this.metrics = new EventingMetrics(known);
+    this.metrics = new EventingMetrics(known, gatewayMetrics.registry, () => store.counts());
     const logger = { log: (m: string) => this.logger.log(m), warn: (m: string) => this.logger.warn(m), error: (m: string) => this.logger.error(m) };
     const caller = {
       call: (service: string, func: string, params: unknown, options: { timeout: number; eventId: string }) =>
@@ -52,6 +55,11 @@ export class EventingService implements OnApplicationBootstrap, BeforeApplicatio
     this.dispatcher = new Dispatcher(store, caller, new Map(this.triggers.map((t) => [t.name, t])), { metrics: this.metrics, logger });
     this.scheduler = new Scheduler(store, this.triggers, { metrics: this.metrics, logger });
     this.tables = new TableSources(store, this.triggers, { metrics: this.metrics, logger });
+  }
+
+  /** `/readyz` includes the event store and every table trigger's database (docs/operations.md#probes). */
+  onModuleInit(): void {
+    this.readiness.addCondition('events', () => this.isReady(), 'the event store or a table trigger database is unreachable');
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -87,10 +95,6 @@ export class EventingService implements OnApplicationBootstrap, BeforeApplicatio
     return (await this.store.isReady()) && this.tables.isReady();
   }
 
-  /** The eventing metrics in the Prometheus text format. */
-  async metricsText(): Promise<string> {
-    return this.metrics.text(await this.store.counts().catch(() => ({ pending: 0, dead: 0 })));
-  }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.scheduler.stop();

@@ -41,6 +41,14 @@ export class Readiness {
     this.checks.push(() => this.bounded(key, check));
   }
 
+  /** `add` for a yes/no check: up while `isUp()` holds, else down with `message`. */
+  addCondition(key: string, isUp: () => boolean | Promise<boolean>, message: string): void {
+    this.add(key, async () => {
+      const check = this.indicators.check(key);
+      return (await isUp()) ? check.up() : check.down({ message });
+    });
+  }
+
   /** From now until exit, /readyz answers 503, so a load balancer stops sending before the gateway closes. */
   markStopping(): void {
     this.isStopping = true;

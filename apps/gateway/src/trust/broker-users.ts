@@ -1,4 +1,4 @@
-import { QUEUE_GROUP, SUBJECT_PREFIX } from 'nest-mesh';
+import { EMIT_SUBJECT, QUEUE_GROUP, SUBJECT_PREFIX } from 'nest-mesh';
 import type { GatewayConfig } from '../config/gateway-config';
 import type { BrokerPermissions, BrokerUser } from '@nest-mesh/broker';
 
@@ -22,12 +22,14 @@ export function discoverySubjects(name: string): string[] {
 /**
  * What a service identity may do (CONTRACT section 6): serve its own functions in queue group `q`,
  * answer discovery, reply to the requests it received (allow_responses), receive the replies of its
- * own calls on `_INBOX.>`, and publish only to the functions its `calls` name.
+ * own calls on `_INBOX.>`, and publish only to the functions its `calls` name (and, with
+ * `emit`, to the gateways' event queue `$MESH.events.queue`).
  */
-export function servicePermissions(name: string, calls: readonly string[]): BrokerPermissions {
+export function servicePermissions(name: string, calls: readonly string[], emit = false): BrokerPermissions {
+  const allowed = [...calls.map((call) => `${SUBJECT_PREFIX}.${call}`), ...(emit ? [EMIT_SUBJECT] : [])];
   return {
-    // An empty allow list means "anything" to nats-server: no calls must be an explicit deny.
-    publish: calls.length > 0 ? { allow: calls.map((call) => `${SUBJECT_PREFIX}.${call}`) } : { deny: ['>'] },
+    // An empty allow list means "anything" to nats-server: nothing allowed must be an explicit deny.
+    publish: allowed.length > 0 ? { allow: allowed } : { deny: ['>'] },
     subscribe: { allow: [`${SUBJECT_PREFIX}.${name}.* ${QUEUE_GROUP}`, ...discoverySubjects(name), '_INBOX.>'] },
     allow_responses: true,
   };
@@ -41,7 +43,7 @@ export function meshUsers(config: GatewayConfig): BrokerUser[] {
   );
   for (const [name, identity] of functions.services ?? []) {
     const login = identity.nkey !== undefined ? { nkey: identity.nkey } : { user: name, password: identity.password };
-    users.push({ ...login, permissions: servicePermissions(name, identity.calls) });
+    users.push({ ...login, permissions: servicePermissions(name, identity.calls, config.modules.eventing.enabled) });
   }
   return users;
 }

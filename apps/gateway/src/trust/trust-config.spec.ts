@@ -111,6 +111,13 @@ describe('deriveBrokerUsers', () => {
     expect(meshUsers(c)).toHaveLength(3);
   });
 
+  it('lets a service identity publish to the event queue only when eventing is on', () => {
+    const publishOf = (c: ReturnType<typeof config>) => meshUsers(c)[0].permissions?.publish;
+    expect(publishOf(config({ services: { a: { password: 'p', calls: ['b.c'] } } }))).toEqual({ allow: ['mesh.b.c'] });
+    const withEvents = parseConfig(JSON.stringify({ id: 'demo', modules: { functions: { services: { a: { password: 'p' } } }, eventing: { enabled: true } } }), {});
+    expect(publishOf(withEvents)).toEqual({ allow: ['$MESH.events.queue'] });
+  });
+
   it('renders the gateway user of the conn URL when it has one', () => {
     const withConn = config({ conn: 'nats://gw:s%40cret@127.0.0.1:4222', services: { a: { password: 'p' } } });
     expect(renderNatsConfig(withConn)).toContain('{ user: "gw", password: "s@cret" }');
