@@ -12,6 +12,7 @@ import {
   RetentionPolicy,
   StorageType,
   StoredMsg,
+  StreamInfo,
 } from 'nats';
 import { DEDUP_WINDOW_MS, Delivery, EventRecord, EventSource, EventStatus, NewEvent } from './event';
 import type { EnqueueResult, EventCounts, EventStore } from './event-store';
@@ -26,6 +27,11 @@ export interface JetStreamStoreOptions {
   stream?: string;
   /** The subject root of that stream: deliveries are published on `<subject>.<trigger>`. Default `mesh-events`. */
   subject?: string;
+  /**
+   * The replicas of both streams (JetStream `num_replicas`), default 1. A stream that exists with
+   * other replicas is scaled to these at open.
+   */
+  replicas?: number;
 }
 
 export const DEFAULT_EVENT_STREAM = 'MESH_EVENTS';
@@ -248,11 +254,17 @@ export class JetStreamEventStore implements EventStore {
       storage: StorageType.File,
       duplicate_window: nanos(DEDUP_WINDOW_MS),
       allow_direct: true,
+      num_replicas: this.options.replicas ?? 1,
     };
+    let existing: StreamInfo;
     try {
-      await this.jsm!.streams.info(name);
+      existing = await this.jsm!.streams.info(name);
     } catch {
       await this.jsm!.streams.add(config);
+      return;
+    }
+    if (existing.config.num_replicas !== config.num_replicas) {
+      await this.jsm!.streams.update(name, { ...existing.config, num_replicas: config.num_replicas });
     }
   }
 
