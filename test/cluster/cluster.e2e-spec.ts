@@ -1,15 +1,23 @@
+import { DEFAULT_EVENT_STREAM, JetStreamEventStore } from '@nest-mesh/eventing';
+import { connect, NatsConnection } from 'nats';
+import { EventService, until } from '../eventing/event-service';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
 import { JWT_SECRET, post, startGateway, startTestService, writeConfig } from '../support/mesh';
 import { NatsCluster } from '../support/nats-cluster';
 import { describeWithNatsServer } from '../support/nats-server';
+import { describeWithRedis, REDIS_URL } from '../support/redis';
 
 /**
  * The mesh on a NATS cluster (docs/operations.md, "A NATS cluster"): three nats-server nodes
- * routed to each other, two gateways (A on node 1, B on node 2), service instances spread over
- * the nodes. Calls keep flowing while instances and a node are stopped or killed.
+ * routed to each other, two gateways (A on node 1, B on node 2) sharing the Redis rate-limit store
+ * and the JetStream event streams (3 replicas), service instances spread over the nodes. Calls and
+ * events keep flowing while instances and nodes are stopped or killed.
  */
 const CALL_TIMEOUT = 3000;
+/** A project id of this run only: the Redis keys of its rate limits are its own. */
+const PROJECT = `cluster-${process.pid}-${Date.now()}`;
+const RATE_LIMIT = 6;
 
 interface Outcome {
   gateway: string;
@@ -23,8 +31,10 @@ interface Outcome {
 describeWithNatsServer('the mesh on a 3-node NATS cluster', () => {
   const cluster = new NatsCluster(3);
   const processes: TestProcess[] = [];
+  const events = new EventService();
   let gatewayA: string;
   let gatewayB: string;
+  let gatewayProcs: TestProcess[];
 
   const service = async (node: number, instance: string) => {
     const proc = await startTestService(cluster.url(node), instance);
@@ -34,22 +44,45 @@ describeWithNatsServer('the mesh on a 3-node NATS cluster', () => {
 
   beforeAll(async () => {
     await cluster.start();
+    // The event streams as a gateway of an earlier version (one replica) made them: the gateways scale them.
+    const old = new JetStreamEventStore({ connection: { servers: cluster.url(2) }, leaseMs: 10_000 });
+    try {
+      await old.open();
+    } finally {
+      await old.close();
+    }
     const gateway = async (node: number) => {
       const config = writeConfig({
-        id: 'demo',
+        id: PROJECT,
         secret: JWT_SECRET,
         port: await freePort(),
-        modules: { functions: { conn: cluster.url(node), rules: { test: { default: { rule: 'allow' } } } } },
+        modules: {
+          functions: {
+            conn: cluster.url(node),
+            timeout: { default: CALL_TIMEOUT, max: 60_000 },
+            rateLimitStore: REDIS_URL,
+            rules: { test: { default: { rule: 'allow' }, echo: { rule: 'allow', rateLimit: { limit: RATE_LIMIT, window: 60_000, by: 'ip' } } } },
+          },
+          eventing: {
+            enabled: true,
+            replicas: 3,
+            rules: { default: { rule: 'allow' } },
+            triggers: { tick: { on: { event: 'cluster.tick' }, call: { service: 'mail', func: 'tick' }, retries: 100, backoff: [200, 1000] } },
+          },
+        },
       });
       const started = await startGateway(config);
       processes.push(started.process);
-      return started.url;
+      return started;
     };
-    [gatewayA, gatewayB] = await Promise.all([gateway(0), gateway(1)]);
-    await Promise.all([service(0, 'n1-a'), service(1, 'n2-a'), service(2, 'n3-a'), service(2, 'n3-b')]);
+    const started = await Promise.all([gateway(0), gateway(1)]);
+    [gatewayA, gatewayB] = started.map((g) => g.url);
+    gatewayProcs = started.map((g) => g.process);
+    await Promise.all([service(0, 'n1-a'), service(1, 'n2-a'), service(2, 'n3-a'), service(2, 'n3-b'), events.start(cluster.url(2), ['tick'])]);
   }, 90_000);
 
   afterAll(async () => {
+    await events.stop();
     for (const proc of processes.reverse()) await proc.stop().catch(() => undefined);
     await cluster.stop();
   }, 60_000);
@@ -57,7 +90,7 @@ describeWithNatsServer('the mesh on a 3-node NATS cluster', () => {
   const call = async (gateway: string, func: string, params: unknown): Promise<Outcome> => {
     const started = Date.now();
     try {
-      const reply = await post(`${gateway}/v1/api/demo/functions/test/${func}`, { params, timeout: CALL_TIMEOUT }, {}, CALL_TIMEOUT + 10_000);
+      const reply = await post(`${gateway}/v1/api/${PROJECT}/functions/test/${func}`, { params, timeout: CALL_TIMEOUT }, {}, CALL_TIMEOUT + 10_000);
       return { gateway, status: reply.status, code: reply.body?.code, instance: reply.body?.result?.instance, started, ms: Date.now() - started };
     } catch (error) {
       return { gateway, status: 0, code: (error as Error).message, started, ms: Date.now() - started };
@@ -85,6 +118,10 @@ describeWithNatsServer('the mesh on a 3-node NATS cluster', () => {
 
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  /** Whether a stream or consumer has a leader and two replicas, both current. */
+  const onEveryNode = (cluster?: { leader?: string; replicas?: { current: boolean; offline?: boolean }[] }) =>
+    !!cluster?.leader && cluster.replicas?.length === 2 && cluster.replicas.every((r) => r.current && !r.offline);
+
   it('serves calls through both gateways from instances on every node', async () => {
     const seen = new Set<string>();
     for (let i = 0; i < 40 && seen.size < 4; i++) {
@@ -95,6 +132,34 @@ describeWithNatsServer('the mesh on a 3-node NATS cluster', () => {
       }
     }
     expect([...seen].sort()).toEqual(['n1-a', 'n2-a', 'n3-a', 'n3-b']);
+  });
+
+  describeWithRedis('sharing the Redis rate-limit store', () => {
+    it('lets `limit` calls through both gateways together, then answers 429 RATE_LIMITED with Retry-After on either', async () => {
+      await Promise.all(gatewayProcs.map((proc) => proc.waitFor(/rate limit store \S+ connected/, 15_000)));
+      const echo = (gateway: string, i: number) => post(`${gateway}/v1/api/${PROJECT}/functions/test/echo`, { params: { i } }, {}, 15_000);
+      for (let i = 0; i < RATE_LIMIT; i++) expect((await echo(i % 2 ? gatewayB : gatewayA, i)).status).toBe(200);
+      for (const gateway of [gatewayA, gatewayB]) {
+        const limited = await echo(gateway, RATE_LIMIT);
+        expect(limited).toMatchObject({ status: 429, body: { code: 'RATE_LIMITED' } });
+        expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+      }
+    });
+  });
+
+  it('keeps the event streams and their consumer on all three nodes (replicas: 3, also a stream made with one)', async () => {
+    const nc = await connect({ servers: cluster.url(1) });
+    try {
+      const jsm = await nc.jetstreamManager();
+      for (const stream of [DEFAULT_EVENT_STREAM, `${DEFAULT_EVENT_STREAM}_DEAD`]) {
+        await until(async () => onEveryNode((await jsm.streams.info(stream)).cluster), 20_000, `${stream} current on three nodes`);
+        expect((await jsm.streams.info(stream)).config.num_replicas).toBe(3);
+      }
+      await until(async () => onEveryNode((await jsm.consumers.info(DEFAULT_EVENT_STREAM, 'dispatch')).cluster), 20_000, 'the consumer current on three nodes');
+    } finally {
+      await nc.close();
+    }
   });
 
   it('loses no call when an instance gets SIGTERM under a stream of calls', async () => {

@@ -263,8 +263,26 @@ export class JetStreamEventStore implements EventStore {
       await this.jsm!.streams.add(config);
       return;
     }
-    if (existing.config.num_replicas !== config.num_replicas) {
-      await this.jsm!.streams.update(name, { ...existing.config, num_replicas: config.num_replicas });
+    if (existing.config.num_replicas !== config.num_replicas) await this.scale(existing, config.num_replicas);
+  }
+
+  /**
+   * Scales an existing stream (its consumers follow) and waits until JetStream elected its leader
+   * again: until then its API does not answer. Another gateway may scale it at the same time.
+   */
+  private async scale(existing: StreamInfo, replicas: number, timeoutMs = 30_000): Promise<void> {
+    const name = existing.config.name;
+    const deadline = Date.now() + timeoutMs;
+    let info: StreamInfo | undefined = existing;
+    for (;;) {
+      if (info && info.config.num_replicas !== replicas) {
+        await this.jsm!.streams.update(name, { ...info.config, num_replicas: replicas }).catch(() => undefined);
+      } else if (info && (!info.cluster || info.cluster.leader)) {
+        return;
+      }
+      if (Date.now() > deadline) throw new Error(`stream ${name} was not scaled to ${replicas} replicas within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      info = await this.jsm!.streams.info(name).catch(() => undefined);
     }
   }
 
