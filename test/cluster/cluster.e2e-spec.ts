@@ -1,6 +1,7 @@
 import { DEFAULT_EVENT_STREAM, JetStreamEventStore } from '@nest-mesh/eventing';
-import { connect, NatsConnection } from 'nats';
+import { connect } from 'nats';
 import { EventService, until } from '../eventing/event-service';
+import { EVENT_CONSUMER, leadBoth, onEveryNode, queueEvents } from './event-stream';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
 import { JWT_SECRET, post, startGateway, startTestService, writeConfig } from '../support/mesh';
@@ -118,10 +119,6 @@ describeWithNatsServer('the mesh on a 3-node NATS cluster', () => {
 
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  /** Whether a stream or consumer has a leader and two replicas, both current. */
-  const onEveryNode = (cluster?: { leader?: string; replicas?: { current: boolean; offline?: boolean }[] }) =>
-    !!cluster?.leader && cluster.replicas?.length === 2 && cluster.replicas.every((r) => r.current && !r.offline);
-
   it('serves calls through both gateways from instances on every node', async () => {
     const seen = new Set<string>();
     for (let i = 0; i < 40 && seen.size < 4; i++) {
@@ -156,7 +153,7 @@ describeWithNatsServer('the mesh on a 3-node NATS cluster', () => {
         await until(async () => onEveryNode((await jsm.streams.info(stream)).cluster), 20_000, `${stream} current on three nodes`);
         expect((await jsm.streams.info(stream)).config.num_replicas).toBe(3);
       }
-      await until(async () => onEveryNode((await jsm.consumers.info(DEFAULT_EVENT_STREAM, 'dispatch')).cluster), 20_000, 'the consumer current on three nodes');
+      await until(async () => onEveryNode((await jsm.consumers.info(DEFAULT_EVENT_STREAM, EVENT_CONSUMER)).cluster), 20_000, 'the consumer current on three nodes');
     } finally {
       await nc.close();
     }
@@ -221,4 +218,33 @@ describeWithNatsServer('the mesh on a 3-node NATS cluster', () => {
     }
     expect(seen.has('n1-a')).toBe(true);
   }, 60_000);
+
+  it('keeps delivering a JetStream trigger (3 replicas) when the node leading the event stream gets SIGKILL', async () => {
+    await cluster.restart(0); // the test before killed node 1: all three nodes again
+    const nc = await connect({ servers: [cluster.url(1), cluster.url(2), cluster.url(0)], maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    try {
+      const leader = await leadBoth(nc, await nc.jetstreamManager({ checkAPI: false }));
+      const load = queueEvents([gatewayA, gatewayB], PROJECT, 'cluster.tick');
+      await until(() => load.accepted().length >= 20, 15_000, 'events queued before the kill');
+      const killedAt = Date.now();
+      await cluster.nodes[[0, 1, 2].find((i) => cluster.name(i) === leader)!].stop('SIGKILL');
+      // Queueing works again (new leaders are elected) through both gateways.
+      const acceptedAfter = (gateway: string) => load.accepted().filter((q) => q.gateway === gateway && q.started > killedAt);
+      await until(() => acceptedAfter(gatewayA).length >= 10 && acceptedAfter(gatewayB).length >= 10, 30_000, 'events queued after the kill');
+      const queued = await load.stop();
+
+      // Every event that got a 202, before or after the kill, is delivered (at least once), within 25 s of the kill.
+      const accepted = queued.filter((q) => q.status === 202).map((q) => q.id);
+      const delivered = () => new Set(events.of('tick').map((seen) => seen.params.id));
+      await until(() => accepted.every((id) => delivered().has(id)), Math.max(5_000, killedAt + 25_000 - Date.now()), 'every accepted event delivered').catch((error) => {
+        const missing = accepted.filter((id) => !delivered().has(id));
+        throw new Error(`${(error as Error).message}: ${missing.length} of ${accepted.length} missing, e.g. ${missing.slice(0, 5).join(', ')}`);
+      });
+      // Duplicates are allowed (at least once); anything but 202 is 503 while the stream has no leader.
+      expect(events.of('tick').length).toBeGreaterThanOrEqual(accepted.length);
+      for (const failed of queued.filter((q) => q.status !== 202)) expect(failed).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    } finally {
+      await nc.close();
+    }
+  }, 150_000);
 });

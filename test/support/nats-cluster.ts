@@ -54,7 +54,7 @@ export class NatsCluster {
 
   /**
    * Starts node `i` again after it stopped (or was killed): the same client and cluster ports, the
-   * same JetStream folder, so it rejoins the cluster and catches up. Resolves once routes work again.
+   * same JetStream folder, so it rejoins the cluster and catches up. Resolves once routes and JetStream work again.
    */
   async restart(i: number): Promise<void> {
     const old = this.nodes[i];
@@ -62,6 +62,7 @@ export class NatsCluster {
     this.nodes[i] = new NatsServerProcess({ port: old.port, args: this.args[i] });
     await this.nodes[i].start();
     await this.waitForRoutes();
+    await this.waitForJetStream();
   }
 
   /** Resolves once a message published on the first node reaches a subscriber on every other node. */

@@ -38,6 +38,8 @@ export const DEFAULT_EVENT_STREAM = 'MESH_EVENTS';
 export const DEFAULT_EVENT_SUBJECT = 'mesh-events';
 const CONSUMER = 'dispatch';
 const NOT_BEFORE = 'Mesh-Not-Before';
+/** How long one pull request waits (nats.js default: 30 s, so a lost consumer leader stalls delivery that long). */
+const PULL_EXPIRES_MS = 5_000;
 /** Bound on the messages looked at when listing or re-driving. */
 const MAX_SCAN = 100_000;
 
@@ -105,6 +107,9 @@ export class JetStreamEventStore implements EventStore {
     const pull = await this.js.consumers.get(this.stream, CONSUMER);
     this.messages = await pull.consume({
       max_messages: 256,
+      // Pulls live PULL_EXPIRES_MS with heartbeats at half of it: when the consumer's leader is lost
+      // (a node of a cluster dies), the gateway notices and pulls from the new one within seconds.
+      expires: PULL_EXPIRES_MS,
       callback: (msg) => {
         this.buffer.push(msg);
         this.wakeup.wake();
