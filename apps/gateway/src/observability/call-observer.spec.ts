@@ -59,17 +59,27 @@ describe('CallObserver', () => {
     expect(context).toBeDefined();
   });
 
-  it('writes one call line with log.calls, without params or headers', () => {
-    const lines: unknown[] = [];
-    Logger.overrideLogger({ log: (message: unknown) => lines.push(message), error: () => undefined, warn: () => undefined });
-    const { observer } = setup({ format: 'json', calls: true });
-    const call = { ...request('users', 'create', { authorization: 'Bearer abc.def.ghi' }), body: { params: { password: 'hunter2' } } };
-    observer.begin(call);
-    observer.end(call, 403, 'FORBIDDEN');
-    expect(lines).toEqual([{ requestId: 'req-1', service: 'users', func: 'create', status: 403, code: 'FORBIDDEN', ms: expect.any(Number) }]);
-    const bad = request('bad name', 'x');
-    observer.end(bad, 400, 'BAD_REQUEST');
-    expect(lines[1]).toMatchObject({ service: '-', func: 'x', status: 400 });
+  it('writes one call line with log.calls, without params or headers', async () => {
+    const written: string[] = [];
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((text: string | Uint8Array) => written.push(String(text)) > 0);
+    try {
+      const { observer } = setup({ format: 'json', calls: true });
+      const call = { ...request('users', 'create', { authorization: 'Bearer abc.def.ghi' }), body: { params: { password: 'hunter2' } } };
+      observer.begin(call);
+      observer.end(call, 403, 'FORBIDDEN');
+      const bad = request('bad name', 'x');
+      observer.end(bad, 400, 'BAD_REQUEST');
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      stdout.mockRestore();
+    }
+    const lines = written.join('').trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.message)).toEqual([
+      { requestId: 'req-1', service: 'users', func: 'create', status: 403, code: 'FORBIDDEN', ms: expect.any(Number) },
+      expect.objectContaining({ service: '-', func: 'x', status: 400 }),
+    ]);
+    expect(lines[0]).toMatchObject({ level: 'log', context: 'Calls' });
+    expect(written.join('')).not.toMatch(/hunter2|abc\.def/);
   });
 
   it('follows the rules of a reloaded config', async () => {
