@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { TestProcess } from '../support/child';
@@ -60,7 +61,7 @@ describeWithChromium('the console in a browser', () => {
     beforeAll(async () => {
       const port = await freePort();
       demo = await TestProcess.start('demo', process.execPath, [join(__dirname, '../../dist/apps/demo/main.js')], {
-        env: { PORT: String(port), DEMO_BROKER_PORT: String(await freePort()) },
+        env: { PORT: String(port), DEMO_BROKER_PORT: String(await freePort()), DEMO_EVENTS_DIR: mkdtempSync(join(tmpdir(), 'nest-mesh-console-events-')) },
         ready: /nest-mesh demo is up/,
         timeoutMs: 30_000,
       });
