@@ -41,7 +41,7 @@ describe('reloading the edge settings', () => {
     limits = new RateLimits(running, rules, adapterHost as never);
     cors = new CorsOrigins(running);
     inFlight = new InFlightGuard(running, adapterHost as never);
-    reloader = new ConfigReloader(running, rules, undefined, limits, cors, inFlight);
+    reloader = new ConfigReloader(running, [rules, limits, cors, inFlight]);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
   });

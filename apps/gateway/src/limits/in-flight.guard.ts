@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { MeshCodes, MeshError } from 'nest-mesh';
+import type { ConfigReloadable } from '../config/config-reloadable';
 import { GatewayConfig } from '../config/gateway-config';
 import { RETRY_AFTER_HEADER } from './limit-headers';
 
@@ -14,7 +15,7 @@ interface ClosingResponse {
  * counts from here until its response is finished or its connection is gone.
  */
 @Injectable()
-export class InFlightGuard implements CanActivate {
+export class InFlightGuard implements CanActivate, ConfigReloadable {
   private count = 0;
   private max: number;
   private readonly overloaded = new MeshError(503, 'the gateway has too many calls under way; retry later', MeshCodes.OVERLOADED);
@@ -32,8 +33,8 @@ export class InFlightGuard implements CanActivate {
   }
 
   /** A new bound, from a config reload; calls already under way finish. */
-  setMax(max: number): void {
-    this.max = max;
+  applyConfig(next: GatewayConfig): void {
+    this.max = next.modules.functions.maxInFlight;
   }
 
   canActivate(context: ExecutionContext): boolean {

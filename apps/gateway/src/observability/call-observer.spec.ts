@@ -77,7 +77,7 @@ describe('CallObserver', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'nest-mesh-')), 'mesh.json');
     writeFileSync(path, JSON.stringify({ id: 'demo', modules: { functions: { rules: { orders: { list: { rule: 'allow' } } } } } }));
     Logger.overrideLogger(false);
-    expect(await new ConfigReloader(config, undefined, undefined, undefined, undefined, undefined, metrics).reload(path, {})).toBe(true);
+    expect(await new ConfigReloader(config, [metrics]).reload(path, {})).toBe(true);
     metrics.seriesOf('orders', 'list').count(200, 'OK');
     expect(await sampleOf(metrics, 'mesh_gateway_calls_total{service="orders",func="list",status="200",code="OK"}')).toBe(1);
     expect(metrics.seriesOf('users', 'create').service).toBe('_other');

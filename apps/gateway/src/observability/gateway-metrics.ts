@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { CounterChild, HistogramChild, PreparedCounter, PreparedHistogram, registerPrepared } from 'nest-mesh';
+import type { ConfigReloadable } from '../config/config-reloadable';
 import { GatewayConfig } from '../config/gateway-config';
 import { BrokerHealth } from './broker-health';
 
@@ -59,7 +60,7 @@ export class CallSeries {
  * values come from the rules: `seriesOf` maps a service or function that no rule names to `_other`.
  */
 @Injectable()
-export class GatewayMetrics {
+export class GatewayMetrics implements ConfigReloadable {
   readonly registry = new Registry();
   /** Calls begun and not yet answered (CallObserver keeps it). */
   inFlight = 0;
@@ -119,6 +120,11 @@ export class GatewayMetrics {
       table.set(service, byFunc);
     }
     this.table = table;
+  }
+
+  /** Label values follow the rules of a reloaded config. */
+  applyConfig(next: GatewayConfig): void {
+    this.useRules(next.modules.functions.rules);
   }
 
   /** The Prometheus text of every metric. */
