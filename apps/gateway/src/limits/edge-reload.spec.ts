@@ -7,6 +7,7 @@ import { ConfigReloader } from '../config/config-reloader';
 import { GatewayConfig } from '../config/gateway-config';
 import { parseConfig } from '../config/load-config';
 import { CorsOrigins } from '../http/cors';
+import { CallsInFlight } from '../observability/calls-in-flight';
 import { RulesService } from '../rules/rules.service';
 import { InFlightGuard } from './in-flight.guard';
 import { RateLimits } from './rate-limits';
@@ -32,6 +33,7 @@ describe('reloading the edge settings', () => {
   let limits: RateLimits;
   let cors: CorsOrigins;
   let inFlight: InFlightGuard;
+  let calls: CallsInFlight;
   let reloader: ConfigReloader;
   let warn: jest.SpyInstance;
 
@@ -40,7 +42,8 @@ describe('reloading the edge settings', () => {
     rules = new RulesService(running, { call: jest.fn() } as never);
     limits = new RateLimits(running, rules, adapterHost as never);
     cors = new CorsOrigins(running);
-    inFlight = new InFlightGuard(running, adapterHost as never);
+    calls = new CallsInFlight();
+    inFlight = new InFlightGuard(running, adapterHost as never, calls);
     reloader = new ConfigReloader(running, [rules, limits, cors, inFlight]);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
@@ -100,7 +103,7 @@ describe('reloading the edge settings', () => {
     expect(enter(responses[1])).toBe(true);
     expect(() => enter(responses[2])).toThrow(expect.objectContaining({ status: 503, code: 'OVERLOADED' }));
     expect(headers['Retry-After']).toBe('1');
-    expect(inFlight.inFlight).toBe(2);
+    expect(calls.count).toBe(2);
     responses[0].emit('close');
     expect(enter(responses[2])).toBe(true);
     // fastify: the Node response is reply.raw
@@ -108,7 +111,7 @@ describe('reloading the edge settings', () => {
     responses[1].emit('close');
     expect(inFlight.canActivate({ switchToHttp: () => ({ getResponse: () => ({ raw }) }) } as never)).toBe(true);
     raw.emit('close');
-    expect(inFlight.inFlight).toBe(1);
+    expect(calls.count).toBe(1);
   });
 
   it('names the http keys that need a restart in one line, and keeps them', async () => {

@@ -4,6 +4,7 @@ import { CounterChild, HistogramChild, PreparedCounter, PreparedHistogram, regis
 import type { ConfigReloadable } from '../config/config-reloadable';
 import { GatewayConfig } from '../config/gateway-config';
 import { BrokerHealth } from './broker-health';
+import { CallsInFlight } from './calls-in-flight';
 
 /** The label value of a service or function that no rule names: the label set stays bounded. */
 export const OTHER = '_other';
@@ -62,8 +63,6 @@ export class CallSeries {
 @Injectable()
 export class GatewayMetrics implements ConfigReloadable {
   readonly registry = new Registry();
-  /** Calls begun and not yet answered (CallObserver keeps it). */
-  inFlight = 0;
   private readonly calls: PreparedCounter;
   private readonly duration: PreparedHistogram;
   /** Every series made so far, by service then func: a reload keeps the counts of the pairs it keeps. */
@@ -71,7 +70,7 @@ export class GatewayMetrics implements ConfigReloadable {
   private table = new Map<string, Map<string, CallSeries>>();
   private readonly other: CallSeries;
 
-  constructor(@Inject(GatewayConfig) config: GatewayConfig, broker: BrokerHealth) {
+  constructor(@Inject(GatewayConfig) config: GatewayConfig, broker: BrokerHealth, inFlight: CallsInFlight) {
     collectDefaultMetrics({ register: this.registry });
     this.calls = registerPrepared(
       this.registry,
@@ -81,13 +80,12 @@ export class GatewayMetrics implements ConfigReloadable {
       this.registry,
       new PreparedHistogram(GatewayMetricNames.duration, 'Time from the call passing its first checks to its answer, in seconds', ['service', 'func']),
     );
-    const metrics = this;
     new Gauge({
       name: GatewayMetricNames.inFlight,
       help: 'Calls the gateway is working on',
       registers: [this.registry],
       collect() {
-        this.set(metrics.inFlight);
+        this.set(inFlight.count);
       },
     });
     new Gauge({
