@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeConfig as write } from '../../../../test/support/config-file';
 import { CurrentTokenVerifier, TokenVerifier } from '../auth';
 import { RulesService } from '../rules/rules.service';
 import { ConfigReloader } from './config-reloader';
@@ -14,12 +14,6 @@ const base = {
   port: 4122,
   modules: { functions: { conn: 'nats://127.0.0.1:1', rules: { test: { echo: { rule: 'deny' } } } } },
 };
-
-function write(config: object | string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'nest-mesh-reload-')), 'mesh.json');
-  writeFileSync(path, typeof config === 'string' ? config : JSON.stringify(config));
-  return path;
-}
 
 describe('ConfigReloader', () => {
   let running: GatewayConfig;

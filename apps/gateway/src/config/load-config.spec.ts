@@ -1,19 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, configPathFrom, loadConfig, parseConfig } from './load-config';
+import { configErrorOf as errorOf } from '../../../../test/support/config-errors';
+import { configPathFrom, loadConfig, parseConfig } from './load-config';
 
 const minimal = 'id: demo\n';
 
-function errorOf(text: string, env: NodeJS.ProcessEnv = {}): string {
-  try {
-    parseConfig(text, env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('parseConfig', () => {
   it('fills every default of CONTRACT section 3', () => {

@@ -1,8 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeConfig as write } from '../../../../test/support/config-file';
 import { ConfigReloader } from '../config/config-reloader';
 import { GatewayConfig } from '../config/gateway-config';
 import { parseConfig } from '../config/load-config';
@@ -17,12 +15,6 @@ import { RateLimits } from './rate-limits';
 const functions = (rules: object, extra: object = {}) => ({ conn: 'nats://127.0.0.1:1', rules, ...extra });
 const base = (rules: object, http: object = { cors: { origins: ['http://a.test'] } }, extra: object = {}) => ({ id: 'demo', http, modules: { functions: functions(rules, extra) } });
 const limited = (limit: number) => ({ test: { echo: { rule: 'allow', rateLimit: { limit, window: 60000 } }, open: { rule: 'allow' } } });
-
-function write(config: object): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'nest-mesh-edge-')), 'mesh.json');
-  writeFileSync(path, JSON.stringify(config));
-  return path;
-}
 
 const headers: Record<string, string> = {};
 const adapterHost = { httpAdapter: { setHeader: (_: unknown, name: string, value: string) => (headers[name] = value) } };

@@ -1,7 +1,5 @@
 import { ConsoleLogger, Logger } from '@nestjs/common';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeConfig } from '../../../../test/support/config-file';
 import { ConfigReloader } from '../config/config-reloader';
 import { parseConfig } from '../config/load-config';
 import type { BrokerHealth } from './broker-health';
@@ -72,8 +70,7 @@ describe('CallObserver', () => {
 
   it('follows the rules of a reloaded config', async () => {
     const { config, metrics } = setup();
-    const path = join(mkdtempSync(join(tmpdir(), 'nest-mesh-')), 'mesh.json');
-    writeFileSync(path, JSON.stringify({ id: 'demo', modules: { functions: { rules: { orders: { list: { rule: 'allow' } } } } } }));
+    const path = writeConfig({ id: 'demo', modules: { functions: { rules: { orders: { list: { rule: 'allow' } } } } } });
     Logger.overrideLogger(false);
     expect(await new ConfigReloader(config, [metrics]).reload(path, {})).toBe(true);
     metrics.seriesOf('orders', 'list').count(200, 'OK');
