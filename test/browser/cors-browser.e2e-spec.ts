@@ -7,7 +7,7 @@ import { ADAPTERS, BROKERS, Mesh, startMesh } from '../support/mesh';
 import { signToken } from '../support/tokens';
 
 /**
- * A real browser calls the gateway from a page of another origin (CONTRACT section 5): headless
+ * A real browser calls the gateway from a page of another origin (docs/operations.md#browsers-cors): headless
  * Chromium loads a page from a small HTTP server, the page calls functions with fetch (with and
  * without a bearer token) and reads the result, the X-Request-Id and Retry-After; a page from an
  * origin the config does not allow is refused by the browser.

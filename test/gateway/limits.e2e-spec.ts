@@ -4,7 +4,7 @@ import { signToken } from '../support/tokens';
 
 /**
  * Rate limits per rule entry (429 RATE_LIMITED), maxInFlight (503 OVERLOADED) and trustProxy
- * (CONTRACT sections 2 and 5), on both adapters and both brokers.
+ * (docs/operations.md), on both adapters and both brokers.
  */
 
 const ALLOWED = 'http://localhost:3000';

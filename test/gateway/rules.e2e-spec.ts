@@ -3,7 +3,7 @@ import { describeWithNatsServer } from '../support/nats-server';
 import { BROKERS, Mesh, startMesh } from '../support/mesh';
 import { signToken } from '../support/tokens';
 
-/** Rules and tokens at the gateway (CONTRACT sections 2 and 3), through real processes. */
+/** Rules and tokens at the gateway (docs/rules.md, docs/protocol.md), through real processes. */
 
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -1,5 +1,5 @@
 /**
- * Probes, metrics and call logs of the built gateway (CONTRACT section 5), on both adapters and
+ * Probes, metrics and call logs of the built gateway (docs/operations.md), on both adapters and
  * both brokers; the management port, a broker outage and SIGTERM with nats-server.
  */
 import { request as httpRequest } from 'node:http';
@@ -60,7 +60,7 @@ for (const kind of BROKERS) {
         expect(ready.body).toMatchObject({ status: 'ok', info: { broker: { status: 'up' } } });
       });
 
-      it('serves the contract series and the process metrics on /metrics, with bounded labels', async () => {
+      it('serves the series of docs/operations.md and the process metrics on /metrics, with bounded labels', async () => {
         expect((await mesh.call('/v1/api/demo/functions/test/echo', { params: { secret: SECRET_PARAM } })).status).toBe(200);
         expect((await mesh.call('/v1/api/demo/functions/test/fail', { params: { status: 418, message: 'no', code: 'TEAPOT' } })).status).toBe(418);
         expect((await mesh.call('/v1/api/demo/functions/gated/admin', {})).status).toBe(403);

@@ -13,7 +13,7 @@ describe('edge config keys', () => {
     expect(config.modules.functions.rateLimitStore).toBeUndefined();
   });
 
-  it('read the shape of the contract', () => {
+  it('read the shape of docs/config.md', () => {
     const config = parseConfig(
       [
         'id: demo',

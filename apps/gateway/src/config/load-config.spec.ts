@@ -8,7 +8,7 @@ const minimal = 'id: demo\n';
 
 
 describe('parseConfig', () => {
-  it('fills every default of CONTRACT section 3', () => {
+  it('fills every default of docs/config.md', () => {
     const config = parseConfig(minimal);
     expect(config.port).toBe(4122);
     expect(config.http).toMatchObject({ adapter: 'express', bodyLimit: 1_048_576 });
@@ -23,7 +23,7 @@ describe('parseConfig', () => {
     expect(config.console).toEqual({ enabled: false });
   });
 
-  it('reads the example of the contract', () => {
+  it('reads a whole functions block, with ${NAME} substituted', () => {
     const config = parseConfig(
       [
         'id: demo',

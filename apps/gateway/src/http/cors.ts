@@ -5,10 +5,10 @@ import { RATE_LIMIT_LIMIT_HEADER, RATE_LIMIT_REMAINING_HEADER, RETRY_AFTER_HEADE
 import { REQUEST_ID_HEADER } from './request-id';
 
 /** Request headers a browser may send (a preflight asking for others is answered without them). */
-export const CORS_ALLOWED_HEADERS = ['content-type', 'authorization', 'x-request-id', 'traceparent', 'tracestate'];
+const CORS_ALLOWED_HEADERS = ['content-type', 'authorization', 'x-request-id', 'traceparent', 'tracestate'];
 /** Response headers a browser's script may read. */
-export const CORS_EXPOSED_HEADERS = [REQUEST_ID_HEADER, RETRY_AFTER_HEADER, RATE_LIMIT_LIMIT_HEADER, RATE_LIMIT_REMAINING_HEADER];
-export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
+const CORS_EXPOSED_HEADERS = [REQUEST_ID_HEADER, RETRY_AFTER_HEADER, RATE_LIMIT_LIMIT_HEADER, RATE_LIMIT_REMAINING_HEADER];
+const CORS_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
 
 type OriginCallback = (error: Error | null, allow: boolean | string) => void;
 

@@ -16,7 +16,7 @@ interface ClientRequest {
 
 /**
  * The `rateLimit`s of the rule entries (docs/operations.md). One limiter per entry, made when the
- * rules are loaded (`prepare`) and found per call by the entry's RateLimit object; counts are per
+ * rules are loaded (at start-up and on a reload) and found per call by the entry's RateLimit object; counts are per
  * entry and caller, fixed windows, in memory or in Redis (`rateLimitStore`) with memory as the
  * fallback while Redis is down. A reload keeps the counts of entries whose limit did not change.
  */

@@ -56,8 +56,8 @@ export class CallSeries {
 }
 
 /**
- * The gateway's Prometheus registry (docs/operations.md#metrics): the call series of the
- * contract, the broker gauge, and prom-client's default process_* / nodejs_* metrics. Label
+ * The gateway's Prometheus registry (docs/operations.md#metrics): the call series, the in-flight
+ * and broker gauges, and prom-client's default process_* / nodejs_* metrics. Label
  * values come from the rules: `seriesOf` maps a service or function that no rule names to `_other`.
  */
 @Injectable()
