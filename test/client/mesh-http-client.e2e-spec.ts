@@ -2,16 +2,9 @@ import { createServer, Server } from 'node:http';
 import { createMeshClient, MeshHttpError } from 'nest-mesh/client';
 import { Mesh, startMesh } from '../support/mesh';
 import { signToken } from '../support/tokens';
+import { rejectionOf } from '../support/rejection';
 
-async function rejection(promise: Promise<unknown>): Promise<MeshHttpError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(MeshHttpError);
-    return error as MeshHttpError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, MeshHttpError);
 
 /** 'nest-mesh/client' against a real gateway and service (embedded broker). */
 describe('nest-mesh/client against a gateway', () => {
