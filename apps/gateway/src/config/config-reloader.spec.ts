@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeConfig as write } from '../../../../test/support/config-file';
 import { CurrentTokenVerifier, TokenVerifier } from '../auth';
 import { RulesService } from '../rules/rules.service';
+import type { ConfigReloadable } from './config-reloadable';
 import { ConfigReloader } from './config-reloader';
 import { GatewayConfig } from './gateway-config';
 import { parseConfig } from './load-config';
@@ -107,6 +108,25 @@ describe('ConfigReloader', () => {
     );
     expect(running.port).toBe(4122);
     expect(decide()).toEqual({ allow: true });
+  });
+
+  it('prepares every part before it applies any, and applies none when a part refuses', async () => {
+    const steps: string[] = [];
+    const part = (name: string, refuse = false): ConfigReloadable<string> => ({
+      prepareConfig: async () => {
+        steps.push(`prepare ${name}`);
+        if (refuse) throw new Error(`${name} refuses`);
+        return name;
+      },
+      applyConfig: (_next, prepared) => steps.push(`apply ${prepared}`),
+    });
+    const path = write(base);
+    await expect(new ConfigReloader(running, [part('a'), part('b')]).reload(path, {})).resolves.toBe(true);
+    expect(steps).toEqual(['prepare a', 'prepare b', 'apply a', 'apply b']);
+    steps.length = 0;
+    await expect(new ConfigReloader(running, [part('a'), part('b', true), part('c')]).reload(path, {})).resolves.toBe(false);
+    expect(steps).toEqual(['prepare a', 'prepare b']);
+    expect(logs.error).toHaveBeenCalledWith(`config reload refused: b refuses (file ${path})`);
   });
 
   it('runs reloads one after another, the last one winning', async () => {
