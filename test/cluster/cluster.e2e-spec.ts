@@ -1,6 +1,7 @@
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
-import { JWT_SECRET, post, startGateway, startTestService, writeConfig } from '../support/mesh';
+import { JWT_SECRET, post, startGateway, startTestService } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
 import { NatsCluster } from '../support/nats-cluster';
 import { describeWithNatsServer } from '../support/nats-server';
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
-import { ADAPTERS, post, startGateway, writeConfig } from '../support/mesh';
+import { ADAPTERS, post, startGateway } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
 import { describeWithRedis, REDIS_URL } from '../support/redis';
 
 /**

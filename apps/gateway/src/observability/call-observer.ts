@@ -53,7 +53,6 @@ export class CallObserver {
       span: undefined,
     };
     request[OBSERVED] = observed;
-    this.metrics.inFlight++;
     if (this.tracer !== undefined) {
       const { span, context } = startHttpSpan(this.tracer, request);
       observed.span = span;
@@ -76,7 +75,6 @@ export class CallObserver {
     let ms = 0;
     if (observed !== undefined) {
       request[OBSERVED] = null;
-      this.metrics.inFlight--;
       ms = performance.now() - observed.started;
       observed.series.count(status, code);
       observed.series.duration.observe(ms / 1000);
