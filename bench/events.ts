@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { connect, Msg } from 'nats';
 import { decodeJson, errorHeaders, MeshError, QUEUE_GROUP, subjectFor } from 'nest-mesh';
 import { freePort } from '../test/support/free-port';
-import { startGateway, writeConfig } from '../test/support/mesh';
+import { startGateway } from '../test/support/mesh';
+import { writeConfig } from '../test/support/config-file';
 import { NatsServerProcess } from '../test/support/nats-server';
 
 type StoreKind = 'local' | 'jetstream';

@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
-import { GATEWAY_MAIN, writeConfig } from '../../test/support/mesh';
+import { GATEWAY_MAIN } from '../../test/support/mesh';
+import { writeConfig } from '../../test/support/config-file';
 import { freePort } from '../../test/support/free-port';
 import { TestProcess } from '../../test/support/child';
 import { startNode, startProgram } from '../support/processes';

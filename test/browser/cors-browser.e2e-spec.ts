@@ -1,13 +1,13 @@
-import { SignJWT } from 'jose';
 import { createServer, Server } from 'node:http';
 import { Browser, chromium, Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, describeWithChromium } from '../support/chromium';
 import { freePort } from '../support/free-port';
 import { natsServerBinary } from '../support/nats-server';
-import { ADAPTERS, BROKERS, JWT_SECRET, Mesh, startMesh } from '../support/mesh';
+import { ADAPTERS, BROKERS, Mesh, startMesh } from '../support/mesh';
+import { signToken } from '../support/tokens';
 
 /**
- * A real browser calls the gateway from a page of another origin (CONTRACT section 5): headless
+ * A real browser calls the gateway from a page of another origin (docs/operations.md#browsers-cors): headless
  * Chromium loads a page from a small HTTP server, the page calls functions with fetch (with and
  * without a bearer token) and reads the result, the X-Request-Id and Retry-After; a page from an
  * origin the config does not allow is refused by the browser.
@@ -62,7 +62,7 @@ describeWithChromium('a browser page on another origin calls functions', () => {
   beforeAll(async () => {
     [allowed, foreign] = await Promise.all([pageServer('127.0.0.1'), pageServer('localhost')]);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-    token = await new SignJWT({ sub: 'ada' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
+    token = await signToken({ sub: 'ada' });
   }, 90_000);
   afterAll(async () => {
     await browser?.close();

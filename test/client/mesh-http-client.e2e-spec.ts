@@ -1,17 +1,10 @@
-import { SignJWT } from 'jose';
 import { createServer, Server } from 'node:http';
 import { createMeshClient, MeshHttpError } from 'nest-mesh/client';
-import { JWT_SECRET, Mesh, startMesh } from '../support/mesh';
+import { Mesh, startMesh } from '../support/mesh';
+import { signToken } from '../support/tokens';
+import { rejectionOf } from '../support/rejection';
 
-async function rejection(promise: Promise<unknown>): Promise<MeshHttpError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(MeshHttpError);
-    return error as MeshHttpError;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, MeshHttpError);
 
 /** 'nest-mesh/client' against a real gateway and service (embedded broker). */
 describe('nest-mesh/client against a gateway', () => {
@@ -22,7 +15,7 @@ describe('nest-mesh/client against a gateway', () => {
     mesh = await startMesh('embedded', {
       rules: { test: { default: { rule: 'allow' }, whoami: { rule: 'authenticated' } }, default: { default: { rule: 'deny' } } },
     });
-    token = await new SignJWT({ sub: 'ada' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
+    token = await signToken({ sub: 'ada' });
   });
 
   afterAll(() => mesh?.stop());

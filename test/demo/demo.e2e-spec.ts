@@ -1,8 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { TestProcess } from '../support/child';
-import { freePort } from '../support/free-port';
+import { startDemo } from '../support/demo';
 import { post } from '../support/mesh';
 
 /** What `npm start` runs: the gateway with its embedded broker, and the demo services. */
@@ -11,13 +8,9 @@ describe('the demo', () => {
   let url: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    demo = await TestProcess.start('demo', process.execPath, [join(__dirname, '../../dist/apps/demo/main.js')], {
-      env: { PORT: String(port), DEMO_BROKER_PORT: String(await freePort()), DEMO_EVENTS_DIR: mkdtempSync(join(tmpdir(), 'nest-mesh-demo-events-')) },
-      ready: /nest-mesh demo is up/,
-      timeoutMs: 30_000,
-    });
-    url = `http://127.0.0.1:${port}/v1/api/demo/functions`;
+    const started = await startDemo();
+    demo = started.process;
+    url = `${started.url}/v1/api/demo/functions`;
   });
   afterAll(() => demo?.stop());
 

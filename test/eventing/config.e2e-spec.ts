@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
-import { GATEWAY_MAIN, post, startGateway, writeConfig } from '../support/mesh';
+import { GATEWAY_MAIN, post, startGateway } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
 import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
 
 /** Bad trigger configs stop the gateway with one line naming the path. */

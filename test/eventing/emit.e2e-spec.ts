@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { MeshClient, MeshContext, MeshEvent, MeshFunction, meshMicroservice, MeshModule, MeshService } from 'nest-mesh';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
-import { JWT_SECRET, startGateway, writeConfig } from '../support/mesh';
-import { until } from './event-service';
+import { JWT_SECRET, startGateway } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
+import { until } from '../support/until';
 
 const seen: { params: { id: string; payload: unknown }; event: MeshEvent | undefined; at: number }[] = [];
 

@@ -48,12 +48,3 @@ export class EventService {
     this.nc = undefined;
   }
 }
-
-/** Polls `check` every 50 ms until it holds; fails after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, ms = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

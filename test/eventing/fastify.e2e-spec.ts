@@ -1,11 +1,13 @@
-import { SignJWT } from 'jose';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
-import { JWT_SECRET, post, startGateway, writeConfig } from '../support/mesh';
-import { EventService, until } from './event-service';
+import { JWT_SECRET, post, startGateway } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
+import { signToken } from '../support/tokens';
+import { until } from '../support/until';
+import { EventService } from './event-service';
 
 /** The eventing routes answer the same on fastify as on express. */
 describe('eventing routes on fastify', () => {
@@ -48,7 +50,7 @@ describe('eventing routes on fastify', () => {
     await until(() => service.of('welcome').some((s) => s.params.id === res.body.id));
     expect(await post(`${gateway.url}/v1/api/demo/eventing/queue`)).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
     expect(await post(`${gateway.url}/v1/api/demo/eventing/queue`, '{bad')).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
-    const admin = await new SignJWT({ sub: 'ops' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(JWT_SECRET));
+    const admin = await signToken({ sub: 'ops' });
     const list = await fetch(`${gateway.url}/v1/api/demo/eventing/events?status=pending`, { headers: { Authorization: `Bearer ${admin}` } });
     expect(list.status).toBe(200);
     expect(await list.json()).toEqual({ events: [] });

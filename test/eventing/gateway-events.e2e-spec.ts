@@ -1,21 +1,17 @@
-import { SignJWT } from 'jose';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MeshError } from 'nest-mesh';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
-import { BROKERS, JWT_SECRET, post, startGateway, writeConfig } from '../support/mesh';
+import { BROKERS, get, JWT_SECRET, post, startGateway } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
+import { signToken } from '../support/tokens';
 import { NatsServerProcess } from '../support/nats-server';
-import { EventService, until } from './event-service';
+import { until } from '../support/until';
+import { EventService } from './event-service';
 
-const token = (claims: Record<string, unknown>) =>
-  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
 
-async function get(url: string, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
-  return { status: response.status, body: (await response.json()) as any };
-}
 
 /**
  * The gateway with eventing, on both brokers: the embedded one (events in the local-disk store) and
@@ -77,7 +73,7 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
       refuse: () => new MeshError(422, 'bad address', 'BAD_ADDRESS'),
       silent: () => 'silent',
     }).start(gateway.brokerUrl, ['welcome', 'broken', 'refuse', 'silent', 'tick']);
-    admin = await token({ sub: 'ops', role: 'admin' });
+    admin = await signToken({ sub: 'ops', role: 'admin' });
   });
   afterAll(async () => {
     await service?.stop();
@@ -141,7 +137,7 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
     expect(await queue({ type: 'nobody.knows' })).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
     expect(await queue({ type: 'members.only' })).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
     expect(await queue({ type: 'user.signup' }, { Authorization: 'Bearer not.a.token' })).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
-    const user = await token({ sub: 'ada' });
+    const user = await signToken({ sub: 'ada' });
     expect(await queue({ type: 'members.only' }, { Authorization: `Bearer ${user}` })).toMatchObject({ status: 202 });
   });
 
@@ -175,7 +171,7 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
   it('guards the admin routes with eventing.admin: no token 401, other claims 403, bad status 400', async () => {
     const url = `${gateway.url}/v1/api/demo/eventing/events?status=dead`;
     expect(await get(url)).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
-    expect(await get(url, { Authorization: `Bearer ${await token({ sub: 'ada', role: 'user' })}` })).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+    expect(await get(url, { Authorization: `Bearer ${await signToken({ sub: 'ada', role: 'user' })}` })).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
     expect(await get(`${gateway.url}/v1/api/demo/eventing/events?status=done`, { Authorization: `Bearer ${admin}` })).toMatchObject({ status: 400 });
     expect(await post(`${gateway.url}/v1/api/demo/eventing/events/x/retry`)).toMatchObject({ status: 401 });
   });

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
-import { post, startGateway, writeConfig } from '../support/mesh';
+import { post, startGateway } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
 import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
-import { EventService, until } from './event-service';
+import { until } from '../support/until';
+import { EventService } from './event-service';
 
 /** Two gateways on one NATS with JetStream share the deliveries, and deliver each schedule occurrence once. */
 describeWithNatsServer('eventing with several gateways (JetStream)', () => {

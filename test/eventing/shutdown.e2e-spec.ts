@@ -1,11 +1,13 @@
-import { SignJWT } from 'jose';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
-import { JWT_SECRET, post, startGateway, writeConfig } from '../support/mesh';
-import { EventService, until } from './event-service';
+import { JWT_SECRET, post, startGateway } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
+import { signToken } from '../support/tokens';
+import { until } from '../support/until';
+import { EventService } from './event-service';
 
 /** SIGTERM while a slow trigger function runs: the delivery finishes and is acked before the gateway exits. */
 describe('eventing on SIGTERM', () => {
@@ -63,7 +65,7 @@ describe('eventing on SIGTERM', () => {
 
     gateway = await startGateway(await config());
     service = await new EventService().start(gateway.brokerUrl, ['slow']);
-    const admin = await new SignJWT({ sub: 'ops' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(JWT_SECRET));
+    const admin = await signToken({ sub: 'ops' });
     const pending = await fetch(`${gateway.url}/v1/api/demo/eventing/events?status=pending`, { headers: { Authorization: `Bearer ${admin}` } });
     expect(await pending.json()).toEqual({ events: [] });
     await new Promise((r) => setTimeout(r, 1000));

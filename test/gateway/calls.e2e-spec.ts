@@ -1,7 +1,7 @@
 import { describeWithNatsServer } from '../support/nats-server';
 import { ADAPTERS, BROKERS, Mesh, startMesh } from '../support/mesh';
 
-/** HTTP -> gateway -> NATS -> Nest service -> HTTP, and every error of CONTRACT section 2, on both HTTP adapters. */
+/** HTTP -> gateway -> NATS -> Nest service -> HTTP, and every error of docs/protocol.md, on both HTTP adapters. */
 const variants = BROKERS.flatMap((kind) => ADAPTERS.map((adapter) => ({ kind, adapter })));
 
 for (const { kind, adapter } of variants) {

@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import { connect } from 'nats';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
-import { GATEWAY_MAIN, post, startGateway, writeConfig } from '../support/mesh';
+import { GATEWAY_MAIN, post, startGateway } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
 
 /** Start-up of the gateway process: a bad config stops it with one line that names the path. */
 describe('the gateway at start-up', () => {

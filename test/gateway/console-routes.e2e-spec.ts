@@ -1,14 +1,11 @@
-import { ADAPTERS, Mesh, startMesh } from '../support/mesh';
+import { ADAPTERS, get, Mesh, startMesh } from '../support/mesh';
+import { valueWhen } from '../support/until';
 
 /**
  * The console's routes over plain HTTP on both adapters (the browser suite is test/console):
  * the page at /console, /console/ and /console/index.html with its security headers, its data at
  * /console/api/services, 404 for anything else under /console and everything when it is off.
  */
-async function get(url: string): Promise<{ status: number; text: string; headers: Headers }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-  return { status: response.status, text: await response.text(), headers: response.headers };
-}
 
 const RULES = { test: { echo: { rule: 'allow' }, whoami: { rule: 'authenticated' }, crash: { rule: 'deny' } } };
 
@@ -41,13 +38,8 @@ for (const adapter of ADAPTERS) {
     });
 
     it('gives the console the callable functions with their rules, and the instances with their stats', async () => {
-      let body: any;
-      const until = Date.now() + 30_000;
-      do {
-        const res = await get(`${mesh.url}/console/api/services`);
-        expect(res.status).toBe(200);
-        body = JSON.parse(res.text);
-      } while (body.services.length === 0 && Date.now() < until && (await new Promise((r) => setTimeout(r, 250))) === undefined);
+      const services = () => get(`${mesh.url}/console/api/services`);
+      const { body } = await valueWhen('a service in the console', services, (res) => res.status === 200 && res.body.services.length > 0);
       expect(body.project).toBe('demo');
       const [test] = body.services;
       expect(test.name).toBe('test');

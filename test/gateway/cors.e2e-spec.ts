@@ -2,7 +2,7 @@ import { describeWithNatsServer } from '../support/nats-server';
 import { ADAPTERS, BROKERS, HttpAdapter, Mesh, startMesh } from '../support/mesh';
 
 /**
- * CORS (CONTRACT section 5): one table of cases, the same answers on express and fastify, on both
+ * CORS (docs/operations.md#browsers-cors): one table of cases, the same answers on express and fastify, on both
  * brokers. A browser-level test is in test/browser/.
  */
 

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
-import { ADAPTERS, GATEWAY_MAIN, post, startGateway, writeConfig } from '../support/mesh';
+import { ADAPTERS, GATEWAY_MAIN, post, startGateway } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
 
 /**
  * SIGHUP applies new rate limits, CORS origins and maxInFlight, and names in one line the keys that
@@ -10,17 +11,6 @@ import { ADAPTERS, GATEWAY_MAIN, post, startGateway, writeConfig } from '../supp
 
 const A = 'http://a.localhost:3000';
 const B = 'http://b.localhost:3000';
-
-async function waitForNew(proc: TestProcess, pattern: RegExp, from: number, timeoutMs = 15_000): Promise<string> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const text = proc.output.slice(from);
-    if (pattern.test(text)) return text;
-    if (!proc.running) throw new Error(`${proc.name} exited before ${pattern}:\n${proc.output}`);
-    if (Date.now() > until) throw new Error(`${proc.name}: no ${pattern} within ${timeoutMs} ms:\n${text}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 for (const adapter of ADAPTERS) {
   describe(`reloading limits and CORS origins on SIGHUP (embedded, ${adapter})`, () => {
@@ -52,7 +42,8 @@ for (const adapter of ADAPTERS) {
       writeFileSync(configPath, JSON.stringify(next));
       const from = gateway.output.length;
       gateway.child.kill('SIGHUP');
-      return waitForNew(gateway, /config reloaded|config reload refused/, from);
+      await gateway.waitFor(/config reloaded|config reload refused/, 15_000, from);
+      return gateway.output.slice(from);
     };
     const origin = async (value: string) =>
       (await fetch(`${url}/v1/api/demo/functions/test/ghost`, { method: 'OPTIONS', headers: { Origin: value, 'Access-Control-Request-Method': 'POST' } })).headers.get(

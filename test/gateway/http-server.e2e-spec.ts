@@ -1,6 +1,7 @@
 import { connect, Socket } from 'node:net';
 import { freePort } from '../support/free-port';
-import { ADAPTERS, JWT_SECRET, Mesh, startGateway, startMesh, writeConfig } from '../support/mesh';
+import { ADAPTERS, JWT_SECRET, Mesh, startGateway, startMesh } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
 import { TestProcess } from '../support/child';
 
 /**

@@ -1,17 +1,16 @@
-import { SignJWT } from 'jose';
 import { describeWithNatsServer } from '../support/nats-server';
-import { ADAPTERS, BROKERS, JWT_SECRET, Mesh, startMesh } from '../support/mesh';
+import { ADAPTERS, BROKERS, Mesh, startMesh } from '../support/mesh';
+import { signToken } from '../support/tokens';
 
 /**
  * Rate limits per rule entry (429 RATE_LIMITED), maxInFlight (503 OVERLOADED) and trustProxy
- * (CONTRACT sections 2 and 5), on both adapters and both brokers.
+ * (docs/operations.md), on both adapters and both brokers.
  */
 
 const ALLOWED = 'http://localhost:3000';
 const minute = 60_000;
 
-const sign = (sub: string) =>
-  new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
+const sign = (sub: string) => signToken({ sub });
 
 const rules = {
   test: {

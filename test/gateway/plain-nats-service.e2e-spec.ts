@@ -4,7 +4,7 @@ import { BROKERS, Mesh, startMesh } from '../support/mesh';
 
 /**
  * A function served by a plain NATS client (no Nest, no nest-mesh code), called through the
- * gateway: the wire of CONTRACT section 4 is all a service in any language needs.
+ * gateway: the wire of docs/protocol.md is all a service in any language needs.
  */
 for (const kind of BROKERS) {
   const describeFor = kind === 'nats-server' ? describeWithNatsServer : describe;

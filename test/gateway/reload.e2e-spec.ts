@@ -1,29 +1,16 @@
 import { writeFileSync } from 'node:fs';
-import { SignJWT } from 'jose';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
 import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
-import { BROKERS, BrokerKind, JWT_SECRET, post, startGateway, startTestService, writeConfig } from '../support/mesh';
+import { BROKERS, BrokerKind, JWT_SECRET, post, startGateway, startTestService } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
+import { signToken } from '../support/tokens';
 
 /** SIGHUP reloads the rules and token settings from the same file, without a restart and without failing a call. */
 
 const NEW_SECRET = 'e2e-second-secret-also-thirty-two-bytes!';
 
-function sign(key: string): Promise<string> {
-  return new SignJWT({ sub: 'ada' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(key));
-}
-
-/** Resolves with the first match of `pattern` in the output written after `from`; rejects after timeoutMs or on exit. */
-async function waitForNew(proc: TestProcess, pattern: RegExp, from: number, timeoutMs = 10_000): Promise<RegExpMatchArray> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const match = pattern.exec(proc.output.slice(from));
-    if (match) return match;
-    if (!proc.running) throw new Error(`${proc.name} exited before ${pattern}:\n${proc.output}`);
-    if (Date.now() > until) throw new Error(`${proc.name}: no ${pattern} within ${timeoutMs} ms:\n${proc.output.slice(from)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const sign = (secret: string) => signToken({ sub: 'ada' }, { secret });
 
 const guard = { rule: 'func', service: 'guard', func: 'check' };
 
@@ -119,7 +106,7 @@ for (const kind of BROKERS) {
         config({ secret: NEW_SECRET, port: 1, rules: { test: { echo: { rule: 'allow' }, sleep: { rule: 'allow' }, whoami: { rule: 'authenticated' }, nothing: { rule: 'allow' } }, gated: { checked: guard, admin: { rule: 'deny' } } } }),
       );
       const reloadedAt = Date.now();
-      await waitForNew(gateway, /config reloaded/, from);
+      await gateway.waitFor(/config reloaded/, 10_000, from);
       expect(gateway.output.slice(from)).toMatch(/config reload: port differ in .* but need a restart; kept as they were/);
 
       expect((await inFlight).status).toBe(200);
@@ -139,16 +126,16 @@ for (const kind of BROKERS) {
       const newToken = await sign(NEW_SECRET);
       const invalid = config({ secret: NEW_SECRET, rules: { test: { echo: { rule: 'alow' }, nothing: { rule: 'deny' } } } });
       const from = reloadWith(invalid);
-      const [line] = await waitForNew(gateway, /config reload refused: .*/, from);
+      const [line] = await gateway.waitFor(/config reload refused: .*/, 10_000, from);
       expect(line).toContain('modules.functions.rules.test.echo.rule: unknown rule "alow"');
       expect(line).toContain(configPath);
       expect(gateway.output.slice(from)).not.toMatch(/config reloaded/);
 
       const badKey = reloadWith({ ...config({ secret: NEW_SECRET }), auth: { publicKeys: [{ alg: 'RS256', pem: 'not a key' }] } });
-      expect((await waitForNew(gateway, /config reload refused: .*/, badKey))[0]).toContain('auth.publicKeys.0.pem');
+      expect((await gateway.waitFor(/config reload refused: .*/, 10_000, badKey))[0]).toContain('auth.publicKeys.0.pem');
 
       const yaml = reloadWith('id: demo\nmodules: [unclosed');
-      expect((await waitForNew(gateway, /config reload refused: .*/, yaml))[0]).toMatch(/not valid YAML or JSON/);
+      expect((await gateway.waitFor(/config reload refused: .*/, 10_000, yaml))[0]).toMatch(/not valid YAML or JSON/);
 
       expect(gateway.running).toBe(true);
       expect(await call('test', 'nothing')).toMatchObject({ status: 200 });
@@ -158,7 +145,7 @@ for (const kind of BROKERS) {
 
     it('reloads again after a refused file', async () => {
       const from = reloadWith(config({}));
-      await waitForNew(gateway, /config reloaded/, from);
+      await gateway.waitFor(/config reloaded/, 10_000, from);
       expect((await call('test', 'nothing')).status).toBe(403);
       expect((await call('test', 'whoami', {}, { Authorization: `Bearer ${await sign(JWT_SECRET)}` })).status).toBe(200);
     });

@@ -1,18 +1,10 @@
-import { decodeJwt, SignJWT } from 'jose';
+import { decodeJwt } from 'jose';
 import { describeWithNatsServer } from '../support/nats-server';
-import { BROKERS, JWT_SECRET, Mesh, startMesh } from '../support/mesh';
+import { BROKERS, Mesh, startMesh } from '../support/mesh';
+import { signToken } from '../support/tokens';
 
-/** Rules and tokens at the gateway (CONTRACT sections 2 and 3), through real processes. */
+/** Rules and tokens at the gateway (docs/rules.md, docs/protocol.md), through real processes. */
 
-const secret = new TextEncoder().encode(JWT_SECRET);
-
-function sign(claims: Record<string, unknown>, options: { key?: Uint8Array; expiresIn?: string | number } = {}): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? '10m')
-    .sign(options.key ?? secret);
-}
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -29,8 +21,8 @@ for (const { kind, adapter } of variants) {
     let userToken: string;
 
     beforeAll(async () => {
-      adminToken = await sign({ sub: 'ada', role: 'admin', teams: ['red'] });
-      userToken = await sign({ sub: 'bob', role: 'user', teams: ['red', 'blue'] });
+      adminToken = await signToken({ sub: 'ada', role: 'admin', teams: ['red'] });
+      userToken = await signToken({ sub: 'bob', role: 'user', teams: ['red', 'blue'] });
       const guard = { rule: 'func', service: 'guard', func: 'check' };
       const isAdmin = { rule: 'match', eval: '==', type: 'string', f1: 'args.auth.role', f2: 'admin' };
       mesh = await startMesh(kind, {
@@ -131,17 +123,17 @@ for (const { kind, adapter } of variants) {
       });
 
       const badHeaders: [string, () => Promise<string>][] = [
-        ['an expired token', async () => `Bearer ${await sign({ sub: 'ada' }, { expiresIn: Math.floor(Date.now() / 1000) - 60 })}`],
-        ['a bad signature', async () => `Bearer ${await sign({ sub: 'ada' }, { key: new TextEncoder().encode('another-secret-of-at-least-32-bytes!!') })}`],
+        ['an expired token', async () => `Bearer ${await signToken({ sub: 'ada' }, { expiresIn: Math.floor(Date.now() / 1000) - 60 })}`],
+        ['a bad signature', async () => `Bearer ${await signToken({ sub: 'ada' }, { secret: 'another-secret-of-at-least-32-bytes!!' })}`],
         ['a tampered payload', async () => {
-          const [header, , signature] = (await sign({ sub: 'bob', role: 'user' })).split('.');
+          const [header, , signature] = (await signToken({ sub: 'bob', role: 'user' })).split('.');
           return `Bearer ${header}.${base64url({ sub: 'bob', role: 'admin', exp: Math.floor(Date.now() / 1000) + 600 })}.${signature}`;
         }],
         ['alg none', async () => `Bearer ${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'ada', role: 'admin' })}.`],
         ['garbage', async () => 'Bearer not-a-jwt'],
         ['three garbage parts', async () => 'Bearer aaa.bbb.ccc'],
         ['an empty token', async () => 'Bearer '],
-        ['no "Bearer " prefix', async () => await sign({ sub: 'ada' })],
+        ['no "Bearer " prefix', async () => await signToken({ sub: 'ada' })],
         ['another scheme', async () => `Basic ${Buffer.from('ada:pw').toString('base64')}`],
       ];
 

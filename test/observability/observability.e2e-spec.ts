@@ -1,11 +1,12 @@
 /**
- * Probes, metrics and call logs of the built gateway (CONTRACT section 5), on both adapters and
+ * Probes, metrics and call logs of the built gateway (docs/operations.md), on both adapters and
  * both brokers; the management port, a broker outage and SIGTERM with nats-server.
  */
-import { SignJWT } from 'jose';
 import { request as httpRequest } from 'node:http';
 import { freePort } from '../support/free-port';
-import { ADAPTERS, BROKERS, JWT_SECRET, Mesh, startMesh } from '../support/mesh';
+import { ADAPTERS, BROKERS, get, JWT_SECRET, Mesh, startMesh } from '../support/mesh';
+import { signToken } from '../support/tokens';
+import { valueWhen } from '../support/until';
 import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
 
 jest.setTimeout(120_000);
@@ -13,33 +14,10 @@ jest.setTimeout(120_000);
 const RULES = { test: { default: { rule: 'allow' } }, gated: { admin: { rule: 'deny' } } };
 const SECRET_PARAM = 'param-secret-7f3a9c';
 
-async function get(url: string, timeoutMs = 20_000): Promise<{ status: number; text: string; body: any; contentType: string | null }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: response.status, text, body, contentType: response.headers.get('content-type') };
-}
-
 /** The value of one sample line of a scrape, or undefined when absent. */
 function sample(text: string, line: string): number | undefined {
   const found = text.split('\n').find((l) => l.startsWith(`${line} `));
   return found === undefined ? undefined : Number(found.slice(line.length + 1));
-}
-
-async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await probe().catch(() => undefined as T);
-    if (last !== undefined && ok(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
 }
 
 /**
@@ -58,8 +36,7 @@ function postWithoutKeepAlive(url: string, body: unknown): Promise<number> {
   });
 }
 
-const token = () =>
-  new SignJWT({ sub: 'ada' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
+const token = () => signToken({ sub: 'ada' });
 
 for (const kind of BROKERS) {
   const describeBroker = kind === 'nats-server' ? describeWithNatsServer : describe;
@@ -83,7 +60,7 @@ for (const kind of BROKERS) {
         expect(ready.body).toMatchObject({ status: 'ok', info: { broker: { status: 'up' } } });
       });
 
-      it('serves the contract series and the process metrics on /metrics, with bounded labels', async () => {
+      it('serves the series of docs/operations.md and the process metrics on /metrics, with bounded labels', async () => {
         expect((await mesh.call('/v1/api/demo/functions/test/echo', { params: { secret: SECRET_PARAM } })).status).toBe(200);
         expect((await mesh.call('/v1/api/demo/functions/test/fail', { params: { status: 418, message: 'no', code: 'TEAPOT' } })).status).toBe(418);
         expect((await mesh.call('/v1/api/demo/functions/gated/admin', {})).status).toBe(403);
@@ -92,9 +69,9 @@ for (const kind of BROKERS) {
           const statuses = await Promise.all(flood.slice(i, i + 50).map((name) => mesh.call(`/v1/api/demo/functions/${name}/fn${i}`, {}).then((r) => r.status)));
           expect(new Set(statuses)).toEqual(new Set([403]));
         }
-        const { status, text, contentType } = await get(`${mesh.url}/metrics`);
+        const { status, text, headers } = await get(`${mesh.url}/metrics`);
         expect(status).toBe(200);
-        expect(contentType).toMatch(/^text\/plain;.*version=0\.0\.4/);
+        expect(headers.get('content-type')).toMatch(/^text\/plain;.*version=0\.0\.4/);
         // `test.default` covers echo and fail, but no rule names them: `_other`
         expect(sample(text, 'mesh_gateway_calls_total{service="test",func="_other",status="200",code="OK"}')).toBe(1);
         expect(sample(text, 'mesh_gateway_calls_total{service="test",func="_other",status="418",code="TEAPOT"}')).toBe(1);
@@ -127,7 +104,7 @@ for (const kind of BROKERS) {
         expect(ok.status).toBe(200);
         const bad = await mesh.call('/v1/api/demo/functions/test/echo', { params: { secret: SECRET_PARAM } }, { authorization: 'Bearer not.a-valid.token-9d1e', 'x-request-id': 'log-bad-1' });
         expect(bad.status).toBe(401);
-        const output = await until('the call line of log-bad-1', async () => mesh.gateway.output, (out) => out.includes('"requestId":"log-bad-1"'));
+        const output = await valueWhen('the call line of log-bad-1', async () => mesh.gateway.output, (out) => out.includes('"requestId":"log-bad-1"'));
         const objects = output
           .split('\n')
           .filter((l) => l.trim() !== '' && !l.startsWith('nest-mesh '))
@@ -186,21 +163,21 @@ describeWithNatsServer('management port, broker outage and SIGTERM (nats-server)
       it('is not ready while the broker is down, and ready again when it is back', async () => {
         const natsPort = mesh.nats!.port;
         await mesh.nats!.stop();
-        const down = await until('readyz 503', () => get(`${management}/readyz`), (r) => r.status === 503);
+        const down = await valueWhen('readyz 503', () => get(`${management}/readyz`), (r) => r.status === 503);
         expect(down.body).toMatchObject({ status: 'error', error: { broker: { status: 'down' } } });
         expect((await get(`${management}/metrics`)).text).toContain('mesh_broker_connected 0');
         expect((await get(`${management}/livez`)).status).toBe(200);
         restarted = await new NatsServerProcess({ port: natsPort }).start();
-        const up = await until('readyz 200', () => get(`${management}/readyz`), (r) => r.status === 200);
+        const up = await valueWhen('readyz 200', () => get(`${management}/readyz`), (r) => r.status === 200);
         expect(up.body).toMatchObject({ status: 'ok', info: { broker: { status: 'up' } } });
       });
 
       it('answers /readyz 503 from SIGTERM until it exits, while a call in flight finishes', async () => {
-        await until('the service is back', () => mesh.call('/v1/api/demo/functions/test/echo', { params: 1 }), (r) => r.status === 200);
+        await valueWhen('the service is back', () => mesh.call('/v1/api/demo/functions/test/echo', { params: 1 }), (r) => r.status === 200);
         const slow = postWithoutKeepAlive(`${mesh.url}/v1/api/demo/functions/test/sleep`, { params: { ms: 3000 } });
-        await until('the call is in flight', () => get(`${management}/metrics`), (r) => sample(r.text, 'mesh_gateway_calls_in_flight') === 1);
+        await valueWhen('the call is in flight', () => get(`${management}/metrics`), (r) => sample(r.text, 'mesh_gateway_calls_in_flight') === 1);
         mesh.gateway.child.kill('SIGTERM');
-        const stopping = await until('readyz 503', () => get(`${management}/readyz`), (r) => r.status === 503, 2500);
+        const stopping = await valueWhen('readyz 503', () => get(`${management}/readyz`), (r) => r.status === 503, 2500);
         expect(stopping.body).toMatchObject({ status: 'error', error: { shutdown: { status: 'down' } } });
         expect((await get(`${management}/livez`)).status).toBe(200);
         expect(await slow).toBe(200);

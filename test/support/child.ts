@@ -56,11 +56,15 @@ export class TestProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Resolves with the first match of `pattern` in the output; rejects on exit or after timeoutMs. */
-  waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  /**
+   * Resolves with the first match of `pattern` in the output written from offset `from` on (all of
+   * it by default; `output.length` before a signal: only what comes after it); rejects on exit or
+   * after timeoutMs.
+   */
+  waitFor(pattern: RegExp, timeoutMs = 10_000, from = 0): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        const match = pattern.exec(this.output);
+        const match = pattern.exec(this.output.slice(from));
         if (match) {
           done();
           resolve(match);
@@ -71,7 +75,7 @@ export class TestProcess {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`${this.name}: no ${pattern} within ${timeoutMs} ms:\n${this.output}`));
+        reject(new Error(`${this.name}: no ${pattern} within ${timeoutMs} ms:\n${this.output.slice(from)}`));
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);

@@ -1,7 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestProcess } from './child';
+import { writeConfig } from './config-file';
 import { freePort } from './free-port';
 import { NatsServerProcess } from './nats-server';
 
@@ -16,13 +15,6 @@ export const ADAPTERS: HttpAdapter[] = ['express', 'fastify'];
 const root = join(__dirname, '..', '..');
 export const GATEWAY_MAIN = join(root, 'dist/apps/gateway/main.js');
 export const JWT_SECRET = 'e2e-secret-of-at-least-thirty-two-bytes!';
-
-/** Writes a config file (JSON is valid YAML) to a fresh temp folder and returns its path. */
-export function writeConfig(config: object): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'nest-mesh-')), 'mesh.json');
-  writeFileSync(path, JSON.stringify(config, null, 2));
-  return path;
-}
 
 /** Starts the built gateway with a config file; resolves once it printed its URLs. */
 export async function startGateway(configPath: string, env: NodeJS.ProcessEnv = {}): Promise<{ process: TestProcess; url: string; brokerUrl: string }> {
@@ -57,7 +49,7 @@ export interface Mesh {
   /** Starts another instance of the test service. */
   addService(instance: string): Promise<TestProcess>;
   /** POST /v1/api/<project>/functions/<service>/<func> with a JSON body (or a raw string). */
-  call(path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  call(path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpAnswer>;
   stop(): Promise<void>;
 }
 
@@ -126,25 +118,37 @@ export async function startMesh(kind: BrokerKind, setup: MeshSetup): Promise<Mes
   }
 }
 
+/** An HTTP answer read whole: `body` is the JSON of `text`, or `text` itself when it is not JSON. */
+export interface HttpAnswer {
+  status: number;
+  text: string;
+  body: any;
+  headers: Headers;
+}
+
 /** One POST with a bounded wait; `body` is sent as JSON unless it is a string. */
-export async function post(
-  url: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-  timeoutMs = 30_000,
-): Promise<{ status: number; body: any; headers: Headers }> {
+export async function post(url: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<HttpAnswer> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });
+  return answerOf(response);
+}
+
+/** One GET with a bounded wait. */
+export async function get(url: string, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<HttpAnswer> {
+  return answerOf(await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) }));
+}
+
+async function answerOf(response: Response): Promise<HttpAnswer> {
   const text = await response.text();
-  let parsed: unknown = text;
+  let body: unknown = text;
   try {
-    parsed = JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     // keep the text: the assertion will show it
   }
-  return { status: response.status, body: parsed, headers: response.headers };
+  return { status: response.status, text, body, headers: response.headers };
 }

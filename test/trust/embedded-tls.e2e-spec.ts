@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { connect, NatsConnection } from 'nats';
 import { freePort } from '../support/free-port';
-import { post, startGateway, writeConfig } from '../support/mesh';
+import { post, startGateway } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
 import { makeTestCerts, TestCerts } from '../support/test-certs';
 import { TestProcess } from '../support/child';
 import { tryConnect } from './broker-access';

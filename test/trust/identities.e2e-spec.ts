@@ -6,7 +6,9 @@ import { parseConfig } from '../../apps/gateway/src/config/load-config';
 import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-config';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
-import { BROKERS, JWT_SECRET, post, startGateway, writeConfig } from '../support/mesh';
+import { BROKERS, JWT_SECRET, post, startGateway } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
+import { signToken } from '../support/tokens';
 import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
 import { mustConnect, tryConnect } from './broker-access';
 
@@ -24,9 +26,6 @@ function startIdentityService(service: 'orders' | 'billing', env: Record<string,
   );
 }
 
-function userToken(claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
-}
 
 /**
  * Services that log in as mesh identities and verify the gateway's Mesh-Token: calls, forwarding,
@@ -89,8 +88,8 @@ for (const kind of BROKERS) {
       ]);
       started.push(orders, billing);
       attacker = await mustConnect(brokerUrl, { user: 'orders', pass: ORDERS_PASSWORD, name: 'attacker with the orders login' });
-      userJwt = await userToken({ sub: 'u1', role: 'user' });
-      adminJwt = await userToken({ sub: 'a1', role: 'admin' });
+      userJwt = await signToken({ sub: 'u1', role: 'user' });
+      adminJwt = await signToken({ sub: 'a1', role: 'admin' });
     }, 120_000);
 
     afterAll(async () => {

@@ -1,7 +1,8 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
-import { GATEWAY_MAIN, post, startGateway, writeConfig } from '../support/mesh';
+import { GATEWAY_MAIN, post, startGateway } from '../support/mesh';
+import { writeConfig } from '../support/config-file';
 import { tryConnect } from './broker-access';
 
 /** Trust at start-up: an open broker reachable from other machines is refused; bad trust settings stop the gateway. */

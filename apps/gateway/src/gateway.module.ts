@@ -1,4 +1,4 @@
-import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module, Provider, Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { MeshModule, MeshOptions } from 'nest-mesh';
 import { CurrentTokenVerifier, TokenVerifier } from './auth';
@@ -7,6 +7,7 @@ import { CallRequestGuard } from './call/call-request.guard';
 import { ConsoleController } from './console/console.controller';
 import { DiscoveryController } from './discovery/discovery.controller';
 import { DiscoveryService } from './discovery/discovery.service';
+import { CONFIG_RELOADABLES } from './config/config-reloadable';
 import { ConfigReloader } from './config/config-reloader';
 import { GatewayConfig } from './config/gateway-config';
 import { tokenSettingsOf } from './config/token-settings';
@@ -15,7 +16,7 @@ import { bodyLimitProvider } from './http/body-limit';
 import { eventingParts } from './eventing/eventing-parts';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { InFlightGuard, RateLimits } from './limits';
-import { ObservabilityModule } from './observability';
+import { GatewayMetrics, ObservabilityModule } from './observability';
 import { RulesGuard } from './rules/rules.guard';
 import { RulesService } from './rules/rules.service';
 import { GatewayTokenSigner, JwksController } from './trust';
@@ -29,7 +30,8 @@ export class GatewayModule {
     const bodyLimit = bodyLimitProvider(config.http.bodyLimit);
     if (!config.modules.functions.enabled) {
       if (config.console.enabled) new Logger('Gateway').warn('console.enabled: the console needs modules.functions.enabled; not served');
-      return { module: GatewayModule, imports: [ObservabilityModule.register(config)], providers: [errors, running, bodyLimit, ConfigReloader, CorsOrigins] };
+      const reloadables = reloadablesProvider([CorsOrigins, GatewayMetrics]);
+      return { module: GatewayModule, imports: [ObservabilityModule.register(config)], providers: [errors, running, bodyLimit, ConfigReloader, reloadables, CorsOrigins] };
     }
     const eventing = config.modules.eventing.enabled ? eventingParts(broker) : { controllers: [], providers: [] };
     return {
@@ -48,6 +50,8 @@ export class GatewayModule {
         running,
         bodyLimit,
         ConfigReloader,
+        // RateLimits after RulesService: it makes the limiters of the rules just put in use.
+        reloadablesProvider([RulesService, RateLimits, CurrentTokenVerifier, CorsOrigins, InFlightGuard, GatewayMetrics]),
         CorsOrigins,
         InFlightGuard,
         RateLimits,
@@ -60,4 +64,9 @@ export class GatewayModule {
       ],
     };
   }
+}
+
+/** The parts a config reload changes (ConfigReloadable), in the order they are prepared and applied. */
+function reloadablesProvider(parts: Type[]): Provider {
+  return { provide: CONFIG_RELOADABLES, useFactory: (...instances: unknown[]) => instances, inject: parts };
 }

@@ -1,17 +1,25 @@
+import type { ConfigReloadable } from '../config/config-reloadable';
+import type { GatewayConfig } from '../config/gateway-config';
+import { tokenSettingsOf } from '../config/token-settings';
 import { TokenVerifier } from './token-verifier';
 
 /**
- * The TokenVerifier in use. A config reload swaps it with `replace`; a call reads `current` once
- * (a plain field read, nothing awaited) and finishes with that verifier.
+ * The TokenVerifier in use. A config reload makes one from the new `secret` and `auth` (bad settings
+ * refuse the reload) and swaps it in; a call reads `current` once (a plain field read, nothing
+ * awaited) and finishes with that verifier.
  */
-export class CurrentTokenVerifier {
+export class CurrentTokenVerifier implements ConfigReloadable<TokenVerifier> {
   constructor(private verifier: TokenVerifier) {}
 
   get current(): TokenVerifier {
     return this.verifier;
   }
 
-  replace(verifier: TokenVerifier): void {
+  prepareConfig(next: GatewayConfig): Promise<TokenVerifier> {
+    return TokenVerifier.create(tokenSettingsOf(next));
+  }
+
+  applyConfig(_next: GatewayConfig, verifier: TokenVerifier): void {
     this.verifier = verifier;
   }
 }

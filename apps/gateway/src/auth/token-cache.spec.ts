@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { TokenVerifier } from './index';
+import { TokenVerifier } from './token-verifier';
 import { TokenCache } from './token-cache';
 
 // Count the real signature checks: jwtVerify is wrapped, everything else in jose is the real thing.

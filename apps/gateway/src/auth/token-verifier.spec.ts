@@ -1,7 +1,8 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { JWK, KeyLike, SignJWT, exportJWK, exportSPKI, generateKeyPair } from 'jose';
-import { TokenError, TokenSettingsError, TokenVerifier } from './index';
+import { TokenError, TokenSettingsError } from './token-errors';
+import { TokenVerifier } from './token-verifier';
 
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 const now = () => Math.floor(Date.now() / 1000);

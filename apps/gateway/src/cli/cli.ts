@@ -3,7 +3,7 @@ import { natsConfigCommand } from './nats-config-command';
 import { runGateway } from './run-gateway';
 import { typesCommand } from './types/types-command';
 
-export const USAGE = `Usage: nest-mesh <command> [flags]
+const USAGE = `Usage: nest-mesh <command> [flags]
 
   gateway [--config mesh.yaml]         run the gateway (config: --config, else env MESH_CONFIG,
                                        else ./mesh.yaml; env PORT overrides the port)

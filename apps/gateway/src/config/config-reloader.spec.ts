@@ -1,9 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeConfig as write } from '../../../../test/support/config-file';
 import { CurrentTokenVerifier, TokenVerifier } from '../auth';
 import { RulesService } from '../rules/rules.service';
+import type { ConfigReloadable } from './config-reloadable';
 import { ConfigReloader } from './config-reloader';
 import { GatewayConfig } from './gateway-config';
 import { parseConfig } from './load-config';
@@ -14,12 +15,6 @@ const base = {
   port: 4122,
   modules: { functions: { conn: 'nats://127.0.0.1:1', rules: { test: { echo: { rule: 'deny' } } } } },
 };
-
-function write(config: object | string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'nest-mesh-reload-')), 'mesh.json');
-  writeFileSync(path, typeof config === 'string' ? config : JSON.stringify(config));
-  return path;
-}
 
 describe('ConfigReloader', () => {
   let running: GatewayConfig;
@@ -32,7 +27,7 @@ describe('ConfigReloader', () => {
     running = parseConfig(JSON.stringify(base), {});
     rules = new RulesService(running, { call: jest.fn() } as never);
     tokens = new CurrentTokenVerifier(await TokenVerifier.create({ secret: 'first-secret' }));
-    reloader = new ConfigReloader(running, rules, tokens);
+    reloader = new ConfigReloader(running, [rules, tokens]);
     logs = {
       log: jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined),
       warn: jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined),
@@ -113,6 +108,25 @@ describe('ConfigReloader', () => {
     );
     expect(running.port).toBe(4122);
     expect(decide()).toEqual({ allow: true });
+  });
+
+  it('prepares every part before it applies any, and applies none when a part refuses', async () => {
+    const steps: string[] = [];
+    const part = (name: string, refuse = false): ConfigReloadable<string> => ({
+      prepareConfig: async () => {
+        steps.push(`prepare ${name}`);
+        if (refuse) throw new Error(`${name} refuses`);
+        return name;
+      },
+      applyConfig: (_next, prepared) => steps.push(`apply ${prepared}`),
+    });
+    const path = write(base);
+    await expect(new ConfigReloader(running, [part('a'), part('b')]).reload(path, {})).resolves.toBe(true);
+    expect(steps).toEqual(['prepare a', 'prepare b', 'apply a', 'apply b']);
+    steps.length = 0;
+    await expect(new ConfigReloader(running, [part('a'), part('b', true), part('c')]).reload(path, {})).resolves.toBe(false);
+    expect(steps).toEqual(['prepare a', 'prepare b']);
+    expect(logs.error).toHaveBeenCalledWith(`config reload refused: b refuses (file ${path})`);
   });
 
   it('runs reloads one after another, the last one winning', async () => {

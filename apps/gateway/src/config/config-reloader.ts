@@ -1,12 +1,7 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { CurrentTokenVerifier, TokenVerifier } from '../auth';
-import { CorsOrigins } from '../http/cors';
-import { InFlightGuard, RateLimits } from '../limits';
-import { GatewayMetrics } from '../observability/gateway-metrics';
-import { RulesService } from '../rules/rules.service';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CONFIG_RELOADABLES, ConfigReloadable } from './config-reloadable';
 import { GatewayConfig } from './gateway-config';
 import { loadConfig } from './load-config';
-import { tokenSettingsOf } from './token-settings';
 
 /** Settings read once at start-up (listeners, the broker connection, the call guard): a reload leaves them as they are. */
 const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
@@ -39,11 +34,11 @@ const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
 
 /**
  * Reloads the config file without a restart (on SIGHUP, see cli/run-gateway.ts). The file is read and
- * validated with the same `loadConfig` as at start-up; a valid one replaces the rules
- * (`modules.functions.rules` with their `rateLimit`s, `ruleTimeout`) and the token settings
- * (`secret`, `auth`) together, and also the CORS origins (`http.cors.origins`) and `maxInFlight`,
- * in one synchronous step, so a call sees either the old pair or the new one. An invalid one is
- * refused with one log line and changes nothing. Reloads run one after another, in order.
+ * validated with the same `loadConfig` as at start-up; a valid one goes to every ConfigReloadable part
+ * (the rules with their `rateLimit`s, the token settings, the CORS origins, `maxInFlight`, the metrics'
+ * label values): each prepares, then all apply in one synchronous step, so a call sees either the old
+ * settings or the new ones. An invalid file, or a part that refuses it, is logged in one line and
+ * changes nothing. Reloads run one after another, in order. Keys in RESTART_ONLY are left as they were.
  */
 @Injectable()
 export class ConfigReloader {
@@ -52,12 +47,7 @@ export class ConfigReloader {
 
   constructor(
     @Inject(GatewayConfig) private readonly running: GatewayConfig,
-    @Optional() @Inject(RulesService) private readonly rules?: RulesService,
-    @Optional() @Inject(CurrentTokenVerifier) private readonly tokens?: CurrentTokenVerifier,
-    @Optional() @Inject(RateLimits) private readonly limits?: RateLimits,
-    @Optional() @Inject(CorsOrigins) private readonly cors?: CorsOrigins,
-    @Optional() @Inject(InFlightGuard) private readonly inFlight?: InFlightGuard,
-    @Optional() @Inject(GatewayMetrics) private readonly metrics?: GatewayMetrics,
+    @Inject(CONFIG_RELOADABLES) private readonly parts: readonly ConfigReloadable[],
   ) {}
 
   /** Reloads from `path`; resolves true when the new config is in use, false when it was refused. */
@@ -69,24 +59,17 @@ export class ConfigReloader {
 
   private async apply(path: string, env: NodeJS.ProcessEnv): Promise<boolean> {
     let next: GatewayConfig;
-    let engine: ReturnType<RulesService['compile']> | undefined;
-    let verifier: TokenVerifier | undefined;
+    const prepared: unknown[] = [];
     try {
       next = loadConfig(path, env);
-      engine = this.rules?.compile(next.modules.functions);
-      verifier = this.tokens ? await TokenVerifier.create(tokenSettingsOf(next)) : undefined;
+      for (const part of this.parts) prepared.push(await part.prepareConfig?.(next));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.logger.error(`config reload refused: ${message.split('\n').join('; ')} (file ${path})`);
       return false;
     }
-    // All at once, with nothing awaited in between (the limiters first: the new rules look them up).
-    if (engine !== undefined) this.limits?.prepare(engine.rateLimits);
-    if (engine !== undefined) this.rules!.replace(engine);
-    if (verifier !== undefined) this.tokens!.replace(verifier);
-    if (this.running.http.cors !== undefined && next.http.cors !== undefined) this.cors?.replace(next.http.cors);
-    this.inFlight?.setMax(next.modules.functions.maxInFlight);
-    this.metrics?.useRules(next.modules.functions.rules); // label values follow the rules
+    // All at once, with nothing awaited in between.
+    this.parts.forEach((part, index) => part.applyConfig(next, prepared[index]));
 
     const kept = RESTART_ONLY.filter(([, of]) => stableJson(of(next)) !== stableJson(of(this.running))).map(([key]) => key);
     if (kept.length > 0) {

@@ -1,16 +1,8 @@
-import { ConfigError, parseConfig } from './load-config';
+import { configErrorOf as errorOf } from '../../../../test/support/config-errors';
+import { parseConfig } from './load-config';
 
 /** The config keys of CORS, trustProxy, rate limits and maxInFlight (docs/config.md). */
 
-function errorOf(text: string): string {
-  try {
-    parseConfig(text, {});
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('edge config keys', () => {
   it('have their defaults: no CORS, no trusted proxy, maxInFlight 10000, limits in memory', () => {
@@ -21,7 +13,7 @@ describe('edge config keys', () => {
     expect(config.modules.functions.rateLimitStore).toBeUndefined();
   });
 
-  it('read the shape of the contract', () => {
+  it('read the shape of docs/config.md', () => {
     const config = parseConfig(
       [
         'id: demo',

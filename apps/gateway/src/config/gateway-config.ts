@@ -23,7 +23,7 @@ import { NAME_PATTERN } from 'nest-mesh';
  * start-up by `loadConfig`; every other part of the gateway trusts it.
  */
 
-/** `http.cors`: which browser origins may call the gateway (CONTRACT section 5, docs/operations.md). */
+/** `http.cors`: which browser origins may call the gateway (docs/operations.md#browsers-cors). */
 export class CorsConfig {
   /** A list of exact origins, or "*". */
   @IsCorsOrigins()
@@ -174,7 +174,7 @@ export class FunctionsConfig {
   rules: Record<string, unknown> = {};
 }
 
-/** `modules.eventing` (CONTRACT section 7, docs/events.md). */
+/** `modules.eventing` (docs/events.md). */
 export class EventingConfig {
   @IsBoolean()
   enabled = false;

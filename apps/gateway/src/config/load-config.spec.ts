@@ -1,22 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, configPathFrom, loadConfig, parseConfig } from './load-config';
+import { configErrorOf as errorOf } from '../../../../test/support/config-errors';
+import { configPathFrom, loadConfig, parseConfig } from './load-config';
 
 const minimal = 'id: demo\n';
 
-function errorOf(text: string, env: NodeJS.ProcessEnv = {}): string {
-  try {
-    parseConfig(text, env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('parseConfig', () => {
-  it('fills every default of CONTRACT section 3', () => {
+  it('fills every default of docs/config.md', () => {
     const config = parseConfig(minimal);
     expect(config.port).toBe(4122);
     expect(config.http).toMatchObject({ adapter: 'express', bodyLimit: 1_048_576 });
@@ -31,7 +23,7 @@ describe('parseConfig', () => {
     expect(config.console).toEqual({ enabled: false });
   });
 
-  it('reads the example of the contract', () => {
+  it('reads a whole functions block, with ${NAME} substituted', () => {
     const config = parseConfig(
       [
         'id: demo',

@@ -130,14 +130,14 @@ export class ServiceIdentityConfig {
 }
 
 /** `services` as a Map of identities (so each is validated and named by its key in error paths). */
-export function toServiceMap(value: unknown): unknown {
+function toServiceMap(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
   return new Map(Object.entries(value).map(([name, identity]) => [name, plainToInstance(ServiceIdentityConfig, identity, { exposeDefaultValues: true })]));
 }
 
 export const ServiceMap = () => Transform(({ value }) => toServiceMap(value));
 
-/** The keys of `services` are service names (CONTRACT section 1). */
+/** The keys of `services` are service names (docs/protocol.md). */
 export function HasServiceNames() {
   return ValidateBy({
     name: 'hasServiceNames',

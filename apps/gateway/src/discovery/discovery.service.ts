@@ -7,7 +7,7 @@ import { Instance, parseSrvAnswers } from './srv-answers';
 import { DEFAULT_GATHER_LIMITS, gatherSrvAnswers } from './srv-gather';
 
 /** How long the answers of one discovery round are reused, in ms. */
-export const DISCOVERY_CACHE_MS = 3000;
+const DISCOVERY_CACHE_MS = 3000;
 
 export interface DiscoveryRound {
   /** When the round ended (unix ms). */

@@ -10,7 +10,7 @@ import type { ParamsSchema } from './srv-answers';
 
 type Json = Record<string, unknown>;
 
-/** Statuses the gateway itself answers on any call (CONTRACT section 2 of the gateway: docs/protocol.md). */
+/** Statuses the gateway itself answers on any call (docs/protocol.md#calling-over-http-the-gateway). */
 const ERROR_RESPONSES: readonly [status: string, description: string][] = [
   ['400', 'BAD_REQUEST: the body is not a JSON object, or `timeout` is out of range'],
   ['401', 'UNAUTHENTICATED: the token is invalid, or the rule needs one and none was sent'],

@@ -39,7 +39,7 @@ export interface ParsedAnswers {
 }
 
 /** A params schema longer than this (characters of JSON) is taken as absent. */
-export const MAX_PARAMS_JSON = 64 * 1024;
+const MAX_PARAMS_JSON = 64 * 1024;
 /** ADR-32 ids are NUIDs; any printable id without spaces is taken, up to 128 characters. */
 const INSTANCE_ID = /^[\x21-\x7e]{1,128}$/;
 const MAX_TEXT = 256;

@@ -10,7 +10,7 @@ import { parseQueueRequest } from './queue-request';
  * Serves `MeshClient.emit` (docs/protocol.md): a request on `$MESH.events.queue` with the JSON
  * `{type, payload, id?, delay?}` is checked like an HTTP queue body, stored, and answered `{"id"}`,
  * or with the error headers of the wire. The gateways share the subject in queue group `q`.
- * Backends are trusted (the broker is the boundary, CONTRACT section 6): no event rules here.
+ * Backends are trusted (the broker is the boundary, docs/security.md): no event rules here.
  */
 @Injectable()
 export class EmitListener implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -13,7 +13,7 @@ export const EVENTING_BROKER = Symbol('EventingBroker');
 const LEASE_MARGIN_MS = 5_000;
 
 /** The lease of a claimed delivery: the longest trigger timeout plus a margin. */
-export function leaseOf(config: GatewayConfig): number {
+function leaseOf(config: GatewayConfig): number {
   return Math.max(config.modules.functions.timeout.default, ...triggersOf(config).map((t) => t.timeout)) + LEASE_MARGIN_MS;
 }
 

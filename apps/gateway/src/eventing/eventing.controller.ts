@@ -10,7 +10,7 @@ type HttpRequest = { headers: Record<string, string | undefined> };
 const MAX_LIST = 1000;
 
 /**
- * The eventing routes (CONTRACT section 7, docs/events.md): queue an event over HTTP (rules per
+ * The eventing routes (docs/events.md): queue an event over HTTP (rules per
  * event type), and the admin routes that list events and re-drive dead ones (rule `eventing.admin`).
  */
 @Controller('v1/api/:project/eventing')

@@ -6,12 +6,12 @@ import { MeshCodes, MeshError } from 'nest-mesh';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 
 /**
- * Answers for requests that never reach a route, written in the contract's shape
+ * Answers for requests that never reach a route, written in the shape of docs/protocol.md
  * (`{"error", "code"}` and `X-Request-Id`) instead of Node's or fastify's own.
  */
 
 /** A URL with a malformed percent escape (e.g. `%E0%A4%A`): what fastify calls FST_ERR_BAD_URL. */
-export function badUrl(): MeshError {
+function badUrl(): MeshError {
   return new MeshError(400, 'the URL is not valid (malformed percent-encoding)', MeshCodes.BAD_REQUEST);
 }
 

@@ -1,30 +1,38 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigReloadable } from '../config/config-reloadable';
 import { CorsConfig, GatewayConfig } from '../config/gateway-config';
 import { RATE_LIMIT_LIMIT_HEADER, RATE_LIMIT_REMAINING_HEADER, RETRY_AFTER_HEADER } from '../limits/limit-headers';
 import { REQUEST_ID_HEADER } from './request-id';
 
 /** Request headers a browser may send (a preflight asking for others is answered without them). */
-export const CORS_ALLOWED_HEADERS = ['content-type', 'authorization', 'x-request-id', 'traceparent', 'tracestate'];
+const CORS_ALLOWED_HEADERS = ['content-type', 'authorization', 'x-request-id', 'traceparent', 'tracestate'];
 /** Response headers a browser's script may read. */
-export const CORS_EXPOSED_HEADERS = [REQUEST_ID_HEADER, RETRY_AFTER_HEADER, RATE_LIMIT_LIMIT_HEADER, RATE_LIMIT_REMAINING_HEADER];
-export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
+const CORS_EXPOSED_HEADERS = [REQUEST_ID_HEADER, RETRY_AFTER_HEADER, RATE_LIMIT_LIMIT_HEADER, RATE_LIMIT_REMAINING_HEADER];
+const CORS_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
 
 type OriginCallback = (error: Error | null, allow: boolean | string) => void;
 
 /**
- * The origins that `http.cors` allows now. `replace` swaps them on a config reload (SIGHUP);
- * every request asks `allow` once (a Set lookup), so a reload applies to the next request.
+ * The origins that `http.cors` allows now. A config reload (SIGHUP) swaps them, when `http.cors`
+ * is there before and after (adding or removing it needs a restart); every request asks `allow`
+ * once (a Set lookup), so a reload applies to the next request.
  */
 @Injectable()
-export class CorsOrigins {
+export class CorsOrigins implements ConfigReloadable {
+  private readonly enabled: boolean;
   private any = false;
   private allowed: ReadonlySet<string> = new Set();
 
   constructor(@Inject(GatewayConfig) config: GatewayConfig) {
-    this.replace(config.http.cors);
+    this.enabled = config.http.cors !== undefined;
+    this.use(config.http.cors);
   }
 
-  replace(cors: CorsConfig | undefined): void {
+  applyConfig(next: GatewayConfig): void {
+    if (this.enabled && next.http.cors !== undefined) this.use(next.http.cors);
+  }
+
+  private use(cors: CorsConfig | undefined): void {
     this.any = cors?.origins === '*';
     this.allowed = new Set(Array.isArray(cors?.origins) ? cors.origins : []);
   }

@@ -18,7 +18,7 @@ type Handler = (request: IncomingMessage, response: ServerResponse) => void;
  * request; an idle keep-alive connection is closed after `keepAliveTimeout` ms.
  * The `clientError` listener is the adapter's to add (fastify adds its own `clientErrorHandler`).
  */
-export function createHttpServer(handler: Handler, http: HttpConfig): Server {
+function createHttpServer(handler: Handler, http: HttpConfig): Server {
   const server = createServer(
     { headersTimeout: http.headersTimeout, requestTimeout: http.requestTimeout, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL },
     handler,

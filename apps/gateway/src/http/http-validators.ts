@@ -6,7 +6,7 @@ import { ValidateBy, ValidationOptions } from 'class-validator';
  */
 
 /** An exact origin: scheme://host[:port], nothing after it (no path, no trailing slash). */
-export function isExactOrigin(value: unknown): boolean {
+function isExactOrigin(value: unknown): boolean {
   if (typeof value !== 'string') return false;
   try {
     const url = new URL(value);

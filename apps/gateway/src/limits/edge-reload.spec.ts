@@ -1,12 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeConfig as write } from '../../../../test/support/config-file';
 import { ConfigReloader } from '../config/config-reloader';
 import { GatewayConfig } from '../config/gateway-config';
 import { parseConfig } from '../config/load-config';
 import { CorsOrigins } from '../http/cors';
+import { CallsInFlight } from '../observability/calls-in-flight';
 import { RulesService } from '../rules/rules.service';
 import { InFlightGuard } from './in-flight.guard';
 import { RateLimits } from './rate-limits';
@@ -17,12 +16,6 @@ const functions = (rules: object, extra: object = {}) => ({ conn: 'nats://127.0.
 const base = (rules: object, http: object = { cors: { origins: ['http://a.test'] } }, extra: object = {}) => ({ id: 'demo', http, modules: { functions: functions(rules, extra) } });
 const limited = (limit: number) => ({ test: { echo: { rule: 'allow', rateLimit: { limit, window: 60000 } }, open: { rule: 'allow' } } });
 
-function write(config: object): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'nest-mesh-edge-')), 'mesh.json');
-  writeFileSync(path, JSON.stringify(config));
-  return path;
-}
-
 const headers: Record<string, string> = {};
 const adapterHost = { httpAdapter: { setHeader: (_: unknown, name: string, value: string) => (headers[name] = value) } };
 
@@ -32,6 +25,7 @@ describe('reloading the edge settings', () => {
   let limits: RateLimits;
   let cors: CorsOrigins;
   let inFlight: InFlightGuard;
+  let calls: CallsInFlight;
   let reloader: ConfigReloader;
   let warn: jest.SpyInstance;
 
@@ -40,8 +34,9 @@ describe('reloading the edge settings', () => {
     rules = new RulesService(running, { call: jest.fn() } as never);
     limits = new RateLimits(running, rules, adapterHost as never);
     cors = new CorsOrigins(running);
-    inFlight = new InFlightGuard(running, adapterHost as never);
-    reloader = new ConfigReloader(running, rules, undefined, limits, cors, inFlight);
+    calls = new CallsInFlight();
+    inFlight = new InFlightGuard(running, adapterHost as never, calls);
+    reloader = new ConfigReloader(running, [rules, limits, cors, inFlight]);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
   });
@@ -100,7 +95,7 @@ describe('reloading the edge settings', () => {
     expect(enter(responses[1])).toBe(true);
     expect(() => enter(responses[2])).toThrow(expect.objectContaining({ status: 503, code: 'OVERLOADED' }));
     expect(headers['Retry-After']).toBe('1');
-    expect(inFlight.inFlight).toBe(2);
+    expect(calls.count).toBe(2);
     responses[0].emit('close');
     expect(enter(responses[2])).toBe(true);
     // fastify: the Node response is reply.raw
@@ -108,7 +103,7 @@ describe('reloading the edge settings', () => {
     responses[1].emit('close');
     expect(inFlight.canActivate({ switchToHttp: () => ({ getResponse: () => ({ raw }) }) } as never)).toBe(true);
     raw.emit('close');
-    expect(inFlight.inFlight).toBe(1);
+    expect(calls.count).toBe(1);
   });
 
   it('names the http keys that need a restart in one line, and keeps them', async () => {

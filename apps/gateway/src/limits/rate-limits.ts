@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { RateLimit } from '@nest-mesh/rules';
 import { MeshAuth, MeshCodes, MeshError } from 'nest-mesh';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { ConfigReloadable } from '../config/config-reloadable';
 import { GatewayConfig } from '../config/gateway-config';
 import { RulesService } from '../rules/rules.service';
 import { RATE_LIMIT_LIMIT_HEADER, RATE_LIMIT_REMAINING_HEADER, RETRY_AFTER_HEADER } from './limit-headers';
@@ -15,12 +16,12 @@ interface ClientRequest {
 
 /**
  * The `rateLimit`s of the rule entries (docs/operations.md). One limiter per entry, made when the
- * rules are loaded (`prepare`) and found per call by the entry's RateLimit object; counts are per
+ * rules are loaded (at start-up and on a reload) and found per call by the entry's RateLimit object; counts are per
  * entry and caller, fixed windows, in memory or in Redis (`rateLimitStore`) with memory as the
  * fallback while Redis is down. A reload keeps the counts of entries whose limit did not change.
  */
 @Injectable()
-export class RateLimits implements OnModuleDestroy {
+export class RateLimits implements OnModuleDestroy, ConfigReloadable {
   private readonly logger = new Logger('RateLimits');
   private readonly limiters = new WeakMap<RateLimit, RateLimiterAbstract>();
   private bySignature = new Map<string, RateLimiterAbstract>();
@@ -29,18 +30,26 @@ export class RateLimits implements OnModuleDestroy {
 
   constructor(
     @Inject(GatewayConfig) config: GatewayConfig,
-    rules: RulesService,
+    private readonly rules: RulesService,
     private readonly adapterHost: HttpAdapterHost,
   ) {
     const url = config.modules.functions.rateLimitStore;
     this.store = url === undefined ? undefined : new RedisStore(url, this.logger);
     // Gateways of one project share counts; other projects on the same Redis do not.
     this.keyPrefix = `nest-mesh:rl:${config.id}`;
-    this.prepare(rules.current.rateLimits);
+    this.prepare(this.rules.current.rateLimits);
   }
 
-  /** Makes the limiters of a rule set (at start-up, and on a reload before the new rules are used). */
-  prepare(limits: readonly RateLimit[]): void {
+  /**
+   * Makes the limiters of the rules a reload has just put in use (RulesService applies before
+   * RateLimits: see the order in GatewayModule). Nothing runs between the two steps.
+   */
+  applyConfig(): void {
+    this.prepare(this.rules.current.rateLimits);
+  }
+
+  /** Makes the limiters of a rule set. */
+  private prepare(limits: readonly RateLimit[]): void {
     const next = new Map<string, RateLimiterAbstract>();
     for (const limit of limits) {
       const signature = `${limit.path} ${limit.limit} ${limit.window}`;

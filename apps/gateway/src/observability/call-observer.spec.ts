@@ -1,10 +1,9 @@
 import { ConsoleLogger, Logger } from '@nestjs/common';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeConfig } from '../../../../test/support/config-file';
 import { ConfigReloader } from '../config/config-reloader';
 import { parseConfig } from '../config/load-config';
 import type { BrokerHealth } from './broker-health';
+import { CallsInFlight } from './calls-in-flight';
 import { CallObserver } from './call-observer';
 import { GatewayMetrics } from './gateway-metrics';
 
@@ -12,7 +11,7 @@ const RULES = { users: { create: { rule: 'allow' } } };
 
 function setup(log: object = {}) {
   const config = parseConfig(JSON.stringify({ id: 'demo', log, modules: { functions: { rules: RULES } } }), {});
-  const metrics = new GatewayMetrics(config, { connected: true } as BrokerHealth);
+  const metrics = new GatewayMetrics(config, { connected: true } as BrokerHealth, new CallsInFlight());
   return { config, metrics, observer: new CallObserver(metrics, config) };
 }
 
@@ -31,14 +30,12 @@ async function sampleOf(metrics: GatewayMetrics, line: string): Promise<number |
 describe('CallObserver', () => {
   afterEach(() => Logger.overrideLogger(new ConsoleLogger()));
 
-  it('counts a call once, with its duration, and keeps the in-flight count', async () => {
+  it('counts a call once, with its duration', async () => {
     const { metrics, observer } = setup();
     const call = request('users', 'create');
     expect(observer.begin(call)).toBeUndefined();
-    expect(metrics.inFlight).toBe(1);
     observer.end(call, 200, 'OK');
     observer.end(call, 500, 'INTERNAL'); // a second answer to the same request is not a second call
-    expect(metrics.inFlight).toBe(0);
     expect(await sampleOf(metrics, 'mesh_gateway_calls_total{service="users",func="create",status="200",code="OK"}')).toBe(1);
     expect(await sampleOf(metrics, 'mesh_gateway_calls_total{service="users",func="create",status="500",code="INTERNAL"}')).toBeUndefined();
     expect(await sampleOf(metrics, 'mesh_gateway_call_duration_seconds_count{service="users",func="create"}')).toBe(1);
@@ -48,7 +45,6 @@ describe('CallObserver', () => {
     const { metrics, observer } = setup();
     observer.end(request('users', 'create'), 503, 'OVERLOADED');
     observer.end(request(), 404, 'NOT_FOUND');
-    expect(metrics.inFlight).toBe(0);
     expect(await sampleOf(metrics, 'mesh_gateway_calls_total{service="users",func="create",status="503",code="OVERLOADED"}')).toBe(1);
     expect(await sampleOf(metrics, 'mesh_gateway_calls_total{service="_other",func="_other",status="404",code="NOT_FOUND"}')).toBeUndefined();
   });
@@ -59,25 +55,34 @@ describe('CallObserver', () => {
     expect(context).toBeDefined();
   });
 
-  it('writes one call line with log.calls, without params or headers', () => {
-    const lines: unknown[] = [];
-    Logger.overrideLogger({ log: (message: unknown) => lines.push(message), error: () => undefined, warn: () => undefined });
-    const { observer } = setup({ format: 'json', calls: true });
-    const call = { ...request('users', 'create', { authorization: 'Bearer abc.def.ghi' }), body: { params: { password: 'hunter2' } } };
-    observer.begin(call);
-    observer.end(call, 403, 'FORBIDDEN');
-    expect(lines).toEqual([{ requestId: 'req-1', service: 'users', func: 'create', status: 403, code: 'FORBIDDEN', ms: expect.any(Number) }]);
-    const bad = request('bad name', 'x');
-    observer.end(bad, 400, 'BAD_REQUEST');
-    expect(lines[1]).toMatchObject({ service: '-', func: 'x', status: 400 });
+  it('writes one call line with log.calls, without params or headers', async () => {
+    const written: string[] = [];
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((text: string | Uint8Array) => written.push(String(text)) > 0);
+    try {
+      const { observer } = setup({ format: 'json', calls: true });
+      const call = { ...request('users', 'create', { authorization: 'Bearer abc.def.ghi' }), body: { params: { password: 'hunter2' } } };
+      observer.begin(call);
+      observer.end(call, 403, 'FORBIDDEN');
+      const bad = request('bad name', 'x');
+      observer.end(bad, 400, 'BAD_REQUEST');
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      stdout.mockRestore();
+    }
+    const lines = written.join('').trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.message)).toEqual([
+      { requestId: 'req-1', service: 'users', func: 'create', status: 403, code: 'FORBIDDEN', ms: expect.any(Number) },
+      expect.objectContaining({ service: '-', func: 'x', status: 400 }),
+    ]);
+    expect(lines[0]).toMatchObject({ level: 'log', context: 'Calls' });
+    expect(written.join('')).not.toMatch(/hunter2|abc\.def/);
   });
 
   it('follows the rules of a reloaded config', async () => {
     const { config, metrics } = setup();
-    const path = join(mkdtempSync(join(tmpdir(), 'nest-mesh-')), 'mesh.json');
-    writeFileSync(path, JSON.stringify({ id: 'demo', modules: { functions: { rules: { orders: { list: { rule: 'allow' } } } } } }));
+    const path = writeConfig({ id: 'demo', modules: { functions: { rules: { orders: { list: { rule: 'allow' } } } } } });
     Logger.overrideLogger(false);
-    expect(await new ConfigReloader(config, undefined, undefined, undefined, undefined, undefined, metrics).reload(path, {})).toBe(true);
+    expect(await new ConfigReloader(config, [metrics]).reload(path, {})).toBe(true);
     metrics.seriesOf('orders', 'list').count(200, 'OK');
     expect(await sampleOf(metrics, 'mesh_gateway_calls_total{service="orders",func="list",status="200",code="OK"}')).toBe(1);
     expect(metrics.seriesOf('users', 'create').service).toBe('_other');

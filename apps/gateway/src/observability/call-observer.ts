@@ -3,6 +3,7 @@ import type { Context, Span, Tracer } from '@opentelemetry/api';
 import { activeTracer, isValidName, traceHeadersContext } from 'nest-mesh';
 import { GatewayConfig } from '../config/gateway-config';
 import { requestIdOf } from '../http/request-id';
+import { CallLogWriter } from './call-log';
 import { CallSeries, GatewayMetrics } from './gateway-metrics';
 import { endHttpSpan, startHttpSpan, TracedRequest } from './http-span';
 
@@ -30,14 +31,15 @@ export class CallObserver {
   /** The OpenTelemetry SDK's tracer, looked up once; undefined when none is registered. */
   private readonly tracer: Tracer | undefined = activeTracer();
   private readonly logCalls: boolean;
-  private readonly json: boolean;
+  /** JSON call lines go out batched (call-log.ts); text ones through the Nest logger. */
+  private readonly jsonLines: CallLogWriter | undefined;
 
   constructor(
     private readonly metrics: GatewayMetrics,
     @Inject(GatewayConfig) config: GatewayConfig,
   ) {
     this.logCalls = config.log.calls;
-    this.json = config.log.format === 'json';
+    this.jsonLines = config.log.format === 'json' ? new CallLogWriter() : undefined;
   }
 
   /**
@@ -51,7 +53,6 @@ export class CallObserver {
       span: undefined,
     };
     request[OBSERVED] = observed;
-    this.metrics.inFlight++;
     if (this.tracer !== undefined) {
       const { span, context } = startHttpSpan(this.tracer, request);
       observed.span = span;
@@ -74,7 +75,6 @@ export class CallObserver {
     let ms = 0;
     if (observed !== undefined) {
       request[OBSERVED] = null;
-      this.metrics.inFlight--;
       ms = performance.now() - observed.started;
       observed.series.count(status, code);
       observed.series.duration.observe(ms / 1000);
@@ -94,7 +94,7 @@ export class CallObserver {
     const service = nameOrDash(request.params?.service);
     const func = nameOrDash(request.params?.func);
     const rounded = Math.round(ms * 100) / 100;
-    if (this.json) this.logger.log({ requestId, service, func, status, code, ms: rounded });
+    if (this.jsonLines) this.jsonLines.write({ requestId, service, func, status, code, ms: rounded });
     else this.logger.log(`${requestId} ${service}.${func} ${status} ${code} ${rounded} ms`);
   }
 }

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { CounterChild, HistogramChild, PreparedCounter, PreparedHistogram, registerPrepared } from 'nest-mesh';
+import type { ConfigReloadable } from '../config/config-reloadable';
 import { GatewayConfig } from '../config/gateway-config';
 import { BrokerHealth } from './broker-health';
+import { CallsInFlight } from './calls-in-flight';
 
 /** The label value of a service or function that no rule names: the label set stays bounded. */
 export const OTHER = '_other';
@@ -54,15 +56,13 @@ export class CallSeries {
 }
 
 /**
- * The gateway's Prometheus registry (docs/operations.md#metrics): the call series of the
- * contract, the broker gauge, and prom-client's default process_* / nodejs_* metrics. Label
+ * The gateway's Prometheus registry (docs/operations.md#metrics): the call series, the in-flight
+ * and broker gauges, and prom-client's default process_* / nodejs_* metrics. Label
  * values come from the rules: `seriesOf` maps a service or function that no rule names to `_other`.
  */
 @Injectable()
-export class GatewayMetrics {
+export class GatewayMetrics implements ConfigReloadable {
   readonly registry = new Registry();
-  /** Calls begun and not yet answered (CallObserver keeps it). */
-  inFlight = 0;
   private readonly calls: PreparedCounter;
   private readonly duration: PreparedHistogram;
   /** Every series made so far, by service then func: a reload keeps the counts of the pairs it keeps. */
@@ -70,7 +70,7 @@ export class GatewayMetrics {
   private table = new Map<string, Map<string, CallSeries>>();
   private readonly other: CallSeries;
 
-  constructor(@Inject(GatewayConfig) config: GatewayConfig, broker: BrokerHealth) {
+  constructor(@Inject(GatewayConfig) config: GatewayConfig, broker: BrokerHealth, inFlight: CallsInFlight) {
     collectDefaultMetrics({ register: this.registry });
     this.calls = registerPrepared(
       this.registry,
@@ -80,13 +80,12 @@ export class GatewayMetrics {
       this.registry,
       new PreparedHistogram(GatewayMetricNames.duration, 'Time from the call passing its first checks to its answer, in seconds', ['service', 'func']),
     );
-    const metrics = this;
     new Gauge({
       name: GatewayMetricNames.inFlight,
       help: 'Calls the gateway is working on',
       registers: [this.registry],
       collect() {
-        this.set(metrics.inFlight);
+        this.set(inFlight.count);
       },
     });
     new Gauge({
@@ -119,6 +118,11 @@ export class GatewayMetrics {
       table.set(service, byFunc);
     }
     this.table = table;
+  }
+
+  /** Label values follow the rules of a reloaded config. */
+  applyConfig(next: GatewayConfig): void {
+    this.useRules(next.modules.functions.rules);
   }
 
   /** The Prometheus text of every metric. */

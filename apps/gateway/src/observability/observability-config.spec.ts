@@ -1,15 +1,6 @@
-import { ConfigError, parseConfig } from '../config/load-config';
+import { configErrorOf as errorOf } from '../../../../test/support/config-errors';
+import { parseConfig } from '../config/load-config';
 import { gatewayLogger } from './gateway-logger';
-
-function errorOf(text: string): string {
-  try {
-    parseConfig(text, {});
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('the management and log keys', () => {
   it('default to no management port and text logs at level log, without call lines', () => {

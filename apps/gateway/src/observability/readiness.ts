@@ -68,7 +68,7 @@ export class Readiness {
       return { status: 200, body: await this.health.check(checks) };
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      // terminus says "shutting_down" once Nest's shutdown hooks run; the contract says "error" for every 503.
+      // terminus says "shutting_down" once Nest's shutdown hooks run; docs/operations.md#probes says "error" for every 503.
       return { status: 503, body: { ...(error.getResponse() as object), status: 'error' } };
     }
   }

@@ -1,14 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { compileRules, Decision, RuleArgs, RuleCaller, RuleEngine } from '@nest-mesh/rules';
 import { MeshAuth, MeshClient } from 'nest-mesh';
+import type { ConfigReloadable } from '../config/config-reloadable';
 import { FunctionsConfig, GatewayConfig } from '../config/gateway-config';
 
 /**
- * Holds the compiled rules of the gateway. `replace` swaps them at once (on a config reload);
- * a call reads `current` once, so a decision already under way finishes with the rules it started with.
+ * Holds the compiled rules of the gateway. A config reload compiles the new ones (`prepareConfig`:
+ * an invalid rule refuses the reload) and swaps them at once (`applyConfig`); a call reads `current`
+ * once, so a decision already under way finishes with the rules it started with.
  */
 @Injectable()
-export class RulesService {
+export class RulesService implements ConfigReloadable<RuleEngine> {
   private readonly caller: RuleCaller;
   private engine: RuleEngine;
 
@@ -28,14 +30,17 @@ export class RulesService {
     return this.engine.decide(service, func, args);
   }
 
-  /** Compiles `rules` and `ruleTimeout` without installing them; throws RuleConfigError naming the path. */
-  compile(functions: Pick<FunctionsConfig, 'rules' | 'ruleTimeout'>): RuleEngine {
-    return compileRules(functions.rules, { caller: this.caller, funcTimeoutMs: functions.ruleTimeout });
+  /** Compiles the new `rules` and `ruleTimeout` without installing them; throws RuleConfigError naming the path. */
+  prepareConfig(next: GatewayConfig): RuleEngine {
+    return this.compile(next.modules.functions);
   }
 
-  /** Installs rules: an engine from `compile`, or a functions config (compiled first; throws, keeping the old ones, when invalid). */
-  replace(rules: RuleEngine | Pick<FunctionsConfig, 'rules' | 'ruleTimeout'>): void {
-    this.engine = rules instanceof RuleEngine ? rules : this.compile(rules);
+  applyConfig(_next: GatewayConfig, engine: RuleEngine): void {
+    this.engine = engine;
+  }
+
+  private compile(functions: Pick<FunctionsConfig, 'rules' | 'ruleTimeout'>): RuleEngine {
+    return compileRules(functions.rules, { caller: this.caller, funcTimeoutMs: functions.ruleTimeout });
   }
 }
 

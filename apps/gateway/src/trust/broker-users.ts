@@ -20,7 +20,7 @@ export function discoverySubjects(name: string): string[] {
 }
 
 /**
- * What a service identity may do (CONTRACT section 6): serve its own functions in queue group `q`,
+ * What a service identity may do (docs/security.md#service-identities): serve its own functions in queue group `q`,
  * answer discovery, reply to the requests it received (allow_responses), receive the replies of its
  * own calls on `_INBOX.>`, and publish only to the functions its `calls` name (and, with
  * `emit`, to the gateways' event queue `$MESH.events.queue`).

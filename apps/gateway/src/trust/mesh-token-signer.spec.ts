@@ -10,7 +10,7 @@ describe('GatewayTokenSigner', () => {
     return (await jwtVerify(token, createLocalJWKSet(signer.jwks), { algorithms: ['EdDSA'], audience: 'demo', issuer: 'nest-mesh', typ: 'mesh+jwt', currentDate: new Date(clock) })).payload;
   }
 
-  it('signs the claims of CONTRACT section 6 with EdDSA, typ mesh+jwt and the kid of its JWKS', async () => {
+  it('signs the claims of docs/security.md#mesh-token-signed-calls with EdDSA, typ mesh+jwt and the kid of its JWKS', async () => {
     const signer = await GatewayTokenSigner.create({ audience: 'demo', now });
     const auth = Object.freeze({ sub: 'u1', role: 'admin' });
     const token = await signer.tokenFor('billing', 'charge', auth);
