@@ -1,14 +1,15 @@
 import { DEFAULT_EVENT_STREAM, JetStreamEventStore } from '@nest-mesh/eventing';
 import { connect } from 'nats';
-import { EventService, until } from '../eventing/event-service';
-import { EVENT_CONSUMER, leadBoth, onEveryNode, queueEvents } from './event-stream';
+import { EventService } from '../eventing/event-service';
 import { TestProcess } from '../support/child';
+import { writeConfig } from '../support/config-file';
 import { freePort } from '../support/free-port';
 import { JWT_SECRET, post, startGateway, startTestService } from '../support/mesh';
-import { writeConfig } from '../support/config-file';
 import { NatsCluster } from '../support/nats-cluster';
 import { describeWithNatsServer } from '../support/nats-server';
 import { describeWithRedis, REDIS_URL } from '../support/redis';
+import { until } from '../support/until';
+import { EVENT_CONSUMER, leadBoth, onEveryNode, queueEvents } from './event-stream';
 
 /**
  * The mesh on a NATS cluster (docs/operations.md, "A NATS cluster"): three nats-server nodes
@@ -237,9 +238,9 @@ describeWithNatsServer('the mesh on a 3-node NATS cluster', () => {
       // Every event that got a 202, before or after the kill, is delivered (at least once), within 25 s of the kill.
       const accepted = queued.filter((q) => q.status === 202).map((q) => q.id);
       const delivered = () => new Set(events.of('tick').map((seen) => seen.params.id));
-      await until(() => accepted.every((id) => delivered().has(id)), Math.max(5_000, killedAt + 25_000 - Date.now()), 'every accepted event delivered').catch((error) => {
+      await until(() => accepted.every((id) => delivered().has(id)), Math.max(5_000, killedAt + 25_000 - Date.now()), 'every accepted event delivered').catch((error: Error) => {
         const missing = accepted.filter((id) => !delivered().has(id));
-        throw new Error(`${(error as Error).message}: ${missing.length} of ${accepted.length} missing, e.g. ${missing.slice(0, 5).join(', ')}`);
+        throw new Error(`${error.message}: ${missing.length} of ${accepted.length} missing, e.g. ${missing.slice(0, 5).join(', ')}`);
       });
       // Duplicates are allowed (at least once); anything but 202 is 503 while the stream has no leader.
       expect(events.of('tick').length).toBeGreaterThanOrEqual(accepted.length);

@@ -1,6 +1,7 @@
 import { DEFAULT_EVENT_STREAM } from '@nest-mesh/eventing';
 import { JetStreamManager, NatsConnection } from 'nats';
 import { post } from '../support/mesh';
+import { valueWhen } from '../support/until';
 
 /** The durable consumer of the JetStream event store (libs/eventing/src/jetstream-store.ts). */
 export const EVENT_CONSUMER = 'dispatch';
@@ -20,21 +21,9 @@ async function placement(jsm: JetStreamManager): Promise<{ stream?: Placement; c
   };
 }
 
-/** Resolves with the placement once the stream and its consumer are current on three nodes; the error names the last one seen. */
-async function healthy(jsm: JetStreamManager, timeoutMs: number): Promise<{ stream?: Placement; consumer?: Placement }> {
-  let last: unknown;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const now = await placement(jsm);
-      if (onEveryNode(now.stream) && onEveryNode(now.consumer)) return now;
-      last = now;
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    if (Date.now() > deadline) throw new Error(`the event stream and its consumer were not current on three nodes within ${timeoutMs} ms: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Resolves with the placement once the stream and its consumer are current on three nodes. */
+function healthy(jsm: JetStreamManager, timeoutMs: number): Promise<{ stream?: Placement; consumer?: Placement }> {
+  return valueWhen('the event stream and its consumer current on three nodes', () => placement(jsm), (now) => onEveryNode(now.stream) && onEveryNode(now.consumer), timeoutMs);
 }
 
 /**

@@ -279,13 +279,14 @@ export class JetStreamEventStore implements EventStore {
     const name = existing.config.name;
     const deadline = Date.now() + timeoutMs;
     let info: StreamInfo | undefined = existing;
+    let failure = '';
     for (;;) {
       if (info && info.config.num_replicas !== replicas) {
-        await this.jsm!.streams.update(name, { ...info.config, num_replicas: replicas }).catch(() => undefined);
+        await this.jsm!.streams.update(name, { ...info.config, num_replicas: replicas }).catch((error: Error) => (failure = `: ${error.message}`));
       } else if (info && (!info.cluster || info.cluster.leader)) {
         return;
       }
-      if (Date.now() > deadline) throw new Error(`stream ${name} was not scaled to ${replicas} replicas within ${timeoutMs} ms`);
+      if (Date.now() > deadline) throw new Error(`stream ${name} was not scaled to ${replicas} replicas within ${timeoutMs} ms${failure}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
       info = await this.jsm!.streams.info(name).catch(() => undefined);
     }
