@@ -12,6 +12,7 @@ import {
   RetentionPolicy,
   StorageType,
   StoredMsg,
+  StreamInfo,
 } from 'nats';
 import { DEDUP_WINDOW_MS, Delivery, EventRecord, EventSource, EventStatus, NewEvent } from './event';
 import type { EnqueueResult, EventCounts, EventStore } from './event-store';
@@ -26,12 +27,19 @@ export interface JetStreamStoreOptions {
   stream?: string;
   /** The subject root of that stream: deliveries are published on `<subject>.<trigger>`. Default `mesh-events`. */
   subject?: string;
+  /**
+   * The replicas of both streams (JetStream `num_replicas`), default 1. A stream that exists with
+   * other replicas is scaled to these at open.
+   */
+  replicas?: number;
 }
 
 export const DEFAULT_EVENT_STREAM = 'MESH_EVENTS';
 export const DEFAULT_EVENT_SUBJECT = 'mesh-events';
 const CONSUMER = 'dispatch';
 const NOT_BEFORE = 'Mesh-Not-Before';
+/** How long one pull request waits (nats.js default: 30 s, so a lost consumer leader stalls delivery that long). */
+const PULL_EXPIRES_MS = 5_000;
 /** Bound on the messages looked at when listing or re-driving. */
 const MAX_SCAN = 100_000;
 
@@ -99,6 +107,9 @@ export class JetStreamEventStore implements EventStore {
     const pull = await this.js.consumers.get(this.stream, CONSUMER);
     this.messages = await pull.consume({
       max_messages: 256,
+      // Pulls live PULL_EXPIRES_MS with heartbeats at half of it: when the consumer's leader is lost
+      // (a node of a cluster dies), the gateway notices and pulls from the new one within seconds.
+      expires: PULL_EXPIRES_MS,
       callback: (msg) => {
         this.buffer.push(msg);
         this.wakeup.wake();
@@ -248,11 +259,36 @@ export class JetStreamEventStore implements EventStore {
       storage: StorageType.File,
       duplicate_window: nanos(DEDUP_WINDOW_MS),
       allow_direct: true,
+      num_replicas: this.options.replicas ?? 1,
     };
+    let existing: StreamInfo;
     try {
-      await this.jsm!.streams.info(name);
+      existing = await this.jsm!.streams.info(name);
     } catch {
       await this.jsm!.streams.add(config);
+      return;
+    }
+    if (existing.config.num_replicas !== config.num_replicas) await this.scale(existing, config.num_replicas);
+  }
+
+  /**
+   * Scales an existing stream (its consumers follow) and waits until JetStream elected its leader
+   * again: until then its API does not answer. Another gateway may scale it at the same time.
+   */
+  private async scale(existing: StreamInfo, replicas: number, timeoutMs = 30_000): Promise<void> {
+    const name = existing.config.name;
+    const deadline = Date.now() + timeoutMs;
+    let info: StreamInfo | undefined = existing;
+    let failure = '';
+    for (;;) {
+      if (info && info.config.num_replicas !== replicas) {
+        await this.jsm!.streams.update(name, { ...info.config, num_replicas: replicas }).catch((error: Error) => (failure = `: ${error.message}`));
+      } else if (info && (!info.cluster || info.cluster.leader)) {
+        return;
+      }
+      if (Date.now() > deadline) throw new Error(`stream ${name} was not scaled to ${replicas} replicas within ${timeoutMs} ms${failure}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      info = await this.jsm!.streams.info(name).catch(() => undefined);
     }
   }
 

@@ -202,6 +202,13 @@ export class EventingConfig {
   @IsInt()
   @Min(1)
   maxPayload = 262_144;
+
+  /** With `conn`: the replicas of the JetStream event streams (3 on a 3-node cluster survives a lost node). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  replicas = 1;
 }
 
 export class ModulesConfig {

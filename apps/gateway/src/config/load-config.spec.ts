@@ -107,6 +107,15 @@ describe('parseConfig', () => {
     expect(errorOf('id: demo\nhttp: { timeouts: 1 }\n')).toBe('http.timeouts: unknown key');
   });
 
+  it('has the replicas of the JetStream event streams, 1 to 5, default 1', () => {
+    expect(parseConfig(minimal).modules.eventing.replicas).toBe(1);
+    expect(parseConfig('id: demo\nmodules: { eventing: { replicas: 3 } }\n').modules.eventing.replicas).toBe(3);
+    expect(errorOf('id: demo\nmodules: { eventing: { replicas: 0 } }\n')).toMatch(/^modules\.eventing\.replicas: /);
+    expect(errorOf('id: demo\nmodules: { eventing: { replicas: 6 } }\n')).toMatch(/^modules\.eventing\.replicas: /);
+    expect(errorOf('id: demo\nmodules: { eventing: { replicas: 1.5 } }\n')).toMatch(/^modules\.eventing\.replicas: /);
+    expect(errorOf('id: demo\nmodules: { eventing: { replicas: three } }\n')).toMatch(/^modules\.eventing\.replicas: /);
+  });
+
   it('refuses text that is not a mapping', () => {
     expect(errorOf('- a\n- b\n')).toBe('the config must be a mapping');
     expect(errorOf('id: [unclosed\n')).toMatch(/^not valid YAML or JSON/);

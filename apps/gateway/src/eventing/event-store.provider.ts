@@ -26,7 +26,7 @@ export const eventStoreProvider: Provider = {
     const { callTimeout: _t, gracePeriod: _g, version: _v, ...connection } = broker;
     const store =
       config.modules.functions.conn !== undefined
-        ? new JetStreamEventStore({ connection, leaseMs })
+        ? new JetStreamEventStore({ connection, leaseMs, replicas: config.modules.eventing.replicas })
         : new LocalEventStore({ path: resolve(config.modules.eventing.store), leaseMs });
     try {
       await store.open();
