@@ -78,7 +78,7 @@ for (const kind of BROKERS) {
               ? { conn: `nats://nest-mesh-gateway:${GATEWAY_PASSWORD}@127.0.0.1:${natsPort}` }
               : { embedded: { host: '127.0.0.1', port: natsPort, users: [{ user: 'watch', password: WATCH_PASSWORD }] } }),
             services: { orders: { password: ORDERS_PASSWORD, calls: [] }, mail: { password: MAIL_PASSWORD, calls: [] } },
-            rules: {},
+            rules: { mail: { welcome: { rule: 'authenticated' } } },
           },
           eventing: {
             enabled: true,
@@ -140,6 +140,16 @@ for (const kind of BROKERS) {
     it('lets the identity publish to the event queue (eventing is on), and nothing else of the mesh', async () => {
       expect(await canPublish(ordersRaw, watcher, EMIT_SUBJECT, 5_000)).toBe(true);
       expect(await canPublish(ordersRaw, watcher, '$MESH.events.other', 1_500)).toBe(false);
+    });
+
+    it('lists the identity\'s functions in discovery and OpenAPI (its $SRV answers reach the gateway)', async () => {
+      const services = await fetch(`${gateway.url}/v1/api/demo/services`, { signal: AbortSignal.timeout(30_000) });
+      expect(services.status).toBe(200);
+      expect(((await services.json()) as { services: unknown[] }).services).toEqual([
+        expect.objectContaining({ name: 'mail', instances: 1, functions: [expect.objectContaining({ name: 'welcome' })] }),
+      ]);
+      const openapi = await fetch(`${gateway.url}/v1/api/demo/openapi.json`, { signal: AbortSignal.timeout(30_000) });
+      expect(Object.keys(((await openapi.json()) as { paths: object }).paths)).toEqual(['/v1/api/demo/functions/mail/welcome']);
     });
 
     it('does not let the emitting identity call the trigger\'s function itself (its `calls` are empty)', async () => {
