@@ -36,13 +36,19 @@ class MailService {
   welcome(params: Delivery['params'], ctx: MeshContext): void {
     deliveries.push({ params, event: ctx.event, token: ctx.meshToken, auth: ctx.auth ?? null });
   }
+
+  /** A `func` rule's function for queueing events: admins only, by the claims of the verified Mesh-Token. */
+  @MeshFunction('mayQueue')
+  mayQueue(payload: { auth?: { role?: string } | null }, ctx: MeshContext): { ack: boolean } {
+    return { ack: (ctx.auth as { role?: string } | undefined)?.role === 'admin' && payload?.auth?.role === 'admin' };
+  }
 }
 
 @Module({ controllers: [MailService] })
 class MailModule {}
 
-const adminToken = () =>
-  new SignJWT({ sub: 'ops', role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
+const userToken = (role: string) =>
+  new SignJWT({ sub: role, role }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
 
 /**
  * Service identities and eventing together (docs/security.md, docs/events.md): a backend logged in
@@ -85,6 +91,7 @@ for (const kind of BROKERS) {
             store: join(dir, 'events'),
             // No retries: a call the function refuses (e.g. 401 for a missing Mesh-Token) makes the event dead at once.
             triggers: { welcome: { on: { event: 'user.signup' }, call: { service: 'mail', func: 'welcome' }, retries: 0 } },
+            rules: { 'order.placed': { rule: 'func', service: 'mail', func: 'mayQueue' } },
             admin: { rule: 'match', eval: '==', type: 'string', f1: 'args.auth.role', f2: 'admin' },
           },
         },
@@ -132,7 +139,7 @@ for (const kind of BROKERS) {
     });
 
     it('keeps no dead event: the dispatcher\'s calls pass the Mesh-Token check', async () => {
-      const res = await fetch(`${gateway.url}/v1/api/demo/eventing/events?status=dead`, { headers: { Authorization: `Bearer ${await adminToken()}` }, signal: AbortSignal.timeout(30_000) });
+      const res = await fetch(`${gateway.url}/v1/api/demo/eventing/events?status=dead`, { headers: { Authorization: `Bearer ${await userToken('admin')}` }, signal: AbortSignal.timeout(30_000) });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ events: [] });
     });
@@ -140,6 +147,18 @@ for (const kind of BROKERS) {
     it('lets the identity publish to the event queue (eventing is on), and nothing else of the mesh', async () => {
       expect(await canPublish(ordersRaw, watcher, EMIT_SUBJECT, 5_000)).toBe(true);
       expect(await canPublish(ordersRaw, watcher, '$MESH.events.other', 1_500)).toBe(false);
+    });
+
+    it('calls a `func` queue rule\'s function (an identity verifying Mesh-Token) with the caller\'s claims in the token', async () => {
+      const queue = async (role: string) =>
+        (await fetch(`${gateway.url}/v1/api/demo/eventing/queue`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await userToken(role)}` },
+          body: JSON.stringify({ type: 'order.placed', payload: { n: 1 } }),
+          signal: AbortSignal.timeout(30_000),
+        })).status;
+      expect(await queue('admin')).toBe(202);
+      expect(await queue('user')).toBe(403);
     });
 
     it('lists the identity\'s functions in discovery and OpenAPI (its $SRV answers reach the gateway)', async () => {
