@@ -1,24 +1,38 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMeshClient, MeshHttpError } from 'nest-mesh/client';
-import { Mesh, startMesh } from '../support/mesh';
-import { signToken } from '../support/tokens';
+import { TestProcess } from '../support/child';
+import { GATEWAY_MAIN, Mesh, startMesh } from '../support/mesh';
 import { rejectionOf } from '../support/rejection';
+import { signToken } from '../support/tokens';
+import { TYPED_CLIENT_HEADER, typeErrors } from '../support/type-check';
 
 const rejection = (promise: Promise<unknown>) => rejectionOf(promise, MeshHttpError);
 
-/** 'nest-mesh/client' against a real gateway and service (embedded broker). */
+/**
+ * 'nest-mesh/client' against a real gateway (embedded broker, eventing on) and the test service:
+ * calls, emit, and calls typed by `nest-mesh types` run against this very gateway.
+ */
 describe('nest-mesh/client against a gateway', () => {
   let mesh: Mesh;
   let token: string;
+  let dir: string;
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nest-mesh-client-'));
     mesh = await startMesh('embedded', {
       rules: { test: { default: { rule: 'allow' }, whoami: { rule: 'authenticated' } }, default: { default: { rule: 'deny' } } },
+      eventing: { enabled: true, store: join(dir, 'events'), rules: { 'user.signup': { rule: 'allow' } } },
     });
     token = await signToken({ sub: 'ada' });
   });
 
-  afterAll(() => mesh?.stop());
+  afterAll(async () => {
+    await mesh?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('resolves to the result, sending params, the token and the request id', async () => {
     const client = createMeshClient({ url: mesh.url, project: 'demo', getToken: () => token });
@@ -37,6 +51,48 @@ describe('nest-mesh/client against a gateway', () => {
     const late = await rejection(client.call('test', 'sleep', { ms: 3000 }, { timeout: 100 }));
     expect(late).toMatchObject({ status: 504, code: 'TIMEOUT' });
     expect(late.requestId).toMatch(/\S/);
+  });
+
+  it('emits an event: 202 resolves to its id; a type no rule names rejects with 403 FORBIDDEN', async () => {
+    const client = createMeshClient({ url: mesh.url, project: 'demo' });
+    const id = await client.emit('user.signup', { email: 'ada@example.com' });
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    await expect(client.emit('user.signup', null, { id: 'client-emit-1', delay: 60_000 })).resolves.toBe('client-emit-1');
+    // Stored once: the same id again answers the same id.
+    await expect(client.emit('user.signup', 'again', { id: 'client-emit-1' })).resolves.toBe('client-emit-1');
+    const forbidden = await rejection(client.emit('user.deleted', { id: 1 }));
+    expect(forbidden).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    expect(forbidden.requestId).toMatch(/\S/);
+    expect(await rejection(client.emit('bad type!'))).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+  });
+
+  it('types calls with `nest-mesh types --url` of this gateway: the DTO of test.signup checks params at compile time', async () => {
+    const out = join(dir, 'mesh-types.d.ts');
+    const { code, output } = await TestProcess.run('nest-mesh types', process.execPath, [GATEWAY_MAIN, 'types', '--url', mesh.url, '--project', 'demo', '--out', out], { timeoutMs: 30_000 });
+    expect(output).toMatch(/^nest-mesh types: wrote \d+ function\(s\) from /);
+    expect(code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('signup');
+    const wrong: Record<string, [string, string]> = {
+      'wrong-type.ts': [`client.call('test', 'signup', { email: 'a@example.com', age: '20' });`, `Type 'string' is not assignable to type 'number'`],
+      'missing-email.ts': [`client.call('test', 'signup', { age: 20 });`, `Property 'email' is missing`],
+      'bad-address.ts': [`client.call('test', 'signup', { email: 'a@example.com', age: 20, address: { town: 'X' } });`, `'town' does not exist`],
+      'unknown-function.ts': [`client.call('test', 'signon', {});`, `'"signon"' is not assignable`],
+      'denied-service.ts': [`client.call('other', 'thing', {});`, `'"other"' is not assignable`],
+    };
+    const errors = typeErrors(dir, {
+      'right.ts': `${TYPED_CLIENT_HEADER}
+  return client.call('test', 'signup', { email: 'ada@example.com', age: 36, address: { city: 'London' } });
+}`,
+      ...Object.fromEntries(Object.entries(wrong).map(([name, [body]]) => [name, `${TYPED_CLIENT_HEADER}  ${body}\n}`])),
+    });
+    expect(errors['right.ts']).toBeUndefined();
+    expect(errors['(global)']).toBeUndefined();
+    for (const [name, [, complaint]] of Object.entries(wrong)) expect([name, errors[name]?.join('\n') ?? 'no error']).toEqual([name, expect.stringContaining(complaint)]);
+    // The call that type-checks is one the service accepts.
+    await expect(createMeshClient({ url: mesh.url, project: 'demo' }).call('test', 'signup', { email: 'ada@example.com', age: 36, address: { city: 'London' } })).resolves.toEqual({
+      welcome: 'ada@example.com',
+      isSignup: true,
+    });
   });
 
   it('rejects with ABORTED when the call is aborted while the function runs', async () => {

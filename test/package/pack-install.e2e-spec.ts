@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import * as ts from 'typescript';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
@@ -10,6 +11,7 @@ import { post } from '../support/mesh';
 const root = join(__dirname, '..', '..');
 const fixtures = join(root, 'test/fixtures/package-app');
 const INSTALL_TIMEOUT_MS = 240_000;
+const PACKAGE_JWT_SECRET = 'package-e2e-secret-of-at-least-32-bytes';
 
 /** The environment for npm in the temp app: none of the npm_* settings of an `npm test` around us. */
 function npmEnv(): NodeJS.ProcessEnv {
@@ -32,8 +34,8 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): P
 
 /**
  * The package as a user gets it: `npm pack` (of what `npm run build` made), installed into a fresh
- * app in a temp folder outside the repo, its `nest-mesh gateway` command, a plain JS service using
- * the installed library, and 'nest-mesh/client' (ESM and CJS) calling through the gateway.
+ * app in a temp folder outside the repo, its `nest-mesh gateway` command (with eventing), a plain JS
+ * service using the installed library, and 'nest-mesh/client' (ESM and CJS) calling through the gateway.
  */
 describe('the npm package, installed into a fresh app', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nest-mesh-package-'));
@@ -73,7 +75,21 @@ describe('the npm package, installed into a fresh app', () => {
     const [port, brokerPort] = [await freePort(), await freePort()];
     writeFileSync(
       join(app, 'mesh.json'),
-      JSON.stringify({ id: 'app', modules: { functions: { embedded: { port: brokerPort }, rules: { greeter: { hello: { rule: 'allow' } }, relay: { greet: { rule: 'allow' } } } } } }),
+      JSON.stringify({
+        id: 'app',
+        secret: PACKAGE_JWT_SECRET,
+        modules: {
+          functions: { embedded: { port: brokerPort }, rules: { greeter: { hello: { rule: 'allow' } }, relay: { greet: { rule: 'allow' } } } },
+          // greeter.hello refuses an event's params (no `name`): with no retries the event is kept as dead with its error.
+          eventing: {
+            enabled: true,
+            store: join(app, 'events'),
+            triggers: { greet: { on: { event: 'greet' }, call: { service: 'greeter', func: 'hello' }, retries: 0 } },
+            rules: { greet: { rule: 'allow' } },
+            admin: { rule: 'authenticated' },
+          },
+        },
+      }),
     );
     const gateway = await TestProcess.start('nest-mesh gateway', bin, ['gateway', '--config', join(app, 'mesh.json')], {
       env: { PORT: String(port) },
@@ -124,6 +140,19 @@ describe('the npm package, installed into a fresh app', () => {
     expect(relayed).toMatchObject({ status: 200, body: { result: { greeting: 'hello Bob' } } });
     const failed = await post(`${url}/v1/api/app/functions/greeter/hello`, { params: {} });
     expect(failed).toMatchObject({ status: 422, body: { error: 'name is required', code: 'NAME_REQUIRED' } });
+  });
+
+  it('stores and delivers events with the installed gateway (its local store comes with the package)', async () => {
+    expect(await post(`${url}/v1/api/app/eventing/queue`, { type: 'greet', payload: { name: 'Ada' }, id: 'pkg-event-1' })).toMatchObject({ status: 202, body: { id: 'pkg-event-1' } });
+    const admin = await new SignJWT({ sub: 'ops' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('10m').sign(new TextEncoder().encode(PACKAGE_JWT_SECRET));
+    let dead: { id: string; lastError?: string }[] = [];
+    for (const until = Date.now() + 20_000; dead.length === 0 && Date.now() < until; ) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const res = await fetch(`${url}/v1/api/app/eventing/events?status=dead`, { headers: { Authorization: `Bearer ${admin}` }, signal: AbortSignal.timeout(30_000) });
+      expect(res.status).toBe(200);
+      dead = ((await res.json()) as { events: typeof dead }).events;
+    }
+    expect(dead).toEqual([expect.objectContaining({ id: 'pkg-event-1', lastError: expect.stringContaining('NAME_REQUIRED') })]);
   });
 
   it("calls through 'nest-mesh/client' as an ES module and through require()", async () => {

@@ -2,44 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ts from 'typescript';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
 import { GATEWAY_MAIN } from '../support/mesh';
+import { TYPED_CLIENT_HEADER as header, typeErrors } from '../support/type-check';
 
 const root = join(__dirname, '..', '..');
 const fixture = readFileSync(join(root, 'test/fixtures/openapi.json'), 'utf8');
-
-/** Type-checks `files` (name -> source) against 'nest-mesh/client'; returns the errors per file. */
-function typeErrors(dir: string, files: Record<string, string>): Record<string, string[]> {
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const program = ts.createProgram(
-    Object.keys(files).map((name) => join(dir, name)),
-    {
-      strict: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.CommonJS,
-      moduleResolution: ts.ModuleResolutionKind.Node10,
-      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-      types: [],
-      baseUrl: root,
-      paths: { 'nest-mesh/client': ['libs/client/src'] },
-    },
-  );
-  const errors: Record<string, string[]> = {};
-  for (const d of ts.getPreEmitDiagnostics(program)) {
-    const file = d.file ? d.file.fileName.slice(dir.length + 1) : '(global)';
-    (errors[file] ??= []).push(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-  }
-  return errors;
-}
-
-const header = `import { createMeshClient } from 'nest-mesh/client';
-import type { MeshFunctions } from './mesh-types';
-const client = createMeshClient<MeshFunctions>({ url: 'http://127.0.0.1:1', project: 'demo' });
-export async function use() {
-`;
 
 /** `nest-mesh types` against a gateway's openapi.json: the .d.ts it writes checks calls at compile time. */
 describe('nest-mesh types', () => {

@@ -64,6 +64,8 @@ export interface MeshSetup {
   config?: Record<string, unknown>;
   /** Extra `modules.functions` keys (e.g. `timeout`). */
   functions?: Record<string, unknown>;
+  /** `modules.eventing` (e.g. `{enabled: true, store, triggers, rules}`); absent: eventing is off. */
+  eventing?: Record<string, unknown>;
 }
 
 /** A whole mesh on free ports: broker (nats-server or the gateway's embedded one), gateway, services. */
@@ -89,7 +91,7 @@ export async function startMesh(kind: BrokerKind, setup: MeshSetup): Promise<Mes
       port: await freePort(),
       http: { adapter: setup.adapter ?? 'express' },
       ...setup.config,
-      modules: { functions: { ...broker, rules: setup.rules, ...setup.functions } },
+      modules: { functions: { ...broker, rules: setup.rules, ...setup.functions }, ...(setup.eventing && { eventing: setup.eventing }) },
     });
     const gateway = await startGateway(configPath);
     started.push(gateway.process);

@@ -25,16 +25,30 @@ export class EmitListener implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly config: GatewayConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    const { callTimeout: _t, gracePeriod: _g, version: _v, ...options } = this.broker;
-    connect({ name: 'nest-mesh gateway eventing', maxReconnectAttempts: -1, waitOnFirstConnect: true, ...options }).then(
-      (nc) => {
-        if (this.closing) return void nc.close();
-        this.nc = nc;
-        this.sub = nc.subscribe(EMIT_SUBJECT, { queue: QUEUE_GROUP, callback: (error, msg) => error || void this.handle(msg) });
-      },
-      (error: Error) => this.logger.error(`cannot serve ${EMIT_SUBJECT}: ${error.message}`),
-    );
+  /**
+   * Subscribed before the gateway serves (so an emit right after start-up finds it): one connect
+   * attempt is awaited; if the broker is unreachable, connecting goes on in the background.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const { callTimeout: _t, gracePeriod: _g, version: _v, signer: _s, ...options } = this.broker;
+    const connection = { name: 'nest-mesh gateway eventing', maxReconnectAttempts: -1, ...options };
+    let nc: NatsConnection;
+    try {
+      nc = await connect({ ...connection, waitOnFirstConnect: false });
+    } catch {
+      connect({ ...connection, waitOnFirstConnect: true })
+        .then((later) => this.serve(later))
+        .catch((error: Error) => this.logger.error(`cannot serve ${EMIT_SUBJECT}: ${error.message}`));
+      return;
+    }
+    await this.serve(nc);
+  }
+
+  private async serve(nc: NatsConnection): Promise<void> {
+    if (this.closing) return void nc.close();
+    this.nc = nc;
+    this.sub = nc.subscribe(EMIT_SUBJECT, { queue: QUEUE_GROUP, callback: (error, msg) => error || void this.handle(msg) });
+    await nc.flush();
   }
 
   private async handle(msg: Msg): Promise<void> {

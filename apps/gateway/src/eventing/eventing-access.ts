@@ -4,6 +4,7 @@ import { MeshClient, MeshCodes, MeshError } from 'nest-mesh';
 import { CurrentTokenVerifier, TokenError } from '../auth';
 import { GatewayConfig } from '../config/gateway-config';
 import { requestIdOf } from '../http/request-id';
+import { funcRuleCaller } from '../rules/rules.service';
 import { EventRules } from './event-rules';
 
 type HttpRequest = { headers: Record<string, string | undefined> };
@@ -20,8 +21,7 @@ export class EventingAccess {
 
   constructor(config: GatewayConfig, mesh: MeshClient, private readonly tokens: CurrentTokenVerifier) {
     this.projectId = config.id;
-    const caller = { call: (service: string, func: string, payload: unknown, timeout: number) => mesh.call(service, func, payload, { timeout }) };
-    this.rules = EventRules.compile(config.modules.eventing, caller, config.modules.functions.ruleTimeout);
+    this.rules = EventRules.compile(config.modules.eventing, funcRuleCaller(mesh), config.modules.functions.ruleTimeout);
   }
 
   checkProject(project: string): void {

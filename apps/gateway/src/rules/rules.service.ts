@@ -15,9 +15,7 @@ export class RulesService implements ConfigReloadable<RuleEngine> {
   private engine: RuleEngine;
 
   constructor(config: GatewayConfig, mesh: MeshClient) {
-    // The `func` rule calls its function directly, never through the rules: no loop is possible.
-    // The caller's claims go along so that the call's Mesh-Token carries them (docs/security.md).
-    this.caller = { call: (service, func, payload, timeout) => mesh.call(service, func, payload, { timeout, auth: authOf(payload) }) };
+    this.caller = funcRuleCaller(mesh);
     this.engine = this.compile(config.modules.functions);
   }
 
@@ -42,6 +40,15 @@ export class RulesService implements ConfigReloadable<RuleEngine> {
   private compile(functions: Pick<FunctionsConfig, 'rules' | 'ruleTimeout'>): RuleEngine {
     return compileRules(functions.rules, { caller: this.caller, funcTimeoutMs: functions.ruleTimeout });
   }
+}
+
+/**
+ * How a `func` rule calls its function (functions' and eventing's rules): directly, never through
+ * the rules (no loop is possible), with the caller's claims, so that the call's Mesh-Token carries
+ * them (docs/security.md).
+ */
+export function funcRuleCaller(mesh: MeshClient): RuleCaller {
+  return { call: (service, func, payload, timeout) => mesh.call(service, func, payload, { timeout, auth: authOf(payload) }) };
 }
 
 function authOf(payload: unknown): MeshAuth | undefined {
