@@ -13,7 +13,7 @@ export { MeshError, MeshCodes, codeForStatus } from './mesh-error';
 export { MeshModule } from './mesh.module';
 export { MESH_OPTIONS } from './mesh.module-definition';
 export type { MeshOptions } from './options';
-export { DEFAULT_CALL_TIMEOUT, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION } from './options';
+export { DEFAULT_CALL_TIMEOUT, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION, connectionOptions } from './options';
 export { MeshServer, meshMicroservice, MESH_TRANSPORT } from './mesh-server';
 export { MeshConnection } from './mesh-connection';
 

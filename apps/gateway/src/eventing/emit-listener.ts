@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { connect, Msg, NatsConnection, Subscription } from 'nats';
-import { decodeJson, EMIT_SUBJECT, encodeJson, errorHeaders, MeshCodes, MeshError, MeshOptions, QUEUE_GROUP } from 'nest-mesh';
+import { connectionOptions, decodeJson, EMIT_SUBJECT, encodeJson, errorHeaders, MeshCodes, MeshError, MeshOptions, QUEUE_GROUP } from 'nest-mesh';
 import { GatewayConfig } from '../config/gateway-config';
 import { EVENTING_BROKER } from './event-store.provider';
 import { EventingService } from './eventing.service';
@@ -30,8 +30,7 @@ export class EmitListener implements OnApplicationBootstrap, OnApplicationShutdo
    * attempt is awaited; if the broker is unreachable, connecting goes on in the background.
    */
   async onApplicationBootstrap(): Promise<void> {
-    const { callTimeout: _t, gracePeriod: _g, version: _v, signer: _s, ...options } = this.broker;
-    const connection = { name: 'nest-mesh gateway eventing', maxReconnectAttempts: -1, ...options };
+    const connection = connectionOptions(this.broker, 'nest-mesh gateway eventing');
     let nc: NatsConnection;
     try {
       nc = await connect({ ...connection, waitOnFirstConnect: false });

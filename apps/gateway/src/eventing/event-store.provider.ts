@@ -1,7 +1,7 @@
 import { Provider } from '@nestjs/common';
 import { EventStore, JetStreamEventStore, LocalEventStore } from '@nest-mesh/eventing';
 import { resolve } from 'node:path';
-import type { MeshOptions } from 'nest-mesh';
+import { connectionOptions, MeshOptions } from 'nest-mesh';
 import { GatewayConfig } from '../config/gateway-config';
 import { triggersOf } from './trigger-config';
 
@@ -23,7 +23,7 @@ export const eventStoreProvider: Provider = {
   inject: [GatewayConfig, EVENTING_BROKER],
   useFactory: async (config: GatewayConfig, broker: MeshOptions): Promise<EventStore> => {
     const leaseMs = leaseOf(config);
-    const { callTimeout: _t, gracePeriod: _g, version: _v, ...connection } = broker;
+    const connection = connectionOptions(broker, 'nest-mesh gateway events');
     const store =
       config.modules.functions.conn !== undefined
         ? new JetStreamEventStore({ connection, leaseMs, replicas: config.modules.eventing.replicas })
