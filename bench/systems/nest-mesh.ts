@@ -24,14 +24,16 @@ interface MeshVariant {
   auth?: boolean;
   /** The service logs in as a mesh identity (`services`) and verifies every call's Mesh-Token. */
   trust?: boolean;
-  /** CORS (and an Origin header on every call), a rate limit never reached. */
-  edge?: boolean;
+  /** CORS, and an Origin header on every call. */
+  cors?: boolean;
+  /** A rate limit that is never reached. */
+  rateLimit?: boolean;
   /** `log: { format: json, calls: true }`: one JSON line per call. */
   callLogs?: boolean;
 }
 
 /** The production profile of docs/operations.md: everything a deployment turns on, call logs off. */
-export const PRODUCTION: Omit<MeshVariant, 'id' | 'group' | 'label'> = { adapter: 'fastify', broker: 'nats-server', auth: true, trust: true, edge: true };
+export const PRODUCTION: Omit<MeshVariant, 'id' | 'group' | 'label'> = { adapter: 'fastify', broker: 'nats-server', auth: true, trust: true, cors: true, rateLimit: true };
 
 const ORIGIN = 'http://localhost:3000';
 const SERVICE_PASSWORD = 'bench-service-password';
@@ -44,12 +46,12 @@ export function meshSystem(variant: MeshVariant): BenchSystem {
 async function startMesh(ctx: SystemContext, variant: MeshVariant): Promise<RunningSystem> {
   const broker =
     variant.broker === 'embedded' ? { embedded: { host: '127.0.0.1', port: await freePort() } } : { conn: await ctx.natsUrl() };
-  const rule = { ...(variant.auth ? ADMIN_RULE : { rule: 'allow' }), ...(variant.edge && { rateLimit: { limit: 1_000_000_000, window: 60_000, by: 'ip' } }) };
+  const rule = { ...(variant.auth ? ADMIN_RULE : { rule: 'allow' }), ...(variant.rateLimit && { rateLimit: { limit: 1_000_000_000, window: 60_000, by: 'ip' } }) };
   const configPath = writeConfig({
     id: 'bench',
     secret: BENCH_JWT_SECRET,
     port: await freePort(),
-    http: { adapter: variant.adapter, ...(variant.edge && { cors: { origins: [ORIGIN] } }) },
+    http: { adapter: variant.adapter, ...(variant.cors && { cors: { origins: [ORIGIN] } }) },
     ...(variant.callLogs && { log: { format: 'json', calls: true } }),
     modules: {
       functions: {
@@ -94,7 +96,7 @@ async function startMesh(ctx: SystemContext, variant: MeshVariant): Promise<Runn
   }
   const headers: Record<string, string> = {};
   if (variant.auth) headers.authorization = `Bearer ${await adminToken()}`;
-  if (variant.edge) headers.origin = ORIGIN;
+  if (variant.cors) headers.origin = ORIGIN;
   return {
     target: {
       kind: 'http',
