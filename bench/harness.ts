@@ -74,19 +74,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   // Read by bench/support/alloc-sampler in the profiled process, which inherits this environment.
   if (options.profile?.kind === 'alloc') process.env.NEST_MESH_ALLOC_PROFILE_DIR = options.profile.dir;
   const registry = new ProcessRegistry();
-  let nats: Promise<NatsServerProcess> | undefined;
-  let natsPid: number | undefined;
-  const ctx: SystemContext = {
-    registry,
-    natsUrl: async () => {
-      nats ??= new NatsServerProcess().start().then((server) => registry.track(server));
-      const server = await nats;
-      natsPid = server.pid;
-      return server.url;
-    },
-    natsPid: () => natsPid,
-    nodeArgsFor: (id) => (options.profile?.system === id ? profilerArgs(options.profile) : []),
-  };
+  const ctx = systemContext(registry, (id) => (options.profile?.system === id ? profilerArgs(options.profile) : []));
   let aborted = false;
   const interrupted = (signal: NodeJS.Signals) => {
     aborted = true;
@@ -133,6 +121,23 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     if (rounds === 1) delete result.rounds;
   }
   return results;
+}
+
+/** What systems start with: the run's process registry, and one nats-server started when first asked for. */
+export function systemContext(registry: ProcessRegistry, nodeArgsFor: SystemContext['nodeArgsFor'] = () => []): SystemContext {
+  let nats: Promise<NatsServerProcess> | undefined;
+  let natsPid: number | undefined;
+  return {
+    registry,
+    natsUrl: async () => {
+      nats ??= new NatsServerProcess().start().then((server) => registry.track(server));
+      const server = await nats;
+      natsPid = server.pid;
+      return server.url;
+    },
+    natsPid: () => natsPid,
+    nodeArgsFor,
+  };
 }
 
 /**

@@ -10,13 +10,13 @@
  */
 import { join } from 'node:path';
 import { checkAnswer } from './check';
+import { systemContext } from './harness';
 import { writeResultsMarkdown } from './report';
 import { compileBenchPrograms } from './support/compile';
 import { LoadClient } from './support/load-client';
 import { ProcessRegistry, rssMiB } from './support/processes';
-import { NatsServerProcess } from '../test/support/nats-server';
 import { selectSystems } from './systems';
-import type { RunningSystem, SystemContext } from './systems/types';
+import type { RunningSystem } from './systems/types';
 
 const HEADING = '## Endurance';
 const SLICES = 10;
@@ -135,18 +135,7 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   compileBenchPrograms();
   const registry = new ProcessRegistry();
-  let nats: Promise<NatsServerProcess> | undefined;
-  let natsPid: number | undefined;
-  const ctx: SystemContext = {
-    registry,
-    natsUrl: async () => {
-      nats ??= new NatsServerProcess().start().then((server) => registry.track(server));
-      natsPid = (await nats).pid;
-      return (await nats).url;
-    },
-    natsPid: () => natsPid,
-    nodeArgsFor: () => [],
-  };
+  const ctx = systemContext(registry);
   const stop = () => void registry.stopAll().finally(() => process.exit(130));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
