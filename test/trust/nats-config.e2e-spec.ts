@@ -1,6 +1,9 @@
 import { NatsConnection, nkeyAuthenticator, nkeys } from 'nats';
 import { parseConfig } from '../../apps/gateway/src/config/load-config';
 import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-config';
+import { TestProcess } from '../support/child';
+import { writeConfig } from '../support/config-file';
+import { GATEWAY_MAIN } from '../support/mesh';
 import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
 import { canPublish, canSubscribe, mustConnect, serve, tryConnect, watchErrors } from './broker-access';
 
@@ -12,21 +15,19 @@ describeWithNatsServer('service identities on nats-server, from the rendered con
   const billingKey = nkeys.createUser() as { getPublicKey(): string; getSeed(): Uint8Array };
   const GATEWAY_PASSWORD = 'gateway-secret-1';
   const ORDERS_PASSWORD = 'orders-secret-1';
-  const config = parseConfig(
-    JSON.stringify({
-      id: 'demo',
-      modules: {
-        functions: {
-          embedded: { users: [{ user: 'ops', password: 'ops-secret-1', permissions: { subscribe: ['$SRV.>'], publish: ['$SRV.>'], allow_responses: { max: 1, expires: 60000 } } }] },
-          services: {
-            orders: { password: ORDERS_PASSWORD, calls: ['billing.charge', 'mail.*'] },
-            billing: { nkey: billingKey.getPublicKey() },
-          },
+  const file = {
+    id: 'demo',
+    modules: {
+      functions: {
+        embedded: { users: [{ user: 'ops', password: 'ops-secret-1', permissions: { subscribe: ['$SRV.>'], publish: ['$SRV.>'], allow_responses: { max: 1, expires: 60000 } } }] },
+        services: {
+          orders: { password: ORDERS_PASSWORD, calls: ['billing.charge', 'mail.*'] },
+          billing: { nkey: billingKey.getPublicKey() },
         },
       },
-    }),
-    {},
-  );
+    },
+  };
+  const config = parseConfig(JSON.stringify(file), {});
   let nats: NatsServerProcess;
   let gateway: NatsConnection;
   let orders: NatsConnection;
@@ -43,6 +44,12 @@ describeWithNatsServer('service identities on nats-server, from the rendered con
   afterAll(async () => {
     for (const nc of open) await nc.close().catch(() => undefined);
     await nats?.stop();
+  });
+
+  it('is what the nest-mesh nats-config command prints for the same mesh.yaml', async () => {
+    const run = await TestProcess.run('nest-mesh nats-config', process.execPath, [GATEWAY_MAIN, 'nats-config', '--config', writeConfig(file)]);
+    expect(run.code).toBe(0);
+    expect(run.output).toBe(renderNatsConfig(config));
   });
 
   it('refuses anonymous clients and wrong passwords', async () => {
