@@ -55,9 +55,10 @@ export function corsOptionsOf(cors: CorsConfig, origins: CorsOrigins) {
     origin: origins.allow,
     credentials: cors.credentials,
     maxAge: cors.maxAge,
-    methods: CORS_METHODS,
-    allowedHeaders: CORS_ALLOWED_HEADERS,
-    exposedHeaders: CORS_EXPOSED_HEADERS,
+    // Joined once here: both packages would join a list again on every request.
+    methods: CORS_METHODS.join(','),
+    allowedHeaders: CORS_ALLOWED_HEADERS.join(','),
+    exposedHeaders: CORS_EXPOSED_HEADERS.join(','),
     optionsSuccessStatus: 204,
     preflightContinue: false,
     // @fastify/cors only: answer an OPTIONS without Access-Control-Request-Method as `cors` does (204), not 400.
