@@ -111,6 +111,8 @@ export class JetStreamEventStore implements EventStore {
       // (a node of a cluster dies), the gateway notices and pulls from the new one within seconds.
       expires: PULL_EXPIRES_MS,
       callback: (msg) => {
+        // One that still arrives while closing (a pull was outstanding) goes back at once, not after ack_wait.
+        if (this.closed) return void msg.nak();
         this.buffer.push(msg);
         this.wakeup.wake();
       },

@@ -58,6 +58,8 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       this._status$.next('connected');
       void this.watchStatus(this.nc);
       await this.serve(this.nc);
+      // The broker has every subscription before `listen` resolves: a call made right after finds the instance.
+      await this.nc.flush();
       callback();
     } catch (error) {
       callback(error);
