@@ -1,16 +1,15 @@
-import { SignJWT } from 'jose';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MeshError } from 'nest-mesh';
 import { Browser, chromium, Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, describeWithChromium } from '../support/chromium';
-import { JWT_SECRET, Mesh, post, startMesh } from '../support/mesh';
+import { Mesh, post, startMesh } from '../support/mesh';
+import { signToken } from '../support/tokens';
 import { EventService } from '../eventing/event-service';
 import { until } from '../support/until';
 
-const jwt = (claims: Record<string, unknown>) =>
-  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
+const jwt = (claims: Record<string, unknown>) => signToken(claims);
 
 /**
  * The console's events panel (docs/discovery.md) in headless Chromium against the gateway's real

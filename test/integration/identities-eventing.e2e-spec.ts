@@ -1,6 +1,6 @@
 import { INestApplication, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { decodeJwt, SignJWT } from 'jose';
+import { decodeJwt } from 'jose';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
 import { writeConfig } from '../support/config-file';
 import { BROKERS, JWT_SECRET, startGateway } from '../support/mesh';
+import { signToken } from '../support/tokens';
 import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
 import { until } from '../support/until';
 import { canPublish, mustConnect } from '../trust/broker-access';
@@ -48,8 +49,7 @@ class MailService {
 @Module({ controllers: [MailService] })
 class MailModule {}
 
-const userToken = (role: string) =>
-  new SignJWT({ sub: role, role }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode(JWT_SECRET));
+const userToken = (role: string) => signToken({ sub: role, role });
 
 /**
  * Service identities and eventing together (docs/security.md, docs/events.md): a backend logged in
