@@ -103,6 +103,8 @@ const cases: Case[] = [
       expect(headers.get('access-control-allow-origin')).toBe(ALLOWED);
       expect(list(headers.get('access-control-expose-headers'))).toEqual(expect.arrayContaining(['x-request-id', 'retry-after']));
       expect(headers.get('x-request-id')).toBeTruthy();
+      // The answer depends on Origin: a shared cache must keep one per origin.
+      expect(list(headers.get('vary'))).toContain('origin');
     },
   ],
   [

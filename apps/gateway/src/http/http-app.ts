@@ -4,7 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { HttpConfig } from '../config/gateway-config';
 import { useExpressBody, useFastifyBody } from './body-parsers';
-import { CorsOrigins, corsOptionsOf } from './cors';
+import { CorsOrigins, corsOptionsOf, useFastifyCors } from './cors';
 import { fastifyServerOptions, GatewayExpressAdapter } from './http-server';
 
 /**
@@ -12,7 +12,8 @@ import { fastifyServerOptions, GatewayExpressAdapter } from './http-server';
  * server settings (timeouts, contract answers to malformed requests: http-server.ts), read every
  * request body as JSON whatever its Content-Type (an empty body is `{}`) with the same checks
  * (body-parsers.ts), and do no per-response work the API does not need (no ETag, no X-Powered-By).
- * `http.cors` and `http.trustProxy` use each adapter's own support (docs/operations.md).
+ * `http.trustProxy` uses each adapter's own support; `http.cors` is Nest's `enableCors` on express and
+ * one precomputed hook on fastify (cors.ts), with the same answers (docs/operations.md).
  */
 export async function createHttpApp(module: DynamicModule, http: HttpConfig, logger: LoggerService | false | string[]): Promise<INestApplication> {
   const options = { bodyParser: false, logger: logger as LoggerService };
@@ -20,7 +21,7 @@ export async function createHttpApp(module: DynamicModule, http: HttpConfig, log
     // skipMiddie: the gateway registers no Nest middleware, so requests need not go through @fastify/middie.
     const adapter = new FastifyAdapter({ ...fastifyServerOptions(http), skipMiddie: true, trustProxy: http.trustProxy });
     const app = await NestFactory.create<NestFastifyApplication>(module, adapter, options);
-    if (http.cors) app.enableCors(corsOptionsOf(http.cors, app.get(CorsOrigins)));
+    if (http.cors) useFastifyCors(app, app.get(CorsOrigins));
     useFastifyBody(app, http);
     return app;
   }
