@@ -1,21 +1,47 @@
 import { CallLogWriter } from './call-log';
 
 describe('CallLogWriter', () => {
-  it('writes the lines of one event-loop turn together, each in the JSON shape of ConsoleLogger', async () => {
-    const writes: string[] = [];
-    const writer = new CallLogWriter({ write: (text: string) => writes.push(text) });
-    writer.write({ requestId: 'r1', service: 'users', func: 'create', status: 200, code: 'OK', ms: 1.5 });
-    writer.write({ requestId: 'r2', service: 'users', func: 'create', status: 403, code: 'FORBIDDEN', ms: 0.2 });
+  const line = (requestId: string, status: number, code: string, ms: number) => ({ requestId, service: 'users', func: 'create', status, code, ms });
+  let writes: string[];
+  let writer: CallLogWriter;
+  const parsed = () => writes.join('').trimEnd().split('\n').map((text) => JSON.parse(text));
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    writes = [];
+    writer = new CallLogWriter({ write: (text: string) => writes.push(text) });
+  });
+  afterEach(() => jest.useRealTimers());
+
+  it('writes pending lines together within 20 ms, each in the JSON shape of ConsoleLogger', () => {
+    writer.write(line('r1', 200, 'OK', 1.5));
+    writer.write(line('r2', 403, 'FORBIDDEN', 0.2));
+    jest.advanceTimersByTime(19);
     expect(writes).toEqual([]);
-    await new Promise((resolve) => setImmediate(resolve));
+    jest.advanceTimersByTime(1);
     expect(writes).toHaveLength(1);
-    const lines = writes[0].trimEnd().split('\n').map((line) => JSON.parse(line));
-    expect(lines).toEqual([
-      { level: 'log', pid: process.pid, timestamp: expect.any(Number), message: { requestId: 'r1', service: 'users', func: 'create', status: 200, code: 'OK', ms: 1.5 }, context: 'Calls' },
-      { level: 'log', pid: process.pid, timestamp: expect.any(Number), message: { requestId: 'r2', service: 'users', func: 'create', status: 403, code: 'FORBIDDEN', ms: 0.2 }, context: 'Calls' },
+    expect(parsed()).toEqual([
+      { level: 'log', pid: process.pid, timestamp: expect.any(Number), message: line('r1', 200, 'OK', 1.5), context: 'Calls' },
+      { level: 'log', pid: process.pid, timestamp: expect.any(Number), message: line('r2', 403, 'FORBIDDEN', 0.2), context: 'Calls' },
     ]);
-    writer.write({ requestId: 'r3', service: 'a', func: 'b', status: 200, code: 'OK', ms: 1 });
-    await new Promise((resolve) => setImmediate(resolve));
+    writer.write(line('r3', 200, 'OK', 1));
+    jest.advanceTimersByTime(20);
     expect(writes).toHaveLength(2);
+  });
+
+  it('writes at once when 32 KiB are pending, and on flush()', () => {
+    while (writes.length === 0) writer.write(line('r', 200, 'OK', 1));
+    expect(writes[0].length).toBeGreaterThanOrEqual(32 * 1024);
+    writer.write(line('last', 200, 'OK', 1));
+    writer.flush();
+    expect(parsed().at(-1).message.requestId).toBe('last');
+    writer.flush();
+    expect(writes).toHaveLength(2);
+  });
+
+  it('keeps a service-given code valid JSON', () => {
+    writer.write(line('r1', 500, 'BAD "CODE"\n', 1));
+    writer.flush();
+    expect(parsed()[0].message.code).toBe('BAD "CODE"\n');
   });
 });

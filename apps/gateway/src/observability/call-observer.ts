@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Context, Span, Tracer } from '@opentelemetry/api';
 import { activeTracer, isValidName, traceHeadersContext } from 'nest-mesh';
 import { GatewayConfig } from '../config/gateway-config';
@@ -26,7 +26,7 @@ type ObservableRequest = TracedRequest & { [OBSERVED]?: ObservedCall | null };
  * allocation beyond one small record; the span and log line only when they are on.
  */
 @Injectable()
-export class CallObserver {
+export class CallObserver implements OnApplicationShutdown {
   private readonly logger = new Logger('Calls');
   /** The OpenTelemetry SDK's tracer, looked up once; undefined when none is registered. */
   private readonly tracer: Tracer | undefined = activeTracer();
@@ -40,6 +40,11 @@ export class CallObserver {
   ) {
     this.logCalls = config.log.calls;
     this.jsonLines = config.log.format === 'json' ? new CallLogWriter() : undefined;
+  }
+
+  /** The HTTP server is closed by now: the last call lines go out. */
+  onApplicationShutdown(): void {
+    this.jsonLines?.flush();
   }
 
   /**
