@@ -79,7 +79,7 @@ describe('nest-mesh/client against a gateway', () => {
       'unknown-function.ts': [`client.call('test', 'signon', {});`, `'"signon"' is not assignable`],
       'denied-service.ts': [`client.call('other', 'thing', {});`, `'"other"' is not assignable`],
     };
-    const errors = typeErrors(dir, {
+    const errors = await typeErrors(dir, {
       'right.ts': `${TYPED_CLIENT_HEADER}
   return client.call('test', 'signup', { email: 'ada@example.com', age: 36, address: { city: 'London' } });
 }`,

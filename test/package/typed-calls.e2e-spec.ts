@@ -60,7 +60,7 @@ describe('nest-mesh types', () => {
       'wrong-result.ts': [`const s: string = await client.call('math', 'divide', { a: 1, b: 2 }); void s;`, `Type 'number' is not assignable to type 'string'`],
       'extra-hello.ts': [`client.call('greeter', 'hello', { name: 'a', shout: true });`, `'shout' does not exist`],
     };
-    const errors = typeErrors(dir, {
+    const errors = await typeErrors(dir, {
       'right.ts': `${header}
   const user = await client.call('users', 'create', { name: 'Ada', age: 36, role: 'admin', tags: ['x'], nickname: null, address: { city: 'London', next: { city: 'Paris' } } });
   const quotient: number = await client.call('math', 'divide', { a: 1, b: 2 }, { timeout: 500 });

@@ -1,35 +1,24 @@
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as ts from 'typescript';
+import { promisify } from 'node:util';
 
 const root = join(__dirname, '..', '..');
 
 /**
  * Type-checks `files` (name -> source, written to `dir`) strictly against 'nest-mesh/client' (its
- * sources); returns the compiler's errors per file name ('(global)' for errors of no file).
+ * sources); resolves to the compiler's errors per file name ('(global)' for errors of no file).
+ * The compiler runs in a child process (type-check-run.js): in the test's own process it would
+ * block the event loop for seconds, and a pooled HTTP connection that the gateway closes meanwhile
+ * would be reused before its close was seen.
  */
-export function typeErrors(dir: string, files: Record<string, string>): Record<string, string[]> {
+export async function typeErrors(dir: string, files: Record<string, string>): Promise<Record<string, string[]>> {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const program = ts.createProgram(
-    Object.keys(files).map((name) => join(dir, name)),
-    {
-      strict: true,
-      noEmit: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.CommonJS,
-      moduleResolution: ts.ModuleResolutionKind.Node10,
-      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-      types: [],
-      baseUrl: root,
-      paths: { 'nest-mesh/client': ['libs/client/src'] },
-    },
-  );
-  const errors: Record<string, string[]> = {};
-  for (const d of ts.getPreEmitDiagnostics(program)) {
-    const file = d.file ? d.file.fileName.slice(dir.length + 1) : '(global)';
-    (errors[file] ??= []).push(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-  }
-  return errors;
+  const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'type-check-run.js'), root, dir, ...Object.keys(files)], {
+    timeout: 120_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(stdout) as Record<string, string[]>;
 }
 
 /** The start of a file that calls a typed client: `client` is typed by `./mesh-types` (a `nest-mesh types` output). */
