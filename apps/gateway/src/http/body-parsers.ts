@@ -1,9 +1,14 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AsyncResource } from 'node:async_hooks';
 import type { HttpConfig } from '../config/gateway-config';
 import { BodyLimit } from './body-limit';
 import { rejectBadUrl } from './client-errors';
-import { RequestBodyDecoder } from './request-body';
+import { BodyErrors, RequestBodyDecoder } from './request-body';
+
+/** fastify's own step after the body: validation, preHandler hooks, the route's handler. */
+type RouteHandler = (request: FastifyRequest, reply: FastifyReply) => void;
 
 type Next = (error?: unknown) => void;
 
@@ -14,17 +19,77 @@ type Next = (error?: unknown) => void;
  */
 
 export function useFastifyBody(app: NestFastifyApplication, http: HttpConfig): void {
-  const decoder = new RequestBodyDecoder(http.maxDepth, app.get(BodyLimit));
-  const fastify = app.getHttpAdapter().getInstance();
+  readFastifyBodies(app.getHttpAdapter().getInstance(), new RequestBodyDecoder(http.maxDepth, app.get(BodyLimit)));
+}
+
+/**
+ * On fastify, the gateway reads every request body itself, in place of fastify's content-type
+ * parsing: fastify's `ContentTypeParser.run` wraps each request's parse callback with
+ * `AsyncResource.bind`, which on Node 20 defines two deprecation getters per call, about a tenth
+ * of the gateway's CPU per call (bench/RESULTS.md). The reader keeps what that wrapper is for:
+ * the route's handler runs in the async context the request had when its body began, through
+ * `runInAsyncScope` (AsyncLocalStorage, OpenTelemetry context).
+ */
+export function readFastifyBodies(fastify: FastifyInstance, decoder: RequestBodyDecoder): void {
+  // Each fastify instance keeps its content-type parsing under the symbol `fastify.contentTypeParser`.
+  const key = Object.getOwnPropertySymbols(fastify).find((symbol) => symbol.description === 'fastify.contentTypeParser');
+  const parser = key && (fastify as unknown as Record<symbol, { run?: unknown } | undefined>)[key];
+  if (typeof parser?.run !== 'function') throw new Error('nest-mesh: this fastify version is not supported (no content-type parser to replace)');
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
-    const encoding = request.headers['content-encoding'];
-    try {
-      done(null, decoder.decode(body, encoding));
-    } catch (error) {
-      done(error as Error, undefined);
+  parser.run = (_contentType: string, handler: RouteHandler, request: FastifyRequest, reply: FastifyReply) =>
+    readBody(decoder, request, reply, handler);
+}
+
+/** Reads `request.raw` within the body limit, decodes it (RequestBodyDecoder), then runs the route's handler. */
+function readBody(decoder: RequestBodyDecoder, request: FastifyRequest, reply: FastifyReply, handler: RouteHandler): void {
+  const resource = new AsyncResource('nest-mesh:request-body');
+  const done = (error: unknown, body?: unknown): void => {
+    resource.emitDestroy();
+    if (error !== undefined) {
+      // The client may still be sending: this connection is closed once answered, as fastify does.
+      reply.header('connection', 'close');
+      reply.send(error);
+      return;
     }
-  });
+    request.body = body;
+    handler(request, reply);
+  };
+  const finish = (error: unknown, body?: unknown): void => {
+    stream.removeListener('data', onData);
+    stream.removeListener('end', onEnd);
+    stream.removeListener('error', onError);
+    resource.runInAsyncScope(done, null, error, body);
+  };
+  try {
+    decoder.checkLength(request.headers['content-length']);
+  } catch (error) {
+    return resource.runInAsyncScope(done, null, error);
+  }
+  const stream = request.raw;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const onData = (chunk: Buffer): void => {
+    size += chunk.length;
+    if (size > decoder.limit.current) return finish(BodyErrors.tooLarge());
+    chunks.push(chunk);
+  };
+  const onEnd = (): void => {
+    let body: unknown;
+    try {
+      body = decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size), request.headers['content-encoding']);
+    } catch (error) {
+      return finish(error);
+    }
+    finish(undefined, body);
+  };
+  const onError = (error: Error & { statusCode?: number }): void => {
+    if (!(typeof error.statusCode === 'number' && error.statusCode >= 400)) error.statusCode = 400;
+    finish(error);
+  };
+  stream.on('data', onData);
+  stream.on('end', onEnd);
+  stream.on('error', onError);
+  stream.resume();
 }
 
 export function useExpressBody(app: NestExpressApplication, http: HttpConfig): void {

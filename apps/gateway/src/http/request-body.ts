@@ -26,7 +26,7 @@ export class RequestBodyDecoder {
 
   constructor(
     private readonly maxDepth: number,
-    private readonly limit: BodyLimit,
+    readonly limit: BodyLimit,
   ) {
     this.maxBodyDepth = maxDepth + 1;
   }
