@@ -17,6 +17,14 @@ import { EventService } from './event-service';
  * The gateway with eventing, on both brokers: the embedded one (events in the local-disk store) and
  * a nats-server with JetStream given as `conn` (events in JetStream).
  */
+/**
+ * A claimed delivery is leased for the longest trigger timeout (functions.timeout.default for the
+ * triggers without one) plus 5 s: the kill -9 tests wait for it. Short timeouts here make that wait
+ * 8 s instead of 15 s; HANG_TIMEOUT still leaves seconds between the `hang` call being seen and the kill.
+ */
+const DEFAULT_TIMEOUT = 2000;
+const HANG_TIMEOUT = 3000;
+
 describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
   let nats: NatsServerProcess | undefined;
   let dir: string;
@@ -32,7 +40,11 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
     secret: JWT_SECRET,
     port: await freePort(),
     modules: {
-      functions: { ...(nats ? { conn: nats.url } : { embedded: { host: '127.0.0.1', port: brokerPort } }), rules: {} },
+      functions: {
+        ...(nats ? { conn: nats.url } : { embedded: { host: '127.0.0.1', port: brokerPort } }),
+        timeout: { default: DEFAULT_TIMEOUT, max: 60_000 },
+        rules: {},
+      },
       eventing: {
         enabled: true,
         store: join(dir, 'events'),
@@ -43,7 +55,7 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
           refused: { on: { event: 'refused' }, call: { service: 'mail', func: 'refuse' }, retries: 5, backoff: [100] },
           slow: { on: { event: 'slow' }, call: { service: 'mail', func: 'silent' }, retries: 1, backoff: [100], timeout: 400 },
           orphan: { on: { event: 'orphan' }, call: { service: 'mail', func: 'nobody' }, retries: 50, backoff: [200] },
-          hang: { on: { event: 'hang' }, call: { service: 'mail', func: 'hang' }, timeout: 5000 },
+          hang: { on: { event: 'hang' }, call: { service: 'mail', func: 'hang' }, timeout: HANG_TIMEOUT },
           tick: { on: { schedule: '* * * * * *', timezone: 'UTC' }, call: { service: 'mail', func: 'tick' } },
         },
         rules: {
