@@ -75,71 +75,94 @@ function expectTimeoutAnswer(received: string): void {
   expect(JSON.parse(body)).toEqual({ error: 'the request was not received in time', code: 'TIMEOUT' });
 }
 
+/**
+ * Starts `run` now and returns its promise, already handled: a test awaits it later (and fails
+ * with its error) while the other slow connections run at the same time.
+ */
+function begin<T>(run: () => Promise<T>): Promise<T> {
+  const running = run();
+  running.catch(() => undefined);
+  return running;
+}
+
+/** Opens a connection, writes `first`, then trickles `rest`; resolves when the server closes it (at most withinMs). */
+async function cutOff(url: string, first: string, rest: string, withinMs: number): Promise<{ after: number; received: string }> {
+  const connection = await open(url);
+  const start = Date.now();
+  connection.socket.write(first);
+  const stop = trickle(connection.socket, rest);
+  try {
+    const after = await connection.closed(start, withinMs);
+    return { after, received: connection.received() };
+  } finally {
+    stop();
+    connection.socket.destroy();
+  }
+}
+
 for (const adapter of ADAPTERS) {
   describe(`the HTTP server (${adapter})`, () => {
     let mesh: Mesh;
+    // The connections that wait for a timeout are all opened at once (each on its own socket), in
+    // beforeAll; each test awaits and checks its own.
+    let slowHeaders: Promise<{ after: number; received: string }>;
+    let silent: Promise<number>;
+    let slowBody: Promise<{ after: number; received: string }>;
+    let idle: Promise<{ after: number; received: string }>;
 
     beforeAll(async () => {
       mesh = await startMesh('embedded', {
         rules: { test: { default: { rule: 'allow' } } },
         config: { http: { adapter, headersTimeout: HEADERS_TIMEOUT, requestTimeout: REQUEST_TIMEOUT, keepAliveTimeout: KEEP_ALIVE_TIMEOUT } },
       });
+      slowHeaders = begin(() =>
+        cutOff(mesh.url, 'POST /v1/api/demo/functions/test/echo HTTP/1.1\r\n', 'Content-Type: application/json\r\n'.repeat(10), HEADERS_TIMEOUT + SLACK),
+      );
+      silent = begin(async () => {
+        const connection = await open(mesh.url);
+        try {
+          return await connection.closed(Date.now(), Math.max(HEADERS_TIMEOUT, KEEP_ALIVE_TIMEOUT) + SLACK);
+        } finally {
+          connection.socket.destroy();
+        }
+      });
+      const body = '{"params":"' + 'x'.repeat(50) + '"}';
+      slowBody = begin(() =>
+        cutOff(
+          mesh.url,
+          `POST /v1/api/demo/functions/test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+          body,
+          REQUEST_TIMEOUT + SLACK,
+        ),
+      );
+      idle = begin(() =>
+        cutOff(mesh.url, 'POST /v1/api/demo/functions/test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}', '', KEEP_ALIVE_TIMEOUT + SLACK),
+      );
     });
-    afterAll(() => mesh?.stop());
+    afterAll(async () => {
+      await Promise.allSettled([slowHeaders, silent, slowBody, idle]);
+      await mesh?.stop();
+    });
 
     it('cuts off a client that sends its headers a byte per second, after headersTimeout, with 408', async () => {
-      const connection = await open(mesh.url);
-      const start = Date.now();
-      connection.socket.write('POST /v1/api/demo/functions/test/echo HTTP/1.1\r\n');
-      const stop = trickle(connection.socket, 'Content-Type: application/json\r\n'.repeat(10));
-      try {
-        const after = await connection.closed(start, HEADERS_TIMEOUT + SLACK);
-        expect(after).toBeGreaterThanOrEqual(HEADERS_TIMEOUT - 100);
-        expectTimeoutAnswer(connection.received());
-      } finally {
-        stop();
-        connection.socket.destroy();
-      }
+      const { after, received } = await slowHeaders;
+      expect(after).toBeGreaterThanOrEqual(HEADERS_TIMEOUT - 100);
+      expectTimeoutAnswer(received);
     });
 
     it('cuts off a connection that sends nothing at all', async () => {
-      const connection = await open(mesh.url);
-      const start = Date.now();
-      try {
-        await connection.closed(start, Math.max(HEADERS_TIMEOUT, KEEP_ALIVE_TIMEOUT) + SLACK);
-      } finally {
-        connection.socket.destroy();
-      }
+      await silent;
     });
 
     it('cuts off a client that sends its body a byte per second, after requestTimeout, with 408', async () => {
-      const connection = await open(mesh.url);
-      const start = Date.now();
-      const body = '{"params":"' + 'x'.repeat(50) + '"}';
-      connection.socket.write(
-        `POST /v1/api/demo/functions/test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
-      );
-      const stop = trickle(connection.socket, body);
-      try {
-        const after = await connection.closed(start, REQUEST_TIMEOUT + SLACK);
-        expect(after).toBeGreaterThanOrEqual(REQUEST_TIMEOUT - 100);
-        expectTimeoutAnswer(connection.received());
-      } finally {
-        stop();
-        connection.socket.destroy();
-      }
+      const { after, received } = await slowBody;
+      expect(after).toBeGreaterThanOrEqual(REQUEST_TIMEOUT - 100);
+      expectTimeoutAnswer(received);
     });
 
     it('closes an idle keep-alive connection after keepAliveTimeout', async () => {
-      const connection = await open(mesh.url);
-      connection.socket.write('POST /v1/api/demo/functions/test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
-      const answered = Date.now();
-      try {
-        await connection.closed(answered, KEEP_ALIVE_TIMEOUT + SLACK);
-        expect(connection.received()).toMatch(/^HTTP\/1\.1 200 /);
-      } finally {
-        connection.socket.destroy();
-      }
+      const { received } = await idle;
+      expect(received).toMatch(/^HTTP\/1\.1 200 /);
     });
 
     it('still serves a client that sends at a normal pace', async () => {
