@@ -9,6 +9,8 @@ import { signToken } from '../support/tokens';
 
 const ALLOWED = 'http://localhost:3000';
 const minute = 60_000;
+/** How long the calls that fill maxInFlight take: seconds more than it takes them to get under way. */
+const SLOW_MS = 2500;
 
 const sign = (sub: string) => signToken({ sub });
 
@@ -100,11 +102,12 @@ for (const kind of BROKERS) {
       });
 
       it('beyond maxInFlight answers 503 OVERLOADED with Retry-After at once, and serves again when calls finish', async () => {
-        const slow = [1, 2].map(() => mesh.call('/v1/api/demo/functions/test/sleep', { params: { ms: 4000 } }));
-        // Probe until both slow calls are under way (bounded), then check how fast the refusal came.
+        const slow = [1, 2].map(() => mesh.call('/v1/api/demo/functions/test/sleep', { params: { ms: SLOW_MS } }));
+        // Probe until both slow calls are under way (bounded, and ending well before they do), then
+        // check how fast the refusal came.
         let refused: Awaited<ReturnType<Mesh['call']>> | undefined;
         let refusedIn = 0;
-        const until = Date.now() + 3500;
+        const until = Date.now() + SLOW_MS - 500;
         while (refused === undefined && Date.now() < until) {
           const started = Date.now();
           const res = await mesh.call('/v1/api/demo/functions/test/sleep', { params: { ms: 0 } }, { Origin: ALLOWED });
