@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import * as ts from 'typescript';
 
@@ -29,7 +29,11 @@ export function compileBenchPrograms(): void {
       const output = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: OPTIONS, fileName: file }).outputText;
       const target = compiledPath(file);
       mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, output);
+      // Written aside and renamed into place: a program of another run (e.g. a test file in another
+      // jest worker) started meanwhile reads the old file or the new one, never half of one.
+      const written = `${target}.${process.pid}.tmp`;
+      writeFileSync(written, output);
+      renameSync(written, target);
     }
   }
 }
