@@ -1,0 +1,78 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { medianOf, runBench } from '../../bench/harness';
+import { TestProcess } from '../support/child';
+import { describeWithNatsServer } from '../support/nats-server';
+
+/** The benchmark harness's options, each on system f (the quickest): --json, rounds, profiles; and medianOf. */
+describeWithNatsServer('npm run bench -- --json', () => {
+  it('writes the results to the named file, and with --no-write nothing else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nest-mesh-bench-json-'));
+    const resultsMd = join(__dirname, '../../bench/RESULTS.md');
+    const before = readFileSync(resultsMd, 'utf8');
+    try {
+      const out = join(dir, 'out.json');
+      const run = await TestProcess.run(
+        'bench',
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'bench/run.ts', '--only', 'f', '--duration', '0.5', '--warmup', '0', '--concurrency', '1', '--no-write', '--json', out],
+        { timeoutMs: 60_000 },
+      );
+      expect(run.code).toBe(0);
+      const written = JSON.parse(readFileSync(out, 'utf8'));
+      expect(written.systems.map((s: { id: string }) => s.id)).toEqual(['f']);
+      expect(written.machine.command).toContain('--json');
+      expect(Array.isArray(written.ratios)).toBe(true);
+      expect(readFileSync(resultsMd, 'utf8')).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
+
+describeWithNatsServer('bench harness rounds', () => {
+  it('runs each system once per round and reports the median of the rounds', async () => {
+    const results = await runBench({ duration: 0.5, warmup: 0, concurrency: [1], only: ['f'], rounds: 3 });
+    const [f] = results.systems;
+    expect(f.status).toBe('ok');
+    expect(f.rounds).toHaveLength(3);
+    const runs = f.rounds!.map((round) => round[0]);
+    const middle = (pick: (m: (typeof runs)[number]) => number) => runs.map(pick).sort((a, b) => a - b)[1];
+    expect(f.measurements).toEqual([
+      expect.objectContaining({ concurrency: 1, rps: middle((m) => m.rps), p50: middle((m) => m.p50), p99: middle((m) => m.p99), errors: 0 }),
+    ]);
+  }, 60_000);
+});
+
+describeWithNatsServer('bench harness profiles', () => {
+  it.each([
+    ['cpu', /\.cpuprofile$/, /s sampled/],
+    ['alloc', /^Alloc\.\d+\.heapprofile$/, /MiB allocated \(sampled\)/],
+  ] as const)('%s: profiles the measured process, and profile-summary reads the profile', async (kind, file, summary) => {
+    const dir = mkdtempSync(join(tmpdir(), 'nest-mesh-profile-'));
+    try {
+      const results = await runBench({ duration: 0.5, warmup: 0, concurrency: [1], only: ['f'], profile: { system: 'f', kind, dir } });
+      expect(results.systems[0].status).toBe('ok');
+      const written = readdirSync(dir).filter((name) => file.test(name));
+      expect(written.length).toBeGreaterThan(0);
+      const run = await TestProcess.run('profile-summary', process.execPath, ['-r', 'ts-node/register/transpile-only', 'bench/profile-summary.ts', join(dir, written[0]), '5'], { timeoutMs: 30_000 });
+      expect(run.code).toBe(0);
+      expect(run.output).toMatch(summary);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('medianOf', () => {
+  const run = (rps: number, p50: number, p99: number, errors = 0) => ({ concurrency: 64, rps, p50, p99, errors, requests: rps, seconds: 1 });
+
+  it('takes the median of each figure on its own, and sums errors, requests and seconds', () => {
+    expect(medianOf(64, [run(100, 5, 9), run(300, 1, 20, 2), run(200, 3, 10)])).toEqual({ concurrency: 64, rps: 200, p50: 3, p99: 10, errors: 2, requests: 600, seconds: 3 });
+  });
+
+  it('averages the two middle values of an even number of rounds', () => {
+    expect(medianOf(64, [run(100, 1, 10), run(200, 3, 30)])).toMatchObject({ rps: 150, p50: 2, p99: 20 });
+  });
+});
