@@ -14,10 +14,6 @@ import { EventService } from './event-service';
 
 
 /**
- * The gateway with eventing, on both brokers: the embedded one (events in the local-disk store) and
- * a nats-server with JetStream given as `conn` (events in JetStream).
- */
-/**
  * A claimed delivery is leased for the longest trigger timeout (functions.timeout.default for the
  * triggers without one) plus 5 s: the kill -9 tests wait for it. Short timeouts here make that wait
  * 8 s instead of 15 s; HANG_TIMEOUT still leaves seconds between the `hang` call being seen and the kill.
@@ -25,6 +21,10 @@ import { EventService } from './event-service';
 const DEFAULT_TIMEOUT = 2000;
 const HANG_TIMEOUT = 3000;
 
+/**
+ * The gateway with eventing, on both brokers: the embedded one (events in the local-disk store) and
+ * a nats-server with JetStream given as `conn` (events in JetStream).
+ */
 describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
   let nats: NatsServerProcess | undefined;
   let dir: string;
