@@ -1,11 +1,13 @@
 /**
- * `npm run soak [-- --calls 200000 --concurrency 256 --warmup 20000 --only p,a-fastify --no-write]`
+ * `npm run soak [-- --calls 200000 --concurrency 256 --warmup 200000 --only p,a-fastify --no-write]`
  *
  * Endurance: per system, a warm-up, then `calls` calls at `concurrency` in ten slices. After each
  * slice: errors, the resident memory of every process of the system, and the gateway's event-loop
  * lag p99 (prom-client's `nodejs_eventloop_lag_p99_seconds` from its /metrics, when it serves one).
  * Passes when there are no errors and the gateway's RSS grew less than 10 % after the warm-up: the
  * median RSS of the last three slices against that of the first three (one sample swings with GC).
+ * The warm-up is as long as the run: with little garbage per call, V8 sizes the gateway's heap over the
+ * first few hundred thousand calls (bench/RESULTS.md, Production profile).
  * Writes the `## Endurance` section of bench/RESULTS.md (unless --no-write). Not part of `npm test`.
  */
 import { join } from 'node:path';
@@ -44,7 +46,7 @@ interface SoakResult {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { calls: 200_000, concurrency: 256, warmup: 20_000, only: ['p', 'a-fastify'], write: true };
+  const args: Args = { calls: 200_000, concurrency: 256, warmup: 200_000, only: ['p', 'a-fastify'], write: true };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => argv[++i] ?? fail(`${flag} needs a value`);
