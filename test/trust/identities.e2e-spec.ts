@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { headers as natsHeaders, NatsConnection, nkeys } from 'nats';
+import { identityInboxPrefix } from 'nest-mesh';
 import { parseConfig } from '../../apps/gateway/src/config/load-config';
 import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-config';
 import { TestProcess } from '../support/child';
@@ -87,7 +88,7 @@ for (const kind of BROKERS) {
         startIdentityService('billing', { ...verify, ...billingEnv }),
       ]);
       started.push(orders, billing);
-      attacker = await mustConnect(brokerUrl, { user: 'orders', pass: ORDERS_PASSWORD, name: 'attacker with the orders login' });
+      attacker = await mustConnect(brokerUrl, { user: 'orders', pass: ORDERS_PASSWORD, name: 'attacker with the orders login', inboxPrefix: identityInboxPrefix('orders') });
       userJwt = await signToken({ sub: 'u1', role: 'user' });
       adminJwt = await signToken({ sub: 'a1', role: 'admin' });
     }, 120_000);
@@ -116,6 +117,22 @@ for (const kind of BROKERS) {
       const claims = decodeJwt(token);
       expect(claims).toMatchObject({ iss: 'nest-mesh', aud: 'demo', svc: 'orders', fn: 'whoami', sub: 'u1' });
       expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(120);
+    });
+
+    it("does not let an identity subscribe to other callers' replies (only to _INBOX.<name>.>)", async () => {
+      for (const subject of ['_INBOX.>', '_INBOX.*.*', '_INBOX.billing.>']) {
+        const refused = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), 5_000);
+          attacker.subscribe(subject, {
+            callback: (error) => {
+              clearTimeout(timer);
+              resolve(error !== null);
+            },
+          });
+        });
+        expect({ subject, refused }).toEqual({ subject, refused: true });
+      }
+      expect(attacker.isClosed()).toBe(false);
     });
 
     it('signs anonymous calls too', async () => {

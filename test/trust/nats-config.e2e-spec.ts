@@ -1,4 +1,5 @@
 import { NatsConnection, nkeyAuthenticator, nkeys } from 'nats';
+import { identityInboxPrefix } from 'nest-mesh';
 import { parseConfig } from '../../apps/gateway/src/config/load-config';
 import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-config';
 import { TestProcess } from '../support/child';
@@ -37,8 +38,9 @@ describeWithNatsServer('service identities on nats-server, from the rendered con
   beforeAll(async () => {
     nats = await new NatsServerProcess({ config: renderNatsConfig(config), env: { NEST_MESH_GATEWAY_PASSWORD: GATEWAY_PASSWORD } }).start();
     gateway = await mustConnect(nats.url, { user: 'nest-mesh-gateway', pass: GATEWAY_PASSWORD, name: 'gateway' });
-    orders = await mustConnect(nats.url, { user: 'orders', pass: ORDERS_PASSWORD, name: 'orders' });
-    billing = await mustConnect(nats.url, { authenticator: nkeyAuthenticator(billingKey.getSeed()), name: 'billing' });
+    // Each identity receives replies on its own inbox only (docs/security.md).
+    orders = await mustConnect(nats.url, { user: 'orders', pass: ORDERS_PASSWORD, name: 'orders', inboxPrefix: identityInboxPrefix('orders') });
+    billing = await mustConnect(nats.url, { authenticator: nkeyAuthenticator(billingKey.getSeed()), name: 'billing', inboxPrefix: identityInboxPrefix('billing') });
     open.push(gateway, orders, billing);
   });
   afterAll(async () => {
@@ -84,10 +86,18 @@ describeWithNatsServer('service identities on nats-server, from the rendered con
     expect(orders.isClosed()).toBe(false); // a violation keeps the connection
   });
 
-  it('lets a service subscribe to its discovery subjects and to inboxes', async () => {
+  it('lets a service subscribe to its discovery subjects and to its own inbox', async () => {
     expect(await canSubscribe(orders, gateway, '$SRV.PING.orders')).toBe(true);
     expect(await canSubscribe(orders, gateway, '$SRV.INFO')).toBe(true);
-    expect(await canSubscribe(orders, gateway, '_INBOX.>', undefined, '_INBOX.abc.1')).toBe(true);
+    expect(await canSubscribe(orders, gateway, '_INBOX.orders.>', undefined, '_INBOX.orders.abc.1')).toBe(true);
+  });
+
+  it.each([
+    ['every inbox', '_INBOX.>', '_INBOX.abc.1'],
+    ["another caller's inbox", '_INBOX.abc.*', '_INBOX.abc.1'],
+    ["another identity's inbox", '_INBOX.billing.>', '_INBOX.billing.abc.1'],
+  ])('does not let a service read replies meant for others: %s', async (_, subject, probe) => {
+    expect(await canSubscribe(orders, gateway, subject, undefined, probe)).toBe(false);
   });
 
   it('lets a service publish only to the functions its calls name', async () => {

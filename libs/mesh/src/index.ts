@@ -27,7 +27,7 @@ export { MeshTokenVerifier, MESH_TOKEN_ALG, MESH_TOKEN_TYPE, MESH_TOKEN_ISSUER, 
 export type { MeshVerifyOptions, MeshTokenSigner, MeshTokenClaims } from './token';
 
 // The wire, for tools and services that speak it directly
-export { SUBJECT_PREFIX, EMIT_SUBJECT, QUEUE_GROUP, NAME_PATTERN, MeshHeaders, isValidName, subjectFor, parseSubject, errorHeaders, errorOfHeaders } from './wire';
+export { SUBJECT_PREFIX, EMIT_SUBJECT, QUEUE_GROUP, NAME_PATTERN, MeshHeaders, isValidName, subjectFor, parseSubject, errorHeaders, errorOfHeaders, identityInboxPrefix } from './wire';
 export { decodeJson, encodeJson } from './json';
 
 // Observability: metrics in the app's prom-client registry, OpenTelemetry spans (docs/operations.md)

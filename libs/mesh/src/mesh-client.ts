@@ -8,7 +8,7 @@ import { MeshAuth, MeshContext } from './mesh-context';
 import { MeshCodes, MeshError } from './mesh-error';
 import { MESH_OPTIONS } from './mesh.module-definition';
 import { MeshConnection } from './mesh-connection';
-import { DEFAULT_CALL_TIMEOUT, MeshOptions } from './options';
+import { DEFAULT_CALL_TIMEOUT, inboxPrefixOf, MeshOptions } from './options';
 import { ReplyInbox } from './reply-inbox';
 import type { MeshTokenSigner } from './token/mesh-token';
 import { activeTracer, endCallSpan, passTraceHeaders, startCallSpan } from './tracing';
@@ -48,7 +48,7 @@ export class MeshClient {
     @Inject(MESH_OPTIONS) options: MeshOptions,
   ) {
     this.defaultTimeout = options.callTimeout ?? DEFAULT_CALL_TIMEOUT;
-    this.inbox = new ReplyInbox(options.inboxPrefix);
+    this.inbox = new ReplyInbox(inboxPrefixOf(options));
     this.signer = options.signer;
     connection.onLost(() => {
       this.inbox.failAll(new MeshError(503, 'the connection to the broker was lost', MeshCodes.SERVICE_UNAVAILABLE));

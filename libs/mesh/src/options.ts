@@ -2,6 +2,7 @@ import type { ConnectionOptions } from 'nats';
 import type { MeshTokenSigner } from './token/mesh-token';
 import type { MeshVerifyOptions } from './token/verify-options';
 import type { Registry } from 'prom-client';
+import { identityInboxPrefix, isValidName } from './wire';
 
 /**
  * Options of MeshModule and of the mesh transport: every nats.js connection option a
@@ -37,5 +38,29 @@ export const DEFAULT_VERSION = '1.0.0';
  */
 export function connectionOptions(options: MeshOptions, name: string): ConnectionOptions {
   const { callTimeout: _c, gracePeriod: _g, version: _v, verify: _t, signer: _s, registry: _r, ...nats } = options;
-  return { name, maxReconnectAttempts: -1, noAsyncTraces: true, ...nats };
+  const inboxPrefix = inboxPrefixOf(options);
+  return { name, maxReconnectAttempts: -1, noAsyncTraces: true, ...nats, ...(inboxPrefix !== undefined && { inboxPrefix }) };
+}
+
+/**
+ * Where a connection receives its replies: `inboxPrefix` when given; else, for a client that logs in
+ * with a user name that is a mesh name (`user`, or the user of its first server URL), that
+ * identity's own inbox `_INBOX.<user>`, the only one a service identity may subscribe to
+ * (docs/security.md); else nats.js's `_INBOX`. An nkey identity sets `inboxPrefix` itself.
+ */
+export function inboxPrefixOf(options: MeshOptions): string | undefined {
+  if (options.inboxPrefix !== undefined) return options.inboxPrefix;
+  const user = options.user ?? userOfServer(options.servers);
+  return isValidName(user) ? identityInboxPrefix(user) : undefined;
+}
+
+function userOfServer(servers: MeshOptions['servers']): string | undefined {
+  const first = Array.isArray(servers) ? servers[0] : servers;
+  if (typeof first !== 'string' || !first.includes('@')) return undefined;
+  try {
+    const username = new URL(first.includes('://') ? first : `nats://${first}`).username;
+    return username === '' ? undefined : decodeURIComponent(username);
+  } catch {
+    return undefined;
+  }
 }

@@ -141,4 +141,15 @@ describe('ReplyInbox', () => {
     next.deliver(next.published[0].reply, 'from the new connection');
     await expect(call.then(text)).resolves.toBe('from the new connection');
   });
+
+  it('fails the waiting calls at once when the broker refuses the inbox, and subscribes again for the next call', async () => {
+    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 60_000, 's', 'f');
+    await turn();
+    const [refused] = conn.subscriptions;
+    refused.callback(new Error("Permissions Violation for Subscription to \"_INBOX.x.*\""), {} as Msg);
+    await expect(call).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('set inboxPrefix') });
+    expect(inbox.size).toBe(0);
+    void inbox.request(conn.nc, 'mesh.s.f', Buffer.from('2'), hdrs(), 1000, 's', 'f').catch(() => undefined);
+    expect(conn.subscriptions).toHaveLength(2);
+  });
 });

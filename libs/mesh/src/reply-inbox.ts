@@ -35,7 +35,8 @@ export class ReplyInbox {
   private flushScheduled = false;
   private readonly flush = (): void => this.publishOutgoing();
   private readonly onReply = (error: Error | null, msg: Msg): void => {
-    if (!error) this.settle(msg);
+    if (error) this.refused(error);
+    else this.settle(msg);
   };
   private readonly expire = (call: Call): void => {
     if (this.waiting.delete(call.token)) {
@@ -79,6 +80,19 @@ export class ReplyInbox {
       clearTimeout(call.timer);
       call.reject(error);
     }
+  }
+
+  /**
+   * The broker refused the inbox subscription (a permissions violation: this login may not receive
+   * replies there). The calls waiting now fail at once instead of timing out; the next call subscribes again.
+   */
+  private refused(error: Error): void {
+    const inbox = `${this.prefix}*`;
+    this.sub = undefined;
+    this.nc = undefined;
+    this.failAll(
+      new MeshError(503, `the broker refused the reply inbox ${inbox} (${error.message}); a mesh identity receives replies on _INBOX.<name>.> only: set inboxPrefix (docs/security.md)`, MeshCodes.SERVICE_UNAVAILABLE),
+    );
   }
 
   private listen(nc: NatsConnection): void {

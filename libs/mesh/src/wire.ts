@@ -18,6 +18,14 @@ export const QUEUE_GROUP = 'q';
  */
 export const EMIT_SUBJECT = '$MESH.events.queue';
 
+/**
+ * Where a mesh identity `<name>` receives the replies to its calls: `_INBOX.<name>.>`, and nowhere
+ * else, so that no identity reads replies meant for another (docs/security.md).
+ */
+export function identityInboxPrefix(name: string): string {
+  return `_INBOX.${name}`;
+}
+
 /** Service and function names: letters, digits, `_` and `-`, 1 to 64 of them. No subject injection. */
 export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 

@@ -1,4 +1,4 @@
-import { EMIT_SUBJECT, QUEUE_GROUP, SUBJECT_PREFIX } from 'nest-mesh';
+import { EMIT_SUBJECT, identityInboxPrefix, QUEUE_GROUP, SUBJECT_PREFIX } from 'nest-mesh';
 import type { GatewayConfig } from '../config/gateway-config';
 import type { BrokerPermissions, BrokerUser } from '@nest-mesh/broker';
 
@@ -22,7 +22,7 @@ export function discoverySubjects(name: string): string[] {
 /**
  * What a service identity may do (docs/security.md#service-identities): serve its own functions in queue group `q`,
  * answer discovery, reply to the requests it received (allow_responses), receive the replies of its
- * own calls on `_INBOX.>`, and publish only to the functions its `calls` name (and, with
+ * own calls on its own inbox `_INBOX.<name>.>` (not other callers' replies), and publish only to the functions its `calls` name (and, with
  * `emit`, to the gateways' event queue `$MESH.events.queue`).
  */
 export function servicePermissions(name: string, calls: readonly string[], emit = false): BrokerPermissions {
@@ -30,7 +30,7 @@ export function servicePermissions(name: string, calls: readonly string[], emit 
   return {
     // An empty allow list means "anything" to nats-server: nothing allowed must be an explicit deny.
     publish: allowed.length > 0 ? { allow: allowed } : { deny: ['>'] },
-    subscribe: { allow: [`${SUBJECT_PREFIX}.${name}.* ${QUEUE_GROUP}`, ...discoverySubjects(name), '_INBOX.>'] },
+    subscribe: { allow: [`${SUBJECT_PREFIX}.${name}.* ${QUEUE_GROUP}`, ...discoverySubjects(name), `${identityInboxPrefix(name)}.>`] },
     allow_responses: true,
   };
 }

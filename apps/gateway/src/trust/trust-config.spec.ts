@@ -74,7 +74,7 @@ describe('deriveBrokerUsers', () => {
       password: 'o',
       permissions: {
         publish: { allow: ['mesh.billing.charge', 'mesh.mail.*'] },
-        subscribe: { allow: ['mesh.orders.* q', ...discoverySubjects('orders'), '_INBOX.>'] },
+        subscribe: { allow: ['mesh.orders.* q', ...discoverySubjects('orders'), '_INBOX.orders.>'] },
         allow_responses: true,
       },
     });
@@ -100,7 +100,7 @@ describe('deriveBrokerUsers', () => {
         '      user: "orders", password: "o"',
         '      permissions: {',
         '        publish: { allow: ["mesh.billing.charge", "mesh.mail.*"] }',
-        '        subscribe: { allow: ["mesh.orders.* q", "$SRV.PING", "$SRV.PING.orders", "$SRV.PING.orders.*", "$SRV.INFO", "$SRV.INFO.orders", "$SRV.INFO.orders.*", "$SRV.STATS", "$SRV.STATS.orders", "$SRV.STATS.orders.*", "_INBOX.>"] }',
+        '        subscribe: { allow: ["mesh.orders.* q", "$SRV.PING", "$SRV.PING.orders", "$SRV.PING.orders.*", "$SRV.INFO", "$SRV.INFO.orders", "$SRV.INFO.orders.*", "$SRV.STATS", "$SRV.STATS.orders", "$SRV.STATS.orders.*", "_INBOX.orders.>"] }',
         '        allow_responses: true',
         '      }',
         '    }',
