@@ -34,6 +34,20 @@ class TraceService {
     return { n: params.n + 1, traceparent: ctx.traceparent ?? null };
   }
 
+  /** The `func` rule of trace.guarded: allows, and says which request it checked. */
+  @MeshFunction('allow')
+  allow(_: unknown, ctx: MeshContext): unknown {
+    TraceService.checked.push(ctx.requestId);
+    return { ack: true };
+  }
+
+  static readonly checked: string[] = [];
+
+  @MeshFunction('guarded')
+  guarded(): unknown {
+    return { guarded: true };
+  }
+
   @MeshFunction('fail')
   fail(): never {
     throw new MeshError(409, 'already there', 'CONFLICT');
@@ -91,7 +105,7 @@ for (const kind of BROKERS) {
           broker = { embedded: { port: await freePort() } };
         }
         const config = parseConfig(
-          JSON.stringify({ id: 'demo', port: 0, http: { adapter }, modules: { functions: { ...broker, rules: { trace: { default: { rule: 'allow' } } } } } }),
+          JSON.stringify({ id: 'demo', port: 0, http: { adapter }, modules: { functions: { ...broker, rules: { trace: { guarded: { rule: 'func', service: 'trace', func: 'allow' }, default: { rule: 'allow' } } } } } }),
         );
         gateway = await startGateway(config, new ConsoleLogger({ logLevels: ['error'] }));
         @Module({ imports: [MeshModule.forRoot({ servers: gateway.brokerUrl })], controllers: [TraceService] })
@@ -164,6 +178,24 @@ for (const kind of BROKERS) {
         // the function sees the W3C header of its own caller's span
         expect(body.result.inner.traceparent).toBe(`00-${CALLER_TRACE}-${nested.spanContext().spanId}-01`);
         for (const span of spans) expect(span.status.code).not.toBe(SpanStatusCode.ERROR);
+      });
+
+      it("puts a func rule's call in the trace of the call it checks, with the call's request id", async () => {
+        exporter.reset();
+        const response = await fetch(`${gateway!.url}/v1/api/demo/functions/trace/guarded`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` },
+          body: '{}',
+          signal: AbortSignal.timeout(20_000),
+        });
+        expect(response.status).toBe(200);
+        expect(TraceService.checked).toContain(response.headers.get('x-request-id'));
+        const spans = await spansOfTrace(CALLER_TRACE, 5);
+        const http = one(spans, 'POST /v1/api/:project/functions/:service/:func');
+        const rule = one(spans, 'send mesh.trace.allow');
+        expect(parentOf(rule)).toBe(http.spanContext().spanId);
+        expect(parentOf(one(spans, 'process mesh.trace.allow'))).toBe(rule.spanContext().spanId);
+        expect(parentOf(one(spans, 'send mesh.trace.guarded'))).toBe(http.spanContext().spanId);
       });
 
       it('marks the spans of a failed call with the status and code, and starts a new trace without a traceparent', async () => {

@@ -71,7 +71,7 @@ function callGuard(
     const timer = setTimeout(() => settle(denials.timedOut), timeoutMs);
     let reply: Promise<unknown>;
     try {
-      reply = Promise.resolve(caller.call(target.service, target.func, payload, timeoutMs));
+      reply = Promise.resolve(caller.call(target.service, target.func, payload, timeoutMs, args.origin));
     } catch {
       settle(denials.failed);
       return;

@@ -31,6 +31,15 @@ describe('func rule', () => {
     ]);
   });
 
+  it("hands the call's origin to the caller as is, and never puts it in the payload", async () => {
+    const origins: unknown[] = [];
+    const caller: RuleCaller = { call: async (_s, _f, payload, _t, origin) => (origins.push(origin, payload), { ack: true }) };
+    const origin = { requestId: 'r-1' };
+    await decide(guard(), caller, { ...args, origin });
+    expect(origins[0]).toBe(origin);
+    expect(origins[1]).not.toHaveProperty('origin');
+  });
+
   it('sends null for absent params and auth', async () => {
     const { caller, calls } = fakeCaller(async () => ({ ack: true }));
     await decide(guard(), caller, { auth: undefined, params: undefined });

@@ -19,11 +19,14 @@ export type RuleKind = RuleConfig['rule'];
 export interface RuleArgs {
   auth: Readonly<Record<string, unknown>> | undefined;
   params: unknown;
+  /** The call being checked, as its host knows it; no rule reads it, the `func` rule hands it to `RuleCaller.call`. */
+  origin?: unknown;
 }
 
 /** Makes a direct mesh call (never through the rules). Used only by the `func` rule. */
 export interface RuleCaller {
-  call(service: string, func: string, payload: unknown, timeoutMs: number): Promise<unknown>;
+  /** `origin`: the `RuleArgs.origin` of the call being checked (the gateway's: its request id and trace context). */
+  call(service: string, func: string, payload: unknown, timeoutMs: number, origin?: unknown): Promise<unknown>;
 }
 
 export type Decision =

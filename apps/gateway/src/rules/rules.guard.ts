@@ -36,7 +36,7 @@ export class RulesGuard implements CanActivate {
     }
     const entry = engine.entryOf(call.service, call.func);
     if (entry?.rateLimit !== undefined) await this.limits.check(entry.rateLimit, request, context.switchToHttp().getResponse(), call.auth);
-    const pending = engine.decideEntry(entry, call.service, call.func, { auth: call.auth, params: call.params });
+    const pending = engine.decideEntry(entry, call.service, call.func, { auth: call.auth, params: call.params, origin: call });
     const decision = pending instanceof Promise ? await pending : pending;
     if (decision.allow) return true;
     this.logger.warn(`request ${call.requestId}: ${call.service}.${call.func} denied by ${decision.path}: ${decision.reason}`);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { compileRules, Decision, RuleArgs, RuleCaller, RuleEngine } from '@nest-mesh/rules';
 import { MeshAuth, MeshClient } from 'nest-mesh';
+import type { CallRequest } from '../call/call-request';
 import type { ConfigReloadable } from '../config/config-reloadable';
 import { FunctionsConfig, GatewayConfig } from '../config/gateway-config';
 
@@ -45,10 +46,16 @@ export class RulesService implements ConfigReloadable<RuleEngine> {
 /**
  * How a `func` rule calls its function (functions' and eventing's rules): directly, never through
  * the rules (no loop is possible), with the caller's claims, so that the call's Mesh-Token carries
- * them (docs/security.md).
+ * them (docs/security.md). For an HTTP call (`origin`, set by the RulesGuard) it keeps the call's
+ * request id and continues its trace.
  */
 export function funcRuleCaller(mesh: MeshClient): RuleCaller {
-  return { call: (service, func, payload, timeout) => mesh.call(service, func, payload, { timeout, auth: authOf(payload) }) };
+  return {
+    call: (service, func, payload, timeout, origin) => {
+      const call = origin as Pick<CallRequest, 'requestId' | 'trace'> | undefined;
+      return mesh.call(service, func, payload, { timeout, auth: authOf(payload), requestId: call?.requestId, trace: call?.trace });
+    },
+  };
 }
 
 function authOf(payload: unknown): MeshAuth | undefined {
