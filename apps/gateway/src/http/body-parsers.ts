@@ -25,8 +25,8 @@ export function useFastifyBody(app: NestFastifyApplication, http: HttpConfig): v
 /**
  * On fastify, the gateway reads every request body itself, in place of fastify's content-type
  * parsing: fastify's `ContentTypeParser.run` wraps each request's parse callback with
- * `AsyncResource.bind`, which on Node 20 defines two deprecation getters per call, about a tenth
- * of the gateway's CPU per call (bench/RESULTS.md). The reader keeps what that wrapper is for:
+ * `AsyncResource.bind`, which on Node 20 defines two deprecation getters per call: with the
+ * garbage they leave, a third or more of the gateway's CPU per call (bench/RESULTS.md). The reader keeps what that wrapper is for:
  * the route's handler runs in the async context the request had when its body began, through
  * `runInAsyncScope` (AsyncLocalStorage, OpenTelemetry context).
  */
@@ -35,13 +35,13 @@ export function readFastifyBodies(fastify: FastifyInstance, decoder: RequestBody
   const key = Object.getOwnPropertySymbols(fastify).find((symbol) => symbol.description === 'fastify.contentTypeParser');
   const parser = key && (fastify as unknown as Record<symbol, { run?: unknown } | undefined>)[key];
   if (typeof parser?.run !== 'function') throw new Error('nest-mesh: this fastify version is not supported (no content-type parser to replace)');
-  fastify.removeAllContentTypeParsers();
   parser.run = (_contentType: string, handler: RouteHandler, request: FastifyRequest, reply: FastifyReply) =>
     readBody(decoder, request, reply, handler);
 }
 
 /** Reads `request.raw` within the body limit, decodes it (RequestBodyDecoder), then runs the route's handler. */
 function readBody(decoder: RequestBodyDecoder, request: FastifyRequest, reply: FastifyReply, handler: RouteHandler): void {
+  const stream = request.raw;
   const resource = new AsyncResource('nest-mesh:request-body');
   const done = (error: unknown, body?: unknown): void => {
     resource.emitDestroy();
@@ -65,7 +65,6 @@ function readBody(decoder: RequestBodyDecoder, request: FastifyRequest, reply: F
   } catch (error) {
     return resource.runInAsyncScope(done, null, error);
   }
-  const stream = request.raw;
   const chunks: Buffer[] = [];
   let size = 0;
   const onData = (chunk: Buffer): void => {
