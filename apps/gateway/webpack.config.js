@@ -10,8 +10,9 @@ const MESH_LIBRARY = join(__dirname, '..', '..', 'libs', 'mesh', 'src') + sep;
  * - the console's static page files, bundled as text;
  * - `nest-mesh` stays outside the bundle: at run time it resolves to the package's own compiled
  *   library (dist/libs/mesh, through the package's `exports`), so a process never holds two copies
- *   of MeshClient, MeshError and their Nest metadata. Reaching into libs/mesh by a relative path
- *   would bundle such a second copy, so the build refuses it;
+ *   of MeshClient, MeshError and their Nest metadata. `nest-mesh/internal` (what only the gateway
+ *   uses) is not in the exports: it is required by its path next to main.js. Reaching into
+ *   libs/mesh by a relative path would bundle a second copy, so the build refuses it;
  * - a `#!/usr/bin/env node` line on main.js, which is also the package's `nest-mesh` command.
  */
 module.exports = (options) => ({
@@ -32,6 +33,7 @@ module.exports = (options) => ({
 
 function meshLibraryOutside({ context, request }, callback) {
   if (request === 'nest-mesh') return callback(null, 'commonjs nest-mesh');
+  if (request === 'nest-mesh/internal') return callback(null, 'commonjs ../../libs/mesh/src/internal');
   const target = request.startsWith('.') ? resolve(context, request) : isAbsolute(request) ? request : '';
   if (target.startsWith(MESH_LIBRARY)) {
     return callback(new Error(`${context}: import '${request}' from 'nest-mesh' instead (libs/mesh must not be bundled into the gateway)`));

@@ -7,7 +7,10 @@ export const ROOT = join(__dirname, '..', '..');
 /** Where the benchmark programs are compiled to; the tree under it mirrors the repository. */
 export const BENCH_DIST = join(ROOT, 'dist', 'bench');
 
-const SOURCES = ['bench/servers', 'bench/load.ts', 'bench/support/load-types.ts', 'bench/support/alloc-sampler.ts', 'libs/mesh/src'];
+const SOURCES = ['bench/servers', 'bench/load.ts', 'bench/support/load-types.ts', 'bench/support/alloc-sampler.ts', 'libs/mesh/src', 'libs/wire/src'];
+
+/** The path aliases of tsconfig.json the compiled programs use, and the source each stands for. */
+const ALIASES: Record<string, string> = { '@nest-mesh/wire': 'libs/wire/src/index.ts' };
 
 const OPTIONS: ts.CompilerOptions = {
   module: ts.ModuleKind.CommonJS,
@@ -26,8 +29,8 @@ const OPTIONS: ts.CompilerOptions = {
 export function compileBenchPrograms(): void {
   for (const source of SOURCES) {
     for (const file of tsFiles(join(ROOT, source))) {
-      const output = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: OPTIONS, fileName: file }).outputText;
       const target = compiledPath(file);
+      const output = resolveAliases(ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: OPTIONS, fileName: file }).outputText, target);
       mkdirSync(dirname(target), { recursive: true });
       // Written aside and renamed into place: a program of another run (e.g. a test file in another
       // jest worker) started meanwhile reads the old file or the new one, never half of one.
@@ -36,6 +39,16 @@ export function compileBenchPrograms(): void {
       renameSync(written, target);
     }
   }
+}
+
+/** `require("<alias>")` as a relative require of the compiled file the alias stands for. */
+function resolveAliases(code: string, target: string): string {
+  return code.replace(/require\("(@nest-mesh\/[a-z]+)"\)/g, (call, alias: string) => {
+    const source = ALIASES[alias];
+    if (source === undefined) return call;
+    const path = relative(dirname(target), compiledPath(join(ROOT, source)));
+    return `require(${JSON.stringify(path.startsWith('.') ? path : `./${path}`)})`;
+  });
 }
 
 /** dist/bench/<path relative to the root, .ts -> .js> */

@@ -1,5 +1,6 @@
 import { connect, NatsConnection } from 'nats';
-import { decodeJson, EMIT_SUBJECT, encodeJson } from 'nest-mesh';
+import { EMIT_SUBJECT } from '@nest-mesh/wire';
+import { decodeJson, encodeJson } from 'nest-mesh/internal';
 import type { GatewayConfig } from '../../apps/gateway/src/config/gateway-config';
 import { EmitListener } from '../../apps/gateway/src/eventing/emit-listener';
 import type { EventingService } from '../../apps/gateway/src/eventing/eventing.service';

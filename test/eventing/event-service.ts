@@ -1,5 +1,7 @@
 import { connect, Msg, NatsConnection } from 'nats';
-import { decodeJson, encodeJson, errorHeaders, MeshError, MeshHeaders, QUEUE_GROUP, subjectFor } from 'nest-mesh';
+import { MeshHeaders, QUEUE_GROUP, subjectFor } from '@nest-mesh/wire';
+import { MeshError } from 'nest-mesh';
+import { decodeJson, encodeJson, errorHeaders } from 'nest-mesh/internal';
 
 /** One call a trigger made, as the function saw it. */
 export interface Seen {

@@ -3,7 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { EmbeddedBroker } from '@nest-mesh/broker';
 import { IsInt, IsString } from 'class-validator';
 import { connect, NatsConnection, RequestStrategy, ServiceInfo } from 'nats';
-import { MeshFunction, meshMicroservice, MeshService, PARAMS_METADATA_KEY, paramsSchemaOf } from 'nest-mesh';
+import { PARAMS_METADATA_KEY } from '@nest-mesh/wire';
+import { MeshFunction, meshMicroservice, MeshService } from 'nest-mesh';
+import { paramsSchemaOf } from 'nest-mesh/internal';
 
 /**
  * What MeshServer announces in ADR-32 INFO (docs/discovery.md): each function's params schema

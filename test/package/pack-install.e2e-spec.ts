@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { SignJWT } from 'jose';
 import * as ts from 'typescript';
 import { TestProcess } from '../support/child';
@@ -119,11 +119,11 @@ describe('the npm package, installed into a fresh app', () => {
       expect.arrayContaining([
         'dist/apps/gateway/main.js',
         'dist/apps/gateway/broker-thread-main.js',
-        'dist/libs/mesh/index.js',
-        'dist/libs/mesh/index.d.ts',
-        'dist/libs/client/esm/index.js',
-        'dist/libs/client/cjs/index.js',
-        'dist/libs/client/cjs/index.d.ts',
+        'dist/libs/mesh/src/index.js',
+        'dist/libs/mesh/src/index.d.ts',
+        'dist/libs/client/esm/client/src/index.js',
+        'dist/libs/client/cjs/client/src/index.js',
+        'dist/libs/client/cjs/client/src/index.d.ts',
       ]),
     );
     expect(paths.filter((p) => /(^|\/)(test|bench|apps\/demo)\/|\.spec\.|\.ts$/.test(p) && !p.endsWith('.d.ts'))).toEqual([]);
@@ -169,13 +169,16 @@ describe('the npm package, installed into a fresh app', () => {
     expect([cjs.code, JSON.parse(cjs.output)]).toEqual([0, { result: { greeting: 'hello CJS', requestId: expect.any(String) } }]);
   });
 
-  it("ships a browser-safe ESM client: no import but its own relative .js files", () => {
+  it("ships a browser-safe ESM client: no import but its own relative .js files (the client's and libs/wire's)", () => {
     const esm = join(app, 'node_modules/nest-mesh/dist/libs/client/esm');
-    const imports = readdirSync(esm)
-      .filter((f) => f.endsWith('.js'))
-      .flatMap((f) => [...readFileSync(join(esm, f), 'utf8').matchAll(/(?:import|export)[^'"]*from\s*['"]([^'"]+)['"]|require\(/g)].map((m) => m[1] ?? 'require('));
+    const files = readdirSync(esm, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+    const imports = files.flatMap((f) =>
+      [...readFileSync(join(esm, f), 'utf8').matchAll(/(?:import|export)[^'"]*from\s*['"]([^'"]+)['"]|require\(/g)].map((m) =>
+        m[1] === undefined ? 'require(' : relative(esm, join(esm, dirname(f), m[1])),
+      ),
+    );
     expect(imports.length).toBeGreaterThan(0);
-    expect(imports.filter((spec) => !/^\.\/[a-z-]+\.js$/.test(spec))).toEqual([]);
+    expect(imports.filter((spec) => !/^(client|wire)\/src\/[a-z-]+\.js$/.test(spec))).toEqual([]);
   });
 
   it.each([
@@ -196,9 +199,9 @@ describe('the npm package, installed into a fresh app', () => {
     const errors = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
     expect(errors).toEqual([]);
     const resolved = program.getSourceFiles().map((f) => f.fileName);
-    expect(resolved).toEqual(expect.arrayContaining([join(app, 'node_modules/nest-mesh/dist/libs/mesh/index.d.ts')]));
-    expect(resolved).toContain(join(app, 'node_modules/nest-mesh/dist/libs/client/cjs/index.d.ts'));
-    if (files.includes('typed-esm.mts')) expect(resolved).toContain(join(app, 'node_modules/nest-mesh/dist/libs/client/esm/index.d.ts'));
+    expect(resolved).toEqual(expect.arrayContaining([join(app, 'node_modules/nest-mesh/dist/libs/mesh/src/index.d.ts')]));
+    expect(resolved).toContain(join(app, 'node_modules/nest-mesh/dist/libs/client/cjs/client/src/index.d.ts'));
+    if (files.includes('typed-esm.mts')) expect(resolved).toContain(join(app, 'node_modules/nest-mesh/dist/libs/client/esm/client/src/index.d.ts'));
   });
 
   it('stops `nest-mesh gateway` with one line and exit 1 for a missing or an invalid config', async () => {

@@ -1,3 +1,4 @@
+import { apiPath, HttpHeaders, NAME_PATTERN } from '@nest-mesh/wire';
 import { MeshHttpCodes, MeshHttpError } from './mesh-http-error.js';
 import type { AnyMeshFunctions, CallArgs, MeshCallOptions, MeshEmitOptions, ResultOf } from './types.js';
 
@@ -38,9 +39,11 @@ export interface MeshHttpClient<F = AnyMeshFunctions> {
   emit(type: string, payload?: unknown, options?: MeshEmitOptions): Promise<string>;
 }
 
+/** The request id header, as fetch lists header names (lower case). */
+const REQUEST_ID_HEADER = HttpHeaders.requestId.toLowerCase();
+
 /** How much longer than a call's `timeout` the client waits for the gateway's own answer. */
 const TIMEOUT_GRACE_MS = 2000;
-const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A client of one project of a gateway: `createMeshClient({ url, project, token }).call(...)`. */
 export function createMeshClient<F = AnyMeshFunctions>(options: MeshClientOptions): MeshHttpClient<F> {
@@ -48,13 +51,14 @@ export function createMeshClient<F = AnyMeshFunctions>(options: MeshClientOption
 }
 
 class HttpMeshClient {
-  private readonly base: string;
+  /** The gateway's base URL, without a trailing slash. */
+  private readonly url: string;
   private readonly fetch: FetchLike;
 
   constructor(private readonly options: MeshClientOptions) {
     if (typeof options?.url !== 'string' || options.url === '') throw new TypeError('createMeshClient: `url` is required');
     if (typeof options.project !== 'string' || options.project === '') throw new TypeError('createMeshClient: `project` is required');
-    this.base = `${options.url.replace(/\/+$/, '')}/v1/api/${encodeURIComponent(options.project)}`;
+    this.url = options.url.replace(/\/+$/, '');
     const given = options.fetch;
     if (!given && typeof globalThis.fetch !== 'function') throw new TypeError('createMeshClient: no global fetch here; pass `fetch`');
     // The global fetch must be called as a plain function (browsers refuse it as a method of another object).
@@ -62,12 +66,12 @@ class HttpMeshClient {
   }
 
   async call(service: string, func: string, params?: unknown, options: MeshCallOptions = {}): Promise<unknown> {
-    if (!NAME.test(service) || !NAME.test(func)) {
-      throw new MeshHttpError(400, 'BAD_REQUEST', `invalid service or function name "${service}.${func}": names match ${NAME}`, options.requestId ?? '');
+    if (!NAME_PATTERN.test(service) || !NAME_PATTERN.test(func)) {
+      throw new MeshHttpError(400, 'BAD_REQUEST', `invalid service or function name "${service}.${func}": names match ${NAME_PATTERN}`, options.requestId ?? '');
     }
     const body = options.timeout === undefined ? { params: params ?? null } : { params: params ?? null, timeout: options.timeout };
     const localTimeout = options.timeout === undefined ? undefined : options.timeout + TIMEOUT_GRACE_MS;
-    const answer = await this.post(`/functions/${service}/${func}`, body, options, localTimeout);
+    const answer = await this.post(`functions/${service}/${func}`, body, options, localTimeout);
     if (!isObject(answer.json) || !('result' in answer.json)) throw badResponse(answer.status, 'has no "result"', answer.requestId);
     return answer.json.result;
   }
@@ -76,14 +80,14 @@ class HttpMeshClient {
     const body: Record<string, unknown> = { type, payload: payload ?? null };
     if (options.id !== undefined) body.id = options.id;
     if (options.delay !== undefined) body.delay = options.delay;
-    const answer = await this.post('/eventing/queue', body, options);
+    const answer = await this.post('eventing/queue', body, options);
     if (!isObject(answer.json) || typeof answer.json.id !== 'string') throw badResponse(answer.status, 'has no event "id"', answer.requestId);
     return answer.json.id;
   }
 
-  /** POSTs `body` as JSON; resolves to the parsed 2xx answer, or rejects with a MeshHttpError. */
+  /** POSTs `body` as JSON to the project's `route`; resolves to the parsed 2xx answer, or rejects with a MeshHttpError. */
   private async post(
-    path: string,
+    route: string,
     body: unknown,
     options: { signal?: AbortSignal; requestId?: string },
     localTimeout?: number,
@@ -100,7 +104,7 @@ class HttpMeshClient {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     const token = this.options.getToken ? await this.options.getToken() : this.options.token;
     if (token) headers.authorization = `Bearer ${token}`;
-    if (options.requestId) headers['x-request-id'] = options.requestId;
+    if (options.requestId) headers[REQUEST_ID_HEADER] = options.requestId;
 
     const controller = new AbortController();
     const abort = () => controller.abort();
@@ -113,7 +117,7 @@ class HttpMeshClient {
             timedOut = true;
             controller.abort();
           }, localTimeout);
-    const url = this.base + path;
+    const url = this.url + apiPath(this.options.project, route);
     try {
       let status: number;
       let text: string;
@@ -121,7 +125,7 @@ class HttpMeshClient {
       try {
         const response = await this.fetch(url, { method: 'POST', headers, body: payload, signal: controller.signal });
         status = response.status;
-        requestId = response.headers.get('x-request-id') ?? sentId;
+        requestId = response.headers.get(REQUEST_ID_HEADER) ?? sentId;
         text = await response.text();
         if (!response.ok) throw errorOf(status, text, requestId);
       } catch (error) {

@@ -49,10 +49,6 @@ export interface EventRecord {
   payload: unknown;
 }
 
-/** Event ids: 1-128 characters of letters, digits and `.`, `_`, `:`, `@`, `-`. */
-export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
-/** Event types: 1-128 characters of letters, digits and `.`, `_`, `:`, `-`. */
-export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The longest `delay` of a queued event: 30 days. */
 export const MAX_DELAY_MS = 30 * 24 * 3600 * 1000;
 /** An id given again within this window is stored once. */

@@ -4,37 +4,19 @@
  */
 
 // Declaring services and functions
-export { MeshService, MeshFunction } from './decorators';
-export { MeshContext } from './mesh-context';
-export type { MeshAuth, MeshEvent } from './mesh-context';
-export { MeshError, MeshCodes, codeForStatus } from './mesh-error';
+export { MeshService, MeshFunction } from './service/decorators';
+export { MeshContext } from './service/mesh-context';
+export type { MeshAuth, MeshEvent } from './service/mesh-context';
+export { MeshError } from './mesh-error';
+export { MeshCodes } from '@nest-mesh/wire';
 
-// Connecting: the module (for MeshClient) and the transport (for serving)
+// Serving (the transport) and calling (the module and its client)
+export { meshMicroservice } from './service/mesh-server';
 export { MeshModule } from './mesh.module';
-export { MESH_OPTIONS } from './mesh.module-definition';
 export type { MeshOptions } from './options';
-export { DEFAULT_CALL_TIMEOUT, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION, connectionOptions } from './options';
-export { MeshServer, meshMicroservice, MESH_TRANSPORT } from './mesh-server';
-export { MeshConnection } from './mesh-connection';
+export { MeshClient } from './calling/mesh-client';
+export type { CallOptions, EmitOptions } from './calling/mesh-client';
 
-// Calling functions
-export { MeshClient } from './mesh-client';
-export type { CallOptions, EmitOptions } from './mesh-client';
-export { currentCall } from './call-storage';
-
-// Trust: the gateway's Mesh-Token, verified by services (docs/security.md)
-export { MeshTokenVerifier, MESH_TOKEN_ALG, MESH_TOKEN_TYPE, MESH_TOKEN_ISSUER, MESH_TOKEN_MAX_LIFETIME_SEC } from './token';
-export type { MeshVerifyOptions, MeshTokenSigner, MeshTokenClaims } from './token';
-
-// The wire, for tools and services that speak it directly
-export { SUBJECT_PREFIX, EMIT_SUBJECT, QUEUE_GROUP, NAME_PATTERN, MeshHeaders, isValidName, subjectFor, parseSubject, errorHeaders, errorOfHeaders, identityInboxPrefix } from './wire';
-export { decodeJson, encodeJson } from './json';
-
-// Observability: metrics in the app's prom-client registry, OpenTelemetry spans (docs/operations.md)
-export { FunctionMetrics, FunctionSeries, FunctionMetricNames } from './metrics';
-export { PreparedCounter, PreparedHistogram, CounterChild, HistogramChild, registerPrepared, CALL_DURATION_BUCKETS } from './metric-series';
-export { activeTracer, traceHeadersContext, failSpan, TRACER_NAME } from './tracing';
-// Params schemas announced to discovery (docs/discovery.md)
-export { PARAMS_METADATA_KEY } from './wire';
-export { paramsSchemaOf, PARAMS_SCHEMA_LIMIT } from './params-schema';
-export type { JsonSchema } from './params-schema';
+// Trust: verifying the gateway's Mesh-Token, and a service identity's own reply inbox (docs/security.md)
+export type { MeshVerifyOptions } from './token';
+export { identityInboxPrefix } from '@nest-mesh/wire';

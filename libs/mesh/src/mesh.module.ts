@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { MeshClient } from './mesh-client';
-import { MeshConnection } from './mesh-connection';
+import { MeshClient } from './calling/mesh-client';
+import { MeshConnection } from './calling/mesh-connection';
 import { ConfigurableMeshModule } from './mesh.module-definition';
 
 /**

@@ -2,7 +2,7 @@ import type { ConnectionOptions } from 'nats';
 import type { MeshTokenSigner } from './token/mesh-token';
 import type { MeshVerifyOptions } from './token/verify-options';
 import type { Registry } from 'prom-client';
-import { identityInboxPrefix, isValidName } from './wire';
+import { identityInboxPrefix, isValidName } from '@nest-mesh/wire';
 
 /**
  * Options of MeshModule and of the mesh transport: every nats.js connection option a
@@ -24,8 +24,6 @@ export interface MeshOptions extends ConnectionOptions {
   registry?: Registry;
 }
 
-/** The default of `MeshOptions.callTimeout`, in ms. */
-export const DEFAULT_CALL_TIMEOUT = 10_000;
 /** The default of `MeshOptions.gracePeriod`, in ms. */
 export const DEFAULT_GRACE_PERIOD = 10_000;
 /** The default of `MeshOptions.version`. */

@@ -1,5 +1,6 @@
 import { ErrorCode, NatsConnection, NatsError } from 'nats';
-import { MeshCodes, MeshError } from './mesh-error';
+import { MeshCodes } from '@nest-mesh/wire';
+import { MeshError } from './mesh-error';
 
 /**
  * What happens when a message is larger than the broker accepts (its `max_payload`, sent in

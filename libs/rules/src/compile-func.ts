@@ -1,5 +1,6 @@
 import { ALLOW, Decision, Denial, RuleArgs, RuleCaller, RuleConfigError, forbidden } from './types';
-import { CompileContext, CompiledRule, NAME_PATTERN, isPlainObject, isPositiveInteger, show } from './compiled-rule';
+import { isValidName, NAME_RULE } from '@nest-mesh/wire';
+import { CompileContext, CompiledRule, isPlainObject, isPositiveInteger, show } from './compiled-rule';
 
 /** The `func` rule: asks a mesh function, which must reply `{"ack": true}` to allow. */
 
@@ -35,8 +36,8 @@ interface FuncDenials {
 
 function checkName(value: unknown, path: string): string {
   if (value === undefined) throw new RuleConfigError(path, 'required');
-  if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
-    throw new RuleConfigError(path, `invalid name ${show(value)} (must match ${NAME_PATTERN.source})`);
+  if (!isValidName(value)) {
+    throw new RuleConfigError(path, `invalid name ${show(value)} (${NAME_RULE})`);
   }
   return value;
 }

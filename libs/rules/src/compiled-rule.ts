@@ -11,8 +11,6 @@ export interface CompileContext {
   readonly funcTimeoutMs: number;
 }
 
-export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

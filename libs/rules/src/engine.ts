@@ -1,6 +1,7 @@
 import { compileRule } from './compile';
 import { describeRules, RuleCatalog, RuleSummary } from './describe';
-import { CompileContext, CompiledRule, NAME_PATTERN, isPlainObject, isPositiveInteger } from './compiled-rule';
+import { isValidName, NAME_RULE } from '@nest-mesh/wire';
+import { CompileContext, CompiledRule, isPlainObject, isPositiveInteger } from './compiled-rule';
 import { compileRateLimit, RateLimit } from './rate-limit';
 import { Decision, RuleArgs, RuleCaller, RuleConfigError, forbidden } from './types';
 
@@ -80,15 +81,15 @@ export function compileRules(rules: unknown, options: CompileRulesOptions = {}):
 
   for (const [service, funcs] of Object.entries(rules)) {
     const servicePath = `${root}.${service}`;
-    if (!NAME_PATTERN.test(service)) {
-      throw new RuleConfigError(servicePath, `invalid service name (must match ${NAME_PATTERN.source})`);
+    if (!isValidName(service)) {
+      throw new RuleConfigError(servicePath, `invalid service name (${NAME_RULE})`);
     }
     if (!isPlainObject(funcs)) throw new RuleConfigError(servicePath, 'must be a map of function name to rule');
     const compiled = new Map<string, RuleEntry>();
     for (const [func, rule] of Object.entries(funcs)) {
       const funcPath = `${servicePath}.${func}`;
-      if (!NAME_PATTERN.test(func)) {
-        throw new RuleConfigError(funcPath, `invalid function name (must match ${NAME_PATTERN.source})`);
+      if (!isValidName(func)) {
+        throw new RuleConfigError(funcPath, `invalid function name (${NAME_RULE})`);
       }
       const entry = compileEntry(rule, funcPath, ctx);
       if (entry.rateLimit !== undefined) rateLimits.push(entry.rateLimit);

@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { isValidName, MeshCodes, MeshError } from 'nest-mesh';
+import { isValidName, NAME_RULE } from '@nest-mesh/wire';
+import { MeshCodes, MeshError } from 'nest-mesh';
 import { GatewayConfig, TimeoutConfig } from '../config/gateway-config';
 import { requestIdOf } from '../http/request-id';
 import { CallObserver } from '../observability/call-observer';
@@ -37,7 +38,7 @@ export class CallRequestGuard implements CanActivate {
       throw new MeshError(404, `project "${project}" not found`, MeshCodes.PROJECT_NOT_FOUND);
     }
     if (!isValidName(service) || !isValidName(func)) {
-      throw new MeshError(400, 'service and function names must match ^[A-Za-z0-9_-]{1,64}$', MeshCodes.BAD_REQUEST);
+      throw new MeshError(400, `service and function names ${NAME_RULE}`, MeshCodes.BAD_REQUEST);
     }
     const body = request.body === undefined ? {} : request.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {

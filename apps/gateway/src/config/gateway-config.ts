@@ -16,7 +16,7 @@ import {
 } from 'class-validator';
 import { IsCorsOrigins, IsTrustProxy } from '../http/http-validators';
 import { EmbeddedTlsConfig, EmbeddedUserConfig, HasServiceNames, ServiceIdentityConfig, ServiceMap } from './trust-config';
-import { NAME_PATTERN } from 'nest-mesh';
+import { NAME_PATTERN } from '@nest-mesh/wire';
 
 /**
  * The gateway's configuration file (docs/config.md), as typed objects. Validated once at

@@ -1,6 +1,6 @@
 import { Transform, Type, plainToInstance } from 'class-transformer';
 import { IsArray, IsBoolean, IsOptional, IsString, Matches, MinLength, ValidateBy, ValidateNested, ValidationArguments } from 'class-validator';
-import { isValidName } from 'nest-mesh';
+import { isValidName, NAME_PATTERN } from '@nest-mesh/wire';
 
 /**
  * The config of trust on the broker side (docs/security.md, docs/config.md): embedded broker users
@@ -12,7 +12,12 @@ const USER_NKEY = /^U[A-Z2-7]{55}$/;
 const NKEY_MESSAGE = { message: 'must be a user public key: U followed by 55 base32 characters' };
 
 /** `<service>.<func>` or `<service>.*` with valid names. */
-const CALL_ENTRY = /^[A-Za-z0-9_-]{1,64}\.([A-Za-z0-9_-]{1,64}|\*)$/;
+function isCallEntry(entry: unknown): boolean {
+  if (typeof entry !== 'string') return false;
+  const dot = entry.indexOf('.');
+  const func = entry.slice(dot + 1);
+  return dot > 0 && isValidName(entry.slice(0, dot)) && (func === '*' || isValidName(func));
+}
 
 /** A subject, or (subscribe) a subject and a queue group separated by one space. */
 const PUBLISH_SUBJECT = /^[^\s]+$/;
@@ -125,7 +130,7 @@ export class ServiceIdentityConfig {
   nkey?: string;
 
   @IsArray()
-  @Matches(CALL_ENTRY, { each: true, message: 'entries must be "<service>.<func>" or "<service>.*"' })
+  @ValidateBy({ name: 'isCallEntry', validator: { validate: isCallEntry, defaultMessage: () => 'entries must be "<service>.<func>" or "<service>.*"' } }, { each: true })
   calls: string[] = [];
 }
 
@@ -146,7 +151,7 @@ export function HasServiceNames() {
       defaultMessage: (args?: ValidationArguments) => {
         if (!(args?.value instanceof Map)) return 'must be a mapping of service names to identities';
         const bad = [...args.value.keys()].find((name) => !isValidName(name));
-        return `"${String(bad).slice(0, 64)}" is not a service name (^[A-Za-z0-9_-]{1,64}$)`;
+        return `"${String(bad).slice(0, 64)}" is not a service name (${NAME_PATTERN.source})`;
       },
     },
   });

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { RuleEngine } from '@nest-mesh/rules';
-import { MeshCodes, MeshConnection, MeshError } from 'nest-mesh';
+import { MeshCodes, MeshError } from 'nest-mesh';
+import { MeshConnection } from 'nest-mesh/internal';
 import { RulesService } from '../rules/rules.service';
 import { CatalogService, catalogOf } from './services-listing';
 import { Instance, parseSrvAnswers } from './srv-answers';

@@ -1,4 +1,4 @@
-import { isValidName, parseSubject, PARAMS_METADATA_KEY } from 'nest-mesh';
+import { isValidName, parseSubject, PARAMS_METADATA_KEY } from '@nest-mesh/wire';
 import type { SrvAnswers } from './srv-gather';
 
 /**

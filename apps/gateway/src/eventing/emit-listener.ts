@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { connect, Msg, NatsConnection, Subscription } from 'nats';
-import { connectionOptions, decodeJson, EMIT_SUBJECT, encodeJson, errorHeaders, MeshCodes, MeshError, MeshOptions, QUEUE_GROUP } from 'nest-mesh';
+import { EMIT_SUBJECT, QUEUE_GROUP } from '@nest-mesh/wire';
+import { MeshCodes, MeshError, MeshOptions } from 'nest-mesh';
+import { connectionOptions, decodeJson, encodeJson, errorHeaders } from 'nest-mesh/internal';
 import { GatewayConfig } from '../config/gateway-config';
 import { EVENTING_BROKER } from './event-store.provider';
 import { EventingService } from './eventing.service';

@@ -1,9 +1,9 @@
 import { compileRule, CompiledRule, Decision, forbidden, RuleArgs, RuleCaller, RuleConfigError, unauthenticated } from '@nest-mesh/rules';
+import { isValidEventType } from '@nest-mesh/wire';
 import type { EventingConfig } from '../config/gateway-config';
 
 const RULES_PATH = 'modules.eventing.rules';
 const ADMIN_PATH = 'modules.eventing.admin';
-const TYPE_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 const NO_RULE: Decision = forbidden('(none)', 'no rule applies to the event type');
 const NO_ADMIN_RULE: Decision = forbidden(ADMIN_PATH, 'no admin rule is configured');
 const ADMIN_NEEDS_TOKEN: Decision = unauthenticated(ADMIN_PATH, 'the admin routes need a token');
@@ -24,7 +24,7 @@ export class EventRules {
     const ctx = { caller, funcTimeoutMs };
     const byType = new Map<string, CompiledRule>();
     for (const [type, rule] of Object.entries(config.rules)) {
-      if (!TYPE_KEY.test(type)) throw new RuleConfigError(`${RULES_PATH}.${type}`, 'invalid event type (1-128 of [A-Za-z0-9._:-])');
+      if (!isValidEventType(type)) throw new RuleConfigError(`${RULES_PATH}.${type}`, 'invalid event type (1-128 of [A-Za-z0-9._:-])');
       byType.set(type, compileRule(rule, `${RULES_PATH}.${type}`, ctx));
     }
     const admin = config.admin === undefined ? undefined : compileRule(config.admin, ADMIN_PATH, ctx);

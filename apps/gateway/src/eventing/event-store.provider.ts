@@ -1,7 +1,8 @@
 import { Provider } from '@nestjs/common';
 import { EventStore, JetStreamEventStore, LocalEventStore } from '@nest-mesh/eventing';
 import { resolve } from 'node:path';
-import { connectionOptions, MeshOptions } from 'nest-mesh';
+import { MeshOptions } from 'nest-mesh';
+import { connectionOptions } from 'nest-mesh/internal';
 import { GatewayConfig } from '../config/gateway-config';
 import { triggersOf } from './trigger-config';
 

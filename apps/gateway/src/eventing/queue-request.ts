@@ -1,4 +1,5 @@
-import { EVENT_ID_PATTERN, EVENT_TYPE_PATTERN, MAX_DELAY_MS } from '@nest-mesh/eventing';
+import { MAX_DELAY_MS } from '@nest-mesh/eventing';
+import { EVENT_ID_PATTERN, EVENT_ID_RULE, EVENT_TYPE_RULE, isValidEventType } from '@nest-mesh/wire';
 import { MeshCodes, MeshError } from 'nest-mesh';
 
 /** A queue request, checked: `POST .../eventing/queue` or `MeshClient.emit` (docs/events.md). */
@@ -19,9 +20,9 @@ export function parseQueueRequest(body: unknown, maxPayload: number): QueueReque
   const unknown = Object.keys(rest);
   if (unknown.length > 0) bad(`unknown field "${unknown[0]}" (expected type, payload, id, delay)`);
   if (typeof type !== 'string') bad('type is required and must be a string');
-  if (!EVENT_TYPE_PATTERN.test(type as string)) bad('type must be 1-128 characters of [A-Za-z0-9._:-]');
+  if (!isValidEventType(type)) bad(`type ${EVENT_TYPE_RULE}`);
   if (id !== undefined && (typeof id !== 'string' || !EVENT_ID_PATTERN.test(id))) {
-    bad('id must be 1-128 characters of [A-Za-z0-9._:@-]');
+    bad(`id ${EVENT_ID_RULE}`);
   }
   if (typeof delay !== 'number' || !Number.isInteger(delay) || delay < 0 || delay > MAX_DELAY_MS) {
     bad(`delay must be an integer from 0 to ${MAX_DELAY_MS} (milliseconds)`);

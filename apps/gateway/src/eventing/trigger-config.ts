@@ -1,5 +1,5 @@
 import { DEDUP_WINDOW_MS, DEFAULT_BACKOFF, DEFAULT_RETRIES, DEFAULT_TOLERANCE, scheduleError, TableOp, TriggerSpec } from '@nest-mesh/eventing';
-import { isValidName } from 'nest-mesh';
+import { isValidEventType, isValidName, NAME_RULE } from '@nest-mesh/wire';
 import type { GatewayConfig } from '../config/gateway-config';
 
 /** A trigger config mistake; the message starts with the path, e.g. `modules.eventing.triggers.x.call.service: ...`. */
@@ -13,8 +13,6 @@ const ON_KEYS = { event: ['event'], schedule: ['schedule', 'timezone', 'toleranc
 const OPS: readonly TableOp[] = ['insert', 'update', 'delete'];
 /** `schema.table` or `table`: plain SQL identifiers. */
 const TABLE_NAME = /^([A-Za-z_][A-Za-z0-9_$]{0,62}\.)?[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
-/** The event types a trigger may listen to, as queued ones (see EVENT_TYPE_PATTERN). */
-const EVENT_TYPE = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_RETRIES = 100;
 
 /**
@@ -27,13 +25,13 @@ export function triggersOf(config: GatewayConfig): TriggerSpec[] {
   const { timeout } = config.modules.functions;
   return Object.entries(raw).map(([name, value]) => {
     const path = `${ROOT}.${name}`;
-    if (!isValidName(name)) fail(path, 'invalid trigger name (must match ^[A-Za-z0-9_-]{1,64}$)');
+    if (!isValidName(name)) fail(path, `invalid trigger name (${NAME_RULE})`);
     const entry = object(value, path);
     keysOnly(entry, TRIGGER_KEYS, path);
     const call = object(entry.call, `${path}.call`);
     keysOnly(call, ['service', 'func'], `${path}.call`);
     for (const key of ['service', 'func'] as const) {
-      if (!isValidName(call[key])) fail(`${path}.call.${key}`, 'must match ^[A-Za-z0-9_-]{1,64}$');
+      if (!isValidName(call[key])) fail(`${path}.call.${key}`, NAME_RULE);
     }
     const retries = integer(entry.retries, `${path}.retries`, 0, MAX_RETRIES) ?? DEFAULT_RETRIES;
     let backoff = DEFAULT_BACKOFF;
@@ -53,7 +51,7 @@ function onOf(value: unknown, path: string): TriggerSpec['on'] {
   const kind = kinds[0];
   keysOnly(on, ON_KEYS[kind], path);
   if (kind === 'event') {
-    if (typeof on.event !== 'string' || !EVENT_TYPE.test(on.event)) fail(`${path}.event`, 'must be an event type (1-128 of [A-Za-z0-9._:-])');
+    if (!isValidEventType(on.event)) fail(`${path}.event`, 'must be an event type (1-128 of [A-Za-z0-9._:-])');
     return { kind, event: on.event as string };
   }
   if (kind === 'schedule') {

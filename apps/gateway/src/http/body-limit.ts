@@ -1,5 +1,5 @@
 import { LoggerService, Provider } from '@nestjs/common';
-import { MeshConnection } from 'nest-mesh';
+import { MeshConnection } from 'nest-mesh/internal';
 
 /**
  * The largest request body the gateway accepts: `http.bodyLimit`, or the connected broker's

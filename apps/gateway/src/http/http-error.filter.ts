@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { MeshCodes, MeshError, codeForStatus } from 'nest-mesh';
+import { codeForStatus } from '@nest-mesh/wire';
+import { MeshCodes, MeshError } from 'nest-mesh';
 import { CallObserver } from '../observability/call-observer';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import { BodyErrors } from './request-body';

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { MeshConnection } from 'nest-mesh';
+import { MeshConnection } from 'nest-mesh/internal';
 import { Readiness } from './readiness';
 
 /**

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Context, Span, Tracer } from '@opentelemetry/api';
-import { activeTracer, isValidName, traceHeadersContext } from 'nest-mesh';
+import { isValidName } from '@nest-mesh/wire';
+import { activeTracer, traceHeadersContext } from 'nest-mesh/internal';
 import { GatewayConfig } from '../config/gateway-config';
 import { requestIdOf } from '../http/request-id';
 import { CallLogWriter } from './call-log';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { CounterChild, HistogramChild, PreparedCounter, PreparedHistogram, registerPrepared } from 'nest-mesh';
+import { CounterChild, HistogramChild, PreparedCounter, PreparedHistogram, registerPrepared } from 'nest-mesh/internal';
 import type { ConfigReloadable } from '../config/config-reloadable';
 import { GatewayConfig } from '../config/gateway-config';
 import { BrokerHealth } from './broker-health';

@@ -1,4 +1,5 @@
-import { EMIT_SUBJECT, identityInboxPrefix, QUEUE_GROUP, SUBJECT_PREFIX } from 'nest-mesh';
+import { EMIT_SUBJECT, QUEUE_GROUP, SUBJECT_PREFIX } from '@nest-mesh/wire';
+import { identityInboxPrefix } from 'nest-mesh';
 import type { GatewayConfig } from '../config/gateway-config';
 import type { BrokerPermissions, BrokerUser } from '@nest-mesh/broker';
 

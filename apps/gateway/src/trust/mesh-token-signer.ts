@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, JWK, SignJWT } from 'jose';
-import { MESH_TOKEN_ALG, MESH_TOKEN_ISSUER, MESH_TOKEN_MAX_LIFETIME_SEC, MESH_TOKEN_TYPE, MeshAuth, MeshTokenSigner } from 'nest-mesh';
+import { MeshAuth } from 'nest-mesh';
+import { MESH_TOKEN_ALG, MESH_TOKEN_ISSUER, MESH_TOKEN_MAX_LIFETIME_SEC, MESH_TOKEN_TYPE, MeshTokenSigner } from 'nest-mesh/internal';
 
 export interface SignerSettings {
   /** The project id, the tokens' `aud`. */

@@ -1,9 +1,9 @@
 import { headers as natsHeaders, MsgHdrs } from 'nats';
-import { currentCall } from '../call-storage';
-import { MeshClient } from '../mesh-client';
-import { MeshConnection } from '../mesh-connection';
-import { MeshContext } from '../mesh-context';
-import { MeshHeaders } from '../wire';
+import { MeshHeaders } from '@nest-mesh/wire';
+import { MeshClient } from '../calling/mesh-client';
+import { MeshConnection } from '../calling/mesh-connection';
+import { currentCall } from '../service/call-storage';
+import { MeshContext } from '../service/mesh-context';
 import { MeshTokenSigner } from './mesh-token';
 
 /** MeshClient with a stand-in connection; resolves to the headers each call would have sent. */

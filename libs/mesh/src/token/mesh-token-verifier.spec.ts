@@ -3,9 +3,9 @@ import { AddressInfo } from 'node:net';
 import { generateKeyPairSync, KeyObject } from 'node:crypto';
 import { exportJWK, exportSPKI, SignJWT, UnsecuredJWT } from 'jose';
 import { headers as natsHeaders } from 'nats';
-import { MeshContext } from '../mesh-context';
+import { MeshHeaders } from '@nest-mesh/wire';
 import { MeshError } from '../mesh-error';
-import { MeshHeaders } from '../wire';
+import { MeshContext } from '../service/mesh-context';
 import { MeshTokenVerifier } from './mesh-token-verifier';
 
 const gateway = generateKeyPairSync('ed25519');

@@ -1,7 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import { createLocalJWKSet, createRemoteJWKSet, importSPKI, JWTPayload, jwtVerify, JWTVerifyGetKey, KeyLike } from 'jose';
-import type { MeshAuth, MeshContext } from '../mesh-context';
-import { MeshCodes, MeshError } from '../mesh-error';
+import { MeshCodes } from '@nest-mesh/wire';
+import { MeshError } from '../mesh-error';
+import type { MeshAuth, MeshContext } from '../service/mesh-context';
 import { MESH_TOKEN_ALG, MESH_TOKEN_ISSUER, MESH_TOKEN_MAX_LIFETIME_SEC, MESH_TOKEN_TYPE } from './mesh-token';
 import { MeshVerifyOptions } from './verify-options';
 

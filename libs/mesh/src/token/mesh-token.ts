@@ -1,4 +1,4 @@
-import type { MeshAuth } from '../mesh-context';
+import type { MeshAuth } from '../service/mesh-context';
 
 /**
  * Mesh-Token, the gateway's signature on a call (docs/security.md): a compact JWS, `alg: EdDSA`,

@@ -1,3 +1,4 @@
+import { isValidName } from '@nest-mesh/wire';
 import { JsonSchema } from './schema-to-ts';
 
 /** One callable function found in an OpenAPI document of the gateway. */
@@ -10,7 +11,11 @@ export interface OpenApiFunction {
   result?: JsonSchema;
 }
 
-const FUNCTION_PATH = /\/functions\/([A-Za-z0-9_-]{1,64})\/([A-Za-z0-9_-]{1,64})$/;
+/** `.../functions/<service>/<func>`: the names, when both are valid. */
+function functionOfPath(path: string): { service: string; func: string } | undefined {
+  const [func, service, functions] = path.split('/').reverse();
+  return functions === 'functions' && isValidName(service) && isValidName(func) ? { service, func } : undefined;
+}
 
 /**
  * The functions of the gateway's `GET /v1/api/{project}/openapi.json` (docs/discovery.md): one
@@ -24,14 +29,14 @@ export function openApiFunctions(doc: unknown): OpenApiFunction[] {
   const paths = isObject(doc.paths) ? doc.paths : {};
   const found: OpenApiFunction[] = [];
   for (const [path, item] of Object.entries(paths)) {
-    const match = FUNCTION_PATH.exec(path);
+    const match = functionOfPath(path);
     const post = isObject(item) ? item.post : undefined;
     if (!match || !isObject(post)) continue;
     const body = jsonSchemaOf(doc, dig(post, 'requestBody'));
     const ok = isObject(post.responses) ? post.responses['200'] : undefined;
     found.push({
-      service: match[1],
-      func: match[2],
+      service: match.service,
+      func: match.func,
       params: propertyOf(doc, body, 'params'),
       result: propertyOf(doc, jsonSchemaOf(doc, ok), 'result'),
     });

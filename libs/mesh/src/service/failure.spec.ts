@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, HttpException, LoggerService } from '@nestjs/common';
 import { failureOf } from './failure';
-import { MeshError } from './mesh-error';
+import { MeshError } from '../mesh-error';
 
 describe('failureOf', () => {
   const logged: string[] = [];

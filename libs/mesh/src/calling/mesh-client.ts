@@ -2,17 +2,19 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Context, Tracer } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, Msg } from 'nats';
-import { currentCall } from './call-storage';
-import { decodeJson, encodeJson, jsonText } from './json';
-import { MeshAuth, MeshContext } from './mesh-context';
-import { MeshCodes, MeshError } from './mesh-error';
-import { MESH_OPTIONS } from './mesh.module-definition';
+import { DEFAULT_CALL_TIMEOUT_MS, EMIT_SUBJECT, isValidName, MeshCodes, MeshHeaders, NAME_RULE, subjectFor } from '@nest-mesh/wire';
+import { errorOfHeaders } from '../error-headers';
+import { decodeJson, encodeJson, jsonText } from '../json';
+import { MeshError } from '../mesh-error';
+import { MESH_OPTIONS } from '../mesh.module-definition';
+import { inboxPrefixOf, MeshOptions } from '../options';
+import { currentCall } from '../service/call-storage';
+import type { MeshAuth, MeshContext } from '../service/mesh-context';
+import { activeTracer, endCallSpan, passTraceHeaders, startCallSpan } from '../telemetry/tracing';
+import type { MeshTokenSigner } from '../token/mesh-token';
+import { callFailure } from './call-failure';
 import { MeshConnection } from './mesh-connection';
-import { DEFAULT_CALL_TIMEOUT, inboxPrefixOf, MeshOptions } from './options';
-import { ReplyInbox } from './reply-inbox';
-import type { MeshTokenSigner } from './token/mesh-token';
-import { activeTracer, endCallSpan, passTraceHeaders, startCallSpan } from './tracing';
-import { EMIT_SUBJECT, errorOfHeaders, isValidName, MeshHeaders, subjectFor } from './wire';
+import { RequestMux } from './request-mux';
 
 /** Options of `MeshClient.call` (and `callJson`, `request`). */
 export interface CallOptions {
@@ -38,7 +40,7 @@ export interface CallOptions {
 export class MeshClient {
   private readonly defaultTimeout: number;
   /** The calls waiting for a reply: the broker going away fails them at once. */
-  private readonly inbox: ReplyInbox;
+  private readonly inbox: RequestMux<MeshError>;
   private readonly signer?: MeshTokenSigner;
   /** The OpenTelemetry SDK's tracer; undefined when none is registered (docs/operations.md#tracing). */
   private readonly tracer: Tracer | undefined = activeTracer();
@@ -47,11 +49,11 @@ export class MeshClient {
     private readonly connection: MeshConnection,
     @Inject(MESH_OPTIONS) options: MeshOptions,
   ) {
-    this.defaultTimeout = options.callTimeout ?? DEFAULT_CALL_TIMEOUT;
-    this.inbox = new ReplyInbox(inboxPrefixOf(options));
+    this.defaultTimeout = options.callTimeout ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.inbox = new RequestMux(callFailure, inboxPrefixOf(options));
     this.signer = options.signer;
     connection.onLost(() => {
-      this.inbox.failAll(new MeshError(503, 'the connection to the broker was lost', MeshCodes.SERVICE_UNAVAILABLE));
+      this.inbox.failAll();
     });
   }
 
@@ -75,7 +77,7 @@ export class MeshClient {
   /** Like `call`, with the params already JSON-encoded; resolves to the raw reply (see `decodeReply`). */
   async request(service: string, func: string, payload: Uint8Array, options: CallOptions = {}): Promise<Msg> {
     if (!isValidName(service) || !isValidName(func)) {
-      throw new MeshError(400, 'service and function names must match ^[A-Za-z0-9_-]{1,64}$', MeshCodes.BAD_REQUEST);
+      throw new MeshError(400, `service and function names ${NAME_RULE}`, MeshCodes.BAD_REQUEST);
     }
     const parent = options.context ?? currentCall.getStore();
     const now = Date.now();
@@ -101,10 +103,10 @@ export class MeshClient {
     const subject = subjectFor(service, func);
     if (this.tracer === undefined) {
       passTraceHeaders(headers, options.trace, parent);
-      return this.inbox.request(nc, subject, payload, headers, timeout, service, func);
+      return this.inbox.request(nc, subject, payload, headers, timeout);
     }
     const span = startCallSpan(this.tracer, subject, service, func, headers, options.trace ?? parent?.trace);
-    return endCallSpan(span, this.inbox.request(nc, subject, payload, headers, timeout, service, func));
+    return endCallSpan(span, this.inbox.request(nc, subject, payload, headers, timeout));
   }
 
   /**
@@ -120,7 +122,7 @@ export class MeshClient {
     headers.append(MeshHeaders.requestId, currentCall.getStore()?.requestId || randomUUID());
     headers.append(MeshHeaders.deadline, String(Date.now() + timeout));
     const request = encodeJson({ type, payload: payload ?? null, id: options.id, delay: options.delay });
-    const reply = await this.inbox.request(nc, EMIT_SUBJECT, request, headers, timeout, 'eventing', 'queue');
+    const reply = await this.inbox.request(nc, EMIT_SUBJECT, request, headers, timeout);
     return (decodeReply(reply, 'eventing', 'queue') as { id: string }).id;
   }
 }

@@ -15,9 +15,10 @@ import {
   Tracer,
 } from '@opentelemetry/api';
 import type { Msg, MsgHdrs } from 'nats';
-import type { MeshContext } from './mesh-context';
-import type { MeshError } from './mesh-error';
-import { MeshHeaders, QUEUE_GROUP } from './wire';
+import { MeshHeaders, QUEUE_GROUP } from '@nest-mesh/wire';
+import { ServiceErrorCodeHeader, ServiceErrorHeader } from 'nats';
+import type { MeshError } from '../mesh-error';
+import type { MeshContext } from '../service/mesh-context';
 
 /**
  * OpenTelemetry spans of mesh calls, through `@opentelemetry/api` only (docs/operations.md#tracing):
@@ -90,8 +91,8 @@ export function startCallSpan(tracer: Tracer, subject: string, service: string, 
 export function endCallSpan(span: Span, reply: Promise<Msg>): Promise<Msg> {
   return reply.then(
     (msg) => {
-      const status = msg.headers?.get(MeshHeaders.serviceErrorCode);
-      if (status) failSpan(span, Number(status), msg.headers!.get(MeshHeaders.errorCode), msg.headers!.get(MeshHeaders.serviceError));
+      const status = msg.headers?.get(ServiceErrorCodeHeader);
+      if (status) failSpan(span, Number(status), msg.headers!.get(MeshHeaders.errorCode), msg.headers!.get(ServiceErrorHeader));
       span.end();
       return msg;
     },

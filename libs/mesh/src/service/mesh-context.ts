@@ -1,8 +1,8 @@
 import { NatsContext } from '@nestjs/microservices';
 import type { Context } from '@opentelemetry/api';
 import type { MsgHdrs } from 'nats';
-import type { TrustedAuth } from './token/mesh-token-verifier';
-import { MeshHeaders } from './wire';
+import { MeshHeaders } from '@nest-mesh/wire';
+import type { TrustedAuth } from '../token/mesh-token-verifier';
 
 /** The verified JWT claims of a call's original caller (`sub`, `role`, ...), read-only. */
 export type MeshAuth = Readonly<Record<string, unknown>>;

@@ -2,7 +2,7 @@ import { propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { headers as natsHeaders } from 'nats';
-import { MeshContext } from './mesh-context';
+import { MeshContext } from '../service/mesh-context';
 import { activeTracer, passTraceHeaders, startCallSpan, traceHeadersContext } from './tracing';
 
 describe('tracing', () => {

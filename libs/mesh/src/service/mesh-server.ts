@@ -4,21 +4,22 @@ import { CustomStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { EventEmitter } from 'node:events';
 import { connect, Empty, NatsConnection, Service, ServiceMsg } from 'nats';
 import { firstValueFrom, isObservable } from 'rxjs';
+import { MeshCodes, parseSubject, QUEUE_GROUP, subjectFor } from '@nest-mesh/wire';
+import { drainOrClose } from '../drain';
+import { errorHeaders } from '../error-headers';
+import { decodeJson, encodeJson } from '../json';
+import { MeshError } from '../mesh-error';
+import { connectionOptions, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION, MeshOptions } from '../options';
+import { isMaxPayloadError, resultTooLarge } from '../payload-limit';
+import { FunctionMetrics, FunctionSeries } from '../telemetry/metrics';
+import { activeTracer, failSpan, startServeSpan } from '../telemetry/tracing';
+import { MeshTokenVerifier } from '../token/mesh-token-verifier';
 import { currentCall } from './call-storage';
 import { PARAMS_TYPE_EXTRA } from './decorators';
-import { drainOrClose } from './drain';
 import { failureOf } from './failure';
-import { InFlightCalls } from './in-flight';
-import { decodeJson, encodeJson } from './json';
 import { MeshContext } from './mesh-context';
-import { MeshCodes, MeshError } from './mesh-error';
-import { FunctionMetrics, FunctionSeries } from './metrics';
-import { connectionOptions, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION, MeshOptions } from './options';
-import { MeshTokenVerifier } from './token/mesh-token-verifier';
-import { activeTracer, failSpan, startServeSpan } from './tracing';
 import { paramsAnnouncement } from './params-schema';
-import { isMaxPayloadError, resultTooLarge } from './payload-limit';
-import { errorHeaders, parseSubject, QUEUE_GROUP, subjectFor } from './wire';
+import { RunningCalls } from './running-calls';
 
 /** The transport id of the mesh, for `@MessagePattern(pattern, MESH_TRANSPORT)` if ever needed. */
 export const MESH_TRANSPORT = Symbol('nest-mesh');
@@ -38,7 +39,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   private nc?: NatsConnection;
   private connected = false;
   private services: Service[] = [];
-  private readonly inFlight = new InFlightCalls();
+  private readonly running = new RunningCalls();
   /** Set with the `verify` option: every call's Mesh-Token is checked before its handler. */
   private tokens?: MeshTokenVerifier;
   /** The OpenTelemetry SDK's tracer, looked up at listen time; undefined when none is registered. */
@@ -73,8 +74,8 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
     this.nc = undefined;
     await Promise.allSettled(this.services.map((service) => service.stop()));
     this.services = [];
-    this.logger.log(`stopped taking calls; ${this.inFlight.size} in flight`);
-    const { abandoned, waited, by } = await this.inFlight.settle(this.options.gracePeriod ?? DEFAULT_GRACE_PERIOD);
+    this.logger.log(`stopped taking calls; ${this.running.size} in flight`);
+    const { abandoned, waited, by } = await this.running.settle(this.options.gracePeriod ?? DEFAULT_GRACE_PERIOD);
     if (abandoned > 0) {
       const reason = by === 'deadlines' ? 'their callers stopped waiting (Mesh-Deadline)' : 'the grace period is over';
       this.logger.warn(`closing: abandoned ${abandoned} call(s) still running after ${waited} ms: ${reason}`);
@@ -130,7 +131,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   private async handleCall(msg: ServiceMsg, handler: MessageHandler, service: string, func: string, series: FunctionSeries): Promise<void> {
     const ctx = new MeshContext(msg.subject, msg.headers, service, func);
     if (ctx.deadline <= Date.now()) return; // the caller has stopped waiting
-    this.inFlight.add(ctx);
+    this.running.add(ctx);
     const started = performance.now();
     const span = this.tracer && startServeSpan(this.tracer, ctx, msg);
     let status = 200;
@@ -154,7 +155,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
     } finally {
       series.record(status, performance.now() - started);
       span?.end();
-      this.inFlight.delete(ctx);
+      this.running.delete(ctx);
     }
   }
 

@@ -2,7 +2,7 @@ import { Catch, Controller, RpcExceptionFilter, UseFilters } from '@nestjs/commo
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { PARAM_ARGS_METADATA } from '@nestjs/microservices/constants';
 import { Observable, throwError } from 'rxjs';
-import { isValidName, subjectFor, NAME_PATTERN } from './wire';
+import { isValidName, NAME_RULE, subjectFor } from '@nest-mesh/wire';
 
 const MESH_SERVICE = 'nest-mesh:service';
 const MESH_FUNCTION = 'nest-mesh:function';
@@ -70,5 +70,5 @@ export function meshServiceName(target: Function): string | undefined {
 }
 
 function assertName(kind: string, name: string): void {
-  if (!isValidName(name)) throw new Error(`invalid mesh ${kind} name "${name}": it must match ${NAME_PATTERN}`);
+  if (!isValidName(name)) throw new Error(`invalid mesh ${kind} name "${name}": it ${NAME_RULE}`);
 }

@@ -1,5 +1,6 @@
 import { HttpException, LoggerService } from '@nestjs/common';
-import { MeshCodes, MeshError, codeForStatus } from './mesh-error';
+import { codeForStatus, MeshCodes } from '@nest-mesh/wire';
+import { MeshError } from '../mesh-error';
 
 /**
  * What a caller learns when a function throws: a MeshError keeps its status and code, a Nest

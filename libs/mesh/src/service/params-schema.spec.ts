@@ -3,7 +3,7 @@ import { IsEmail, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class
 import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants';
 import { MeshFunction, MeshService, PARAMS_TYPE_EXTRA } from './decorators';
 import { paramsAnnouncement, paramsSchemaOf } from './params-schema';
-import { PARAMS_METADATA_KEY } from './wire';
+import { PARAMS_METADATA_KEY } from '@nest-mesh/wire';
 
 class Address {
   @IsString()

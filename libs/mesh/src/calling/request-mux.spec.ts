@@ -1,6 +1,7 @@
 import { headers as natsHeaders, Msg, MsgHdrs, NatsConnection } from 'nats';
-import { MeshError } from './mesh-error';
-import { ReplyInbox } from './reply-inbox';
+import { MeshError } from '../mesh-error';
+import { callFailure } from './call-failure';
+import { RequestMux } from './request-mux';
 
 interface Published {
   subject: string;
@@ -40,19 +41,19 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 const text = (msg: Msg) => Buffer.from(msg.data).toString();
 const hdrs = () => natsHeaders();
 
-describe('ReplyInbox', () => {
+describe('RequestMux, with the MeshErrors of callFailure', () => {
   let conn: FakeConnection;
-  let inbox: ReplyInbox;
+  let inbox: RequestMux<MeshError>;
 
   beforeEach(() => {
     conn = new FakeConnection();
-    inbox = new ReplyInbox();
+    inbox = new RequestMux(callFailure);
   });
 
   afterEach(() => inbox.failAll(new MeshError(503, 'test over')));
 
   it('listens on one wildcard inbox and hands the requests of one turn to nats.js together, after the turn', async () => {
-    const calls = [1, 2, 3].map((n) => inbox.request(conn.nc, `mesh.s.f${n}`, Buffer.from(`${n}`), hdrs(), 1000, 's', `f${n}`));
+    const calls = [1, 2, 3].map((n) => inbox.request(conn.nc, `mesh.s.f${n}`, Buffer.from(`${n}`), hdrs(), 1000));
     expect(conn.subscriptions).toHaveLength(1);
     expect(conn.subscriptions[0].subject).toMatch(/^_INBOX\.\w+\.\*$/);
     expect(conn.published).toHaveLength(0);
@@ -68,13 +69,13 @@ describe('ReplyInbox', () => {
   });
 
   it('uses the inboxPrefix option', async () => {
-    inbox = new ReplyInbox('_I.acme');
-    void inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's', 'f').catch(() => undefined);
+    inbox = new RequestMux(callFailure, '_I.acme');
+    void inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000).catch(() => undefined);
     expect(conn.subscriptions[0].subject).toMatch(/^_I\.acme\.\w+\.\*$/);
   });
 
   it('rejects with 504 TIMEOUT after the timeout and ignores the late reply', async () => {
-    const call = inbox.request(conn.nc, 'mesh.s.slow', Buffer.from('1'), hdrs(), 20, 's', 'slow');
+    const call = inbox.request(conn.nc, 'mesh.s.slow', Buffer.from('1'), hdrs(), 20);
     await turn();
     await expect(call).rejects.toMatchObject({ status: 504, code: 'TIMEOUT', message: 's.slow did not answer within 20 ms' });
     expect(inbox.size).toBe(0);
@@ -82,7 +83,7 @@ describe('ReplyInbox', () => {
   });
 
   it('does not publish a call that has already failed', async () => {
-    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's', 'f');
+    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000);
     inbox.failAll(new MeshError(503, 'the connection to the broker was lost'));
     await expect(call).rejects.toMatchObject({ status: 503 });
     await turn();
@@ -90,14 +91,14 @@ describe('ReplyInbox', () => {
   });
 
   it('rejects with 503 SERVICE_UNAVAILABLE on the broker\'s "no responders" status', async () => {
-    const call = inbox.request(conn.nc, 'mesh.s.none', Buffer.from('1'), hdrs(), 1000, 's', 'none');
+    const call = inbox.request(conn.nc, 'mesh.s.none', Buffer.from('1'), hdrs(), 1000);
     await turn();
     conn.deliver(conn.published[0].reply, '', natsHeaders(503, 'No Responders'));
     await expect(call).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE', message: 'no instance serves s.none' });
   });
 
   it('resolves an empty reply without a 503 status (a function that returned nothing)', async () => {
-    const call = inbox.request(conn.nc, 'mesh.s.void', Buffer.from('1'), hdrs(), 1000, 's', 'void');
+    const call = inbox.request(conn.nc, 'mesh.s.void', Buffer.from('1'), hdrs(), 1000);
     await turn();
     conn.deliver(conn.published[0].reply, '');
     await expect(call.then(text)).resolves.toBe('');
@@ -105,13 +106,13 @@ describe('ReplyInbox', () => {
 
   it('rejects with 503 when nats.js refuses the publish (connection closed or draining)', async () => {
     conn.failPublish = new Error('CONNECTION_CLOSED');
-    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's', 'f');
+    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000);
     await expect(call).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
     expect(inbox.size).toBe(0);
   });
 
   it('ignores messages for unknown tokens or other subjects', async () => {
-    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's', 'f');
+    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000);
     await turn();
     const reply = conn.published[0].reply;
     conn.deliver(`${reply}x`, 'not mine');
@@ -123,7 +124,7 @@ describe('ReplyInbox', () => {
   });
 
   it('fails every waiting call with the given error', async () => {
-    const calls = [1, 2].map((n) => inbox.request(conn.nc, 'mesh.s.f', Buffer.from(`${n}`), hdrs(), 60_000, 's', 'f'));
+    const calls = [1, 2].map((n) => inbox.request(conn.nc, 'mesh.s.f', Buffer.from(`${n}`), hdrs(), 60_000));
     await turn();
     inbox.failAll(new MeshError(503, 'the connection to the broker was lost', 'SERVICE_UNAVAILABLE'));
     for (const call of calls) await expect(call).rejects.toMatchObject({ status: 503, message: 'the connection to the broker was lost' });
@@ -131,10 +132,10 @@ describe('ReplyInbox', () => {
   });
 
   it('subscribes again on a new connection, and drops the old subscription', async () => {
-    void inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000, 's', 'f').catch(() => undefined);
+    void inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000).catch(() => undefined);
     const first = conn.subscriptions[0];
     const next = new FakeConnection();
-    const call = inbox.request(next.nc, 'mesh.s.f', Buffer.from('2'), hdrs(), 1000, 's', 'f');
+    const call = inbox.request(next.nc, 'mesh.s.f', Buffer.from('2'), hdrs(), 1000);
     expect(first.unsubscribed).toBe(true);
     expect(next.subscriptions).toHaveLength(1);
     await turn();
@@ -143,13 +144,13 @@ describe('ReplyInbox', () => {
   });
 
   it('fails the waiting calls at once when the broker refuses the inbox, and subscribes again for the next call', async () => {
-    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 60_000, 's', 'f');
+    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 60_000);
     await turn();
     const [refused] = conn.subscriptions;
     refused.callback(new Error("Permissions Violation for Subscription to \"_INBOX.x.*\""), {} as Msg);
     await expect(call).rejects.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('set inboxPrefix') });
     expect(inbox.size).toBe(0);
-    void inbox.request(conn.nc, 'mesh.s.f', Buffer.from('2'), hdrs(), 1000, 's', 'f').catch(() => undefined);
+    void inbox.request(conn.nc, 'mesh.s.f', Buffer.from('2'), hdrs(), 1000).catch(() => undefined);
     expect(conn.subscriptions).toHaveLength(2);
   });
 });

@@ -1,6 +1,6 @@
 import { headers as natsHeaders } from 'nats';
 import { MeshContext } from './mesh-context';
-import { MeshHeaders } from './wire';
+import { MeshHeaders } from '@nest-mesh/wire';
 
 describe('MeshContext.event', () => {
   it('is the event of a triggered call: id from Mesh-Event-Id, type and attempt from the params', () => {

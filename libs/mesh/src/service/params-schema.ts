@@ -1,7 +1,7 @@
 import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import { targetConstructorToSchema } from 'class-validator-jsonschema';
-import { PARAMS_METADATA_KEY } from './wire';
+import { PARAMS_METADATA_KEY } from '@nest-mesh/wire';
 
 // class-transformer keeps its `@Type()` metadata here; its package has no typings for this path.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

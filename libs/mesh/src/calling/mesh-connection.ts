@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { connect, ConnectionOptions, NatsConnection } from 'nats';
-import { drainOrClose } from './drain';
-import { MESH_OPTIONS } from './mesh.module-definition';
-import { connectionOptions, MeshOptions } from './options';
+import { drainOrClose } from '../drain';
+import { MESH_OPTIONS } from '../mesh.module-definition';
+import { connectionOptions, MeshOptions } from '../options';
 
 /**
  * The NATS connection that MeshClient calls through. It is made at start-up; if the broker

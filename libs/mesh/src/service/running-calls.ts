@@ -1,6 +1,6 @@
 import type { MeshContext } from './mesh-context';
 
-/** How waiting for the calls in flight ended (see `InFlightCalls.settle`). */
+/** How waiting for the calls in flight ended (see `RunningCalls.settle`). */
 export interface Settled {
   /** Calls still running when the wait ended: their callers no longer wait for them. */
   abandoned: number;
@@ -15,7 +15,7 @@ export interface Settled {
  * somebody waits for their replies, i.e. until the latest `Mesh-Deadline` among them, and never
  * longer than the grace period. A call without a deadline may take the whole grace period.
  */
-export class InFlightCalls {
+export class RunningCalls {
   private readonly calls = new Set<MeshContext>();
   private idle?: () => void;
 

@@ -1,18 +1,18 @@
-import { InFlightCalls } from './in-flight';
+import { RunningCalls } from './running-calls';
 import type { MeshContext } from './mesh-context';
 
 const call = (deadline: number) => ({ deadline }) as MeshContext;
 
-describe('InFlightCalls.settle', () => {
+describe('RunningCalls.settle', () => {
   beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
   afterEach(() => jest.useRealTimers());
 
   it('resolves at once when nothing is in flight', async () => {
-    await expect(new InFlightCalls().settle(10_000)).resolves.toEqual({ abandoned: 0, waited: 0, by: 'finished' });
+    await expect(new RunningCalls().settle(10_000)).resolves.toEqual({ abandoned: 0, waited: 0, by: 'finished' });
   });
 
   it('resolves when the last call finishes', async () => {
-    const calls = new InFlightCalls();
+    const calls = new RunningCalls();
     const a = call(Date.now() + 5000);
     calls.add(a);
     const settled = calls.settle(10_000);
@@ -22,7 +22,7 @@ describe('InFlightCalls.settle', () => {
   });
 
   it('waits only until the latest deadline of the calls in flight, then counts them abandoned', async () => {
-    const calls = new InFlightCalls();
+    const calls = new RunningCalls();
     calls.add(call(Date.now() + 1000));
     calls.add(call(Date.now() + 2000));
     let result: unknown;
@@ -34,7 +34,7 @@ describe('InFlightCalls.settle', () => {
   });
 
   it('never waits longer than the grace period (a call without a deadline has Infinity)', async () => {
-    const calls = new InFlightCalls();
+    const calls = new RunningCalls();
     calls.add(call(Infinity));
     const settled = calls.settle(3000);
     await jest.advanceTimersByTimeAsync(3000);
@@ -42,7 +42,7 @@ describe('InFlightCalls.settle', () => {
   });
 
   it('does not wait at all for calls whose deadlines have already passed', async () => {
-    const calls = new InFlightCalls();
+    const calls = new RunningCalls();
     calls.add(call(Date.now() - 1));
     const settled = calls.settle(10_000);
     await jest.advanceTimersByTimeAsync(0);

@@ -1,7 +1,7 @@
-import { headers as natsHeaders, Msg } from 'nats';
+import { headers as natsHeaders, Msg, ServiceErrorCodeHeader, ServiceErrorHeader } from 'nats';
 import { decodeReply, replyJson } from './mesh-client';
-import { MeshError } from './mesh-error';
-import { MeshHeaders } from './wire';
+import { MeshHeaders } from '@nest-mesh/wire';
+import { MeshError } from '../mesh-error';
 
 function reply(text: string, headers?: Record<string, string>): Msg {
   const hdrs = headers ? natsHeaders() : undefined;
@@ -34,7 +34,7 @@ describe('replyJson', () => {
   });
 
   it('throws the failure carried in the ADR-32 error headers', () => {
-    const failed = reply('', { [MeshHeaders.serviceError]: 'no such user', [MeshHeaders.serviceErrorCode]: '404', [MeshHeaders.errorCode]: 'NOT_FOUND' });
+    const failed = reply('', { [ServiceErrorHeader]: 'no such user', [ServiceErrorCodeHeader]: '404', [MeshHeaders.errorCode]: 'NOT_FOUND' });
     expect(thrown(() => replyJson(failed, 'users', 'get'))).toMatchObject({ status: 404, code: 'NOT_FOUND', message: 'no such user' });
   });
 });

@@ -1,0 +1,22 @@
+/**
+ * What the gateway (and this repo's tests and benchmarks) use of the library beyond its public API.
+ * Not in the package's exports: users import 'nest-mesh' (index.ts).
+ */
+export { MeshServer, MESH_TRANSPORT } from './service/mesh-server';
+export { paramsSchemaOf, PARAMS_SCHEMA_LIMIT } from './service/params-schema';
+export type { JsonSchema } from './service/params-schema';
+export { currentCall } from './service/call-storage';
+export { MeshConnection } from './calling/mesh-connection';
+export { decodeReply, replyJson } from './calling/mesh-client';
+export { RequestMux } from './calling/request-mux';
+export type { RequestFailure, RequestFailureKind } from './calling/request-mux';
+export { MESH_OPTIONS } from './mesh.module-definition';
+export { connectionOptions, inboxPrefixOf, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION } from './options';
+export { errorHeaders, errorOfHeaders } from './error-headers';
+export { decodeJson, encodeJson, jsonText } from './json';
+export { drainOrClose } from './drain';
+export { MeshTokenVerifier, MeshTokenError, MESH_TOKEN_ALG, MESH_TOKEN_TYPE, MESH_TOKEN_ISSUER, MESH_TOKEN_MAX_LIFETIME_SEC } from './token';
+export type { MeshTokenSigner, MeshTokenClaims, TrustedAuth } from './token';
+export { FunctionMetrics, FunctionSeries, FunctionMetricNames } from './telemetry/metrics';
+export { PreparedCounter, PreparedHistogram, CounterChild, HistogramChild, registerPrepared, CALL_DURATION_BUCKETS } from './telemetry/metric-series';
+export { activeTracer, traceHeadersContext, failSpan, TRACER_NAME } from './telemetry/tracing';

@@ -1,0 +1,19 @@
+import { MeshError } from './mesh-error';
+
+describe('MeshError', () => {
+  it('keeps a status from 400 to 599 and a code', () => {
+    const error = new MeshError(409, 'taken', 'EMAIL_TAKEN');
+    expect(error).toMatchObject({ status: 409, message: 'taken', code: 'EMAIL_TAKEN' });
+    expect(error).toBeInstanceOf(Error);
+    expect(JSON.stringify(error)).toBe('{"error":"taken","code":"EMAIL_TAKEN"}');
+  });
+
+  it('turns a status out of range into 500 INTERNAL', () => {
+    for (const status of [200, 399, 600, 4.5, NaN]) expect(new MeshError(status, 'x')).toMatchObject({ status: 500, code: 'INTERNAL' });
+  });
+
+  it('gives the conventional code when none (or a malformed one) is given', () => {
+    expect(new MeshError(404, 'x').code).toBe('NOT_FOUND');
+    expect(new MeshError(400, 'x', 'bad code!').code).toBe('BAD_REQUEST');
+  });
+});

@@ -1,0 +1,37 @@
+/** Header names of the mesh, over NATS and over HTTP (docs/protocol.md). */
+
+/**
+ * NATS headers of a call and of its reply. The ADR-32 error pair (`Nats-Service-Error`,
+ * `Nats-Service-Error-Code`) is nats.js's `ServiceErrorHeader` / `ServiceErrorCodeHeader`.
+ */
+export const MeshHeaders = {
+  requestId: 'Mesh-Request-Id',
+  /** Unix ms after which nobody waits for the reply. */
+  deadline: 'Mesh-Deadline',
+  /** JSON of the caller's verified claims. */
+  auth: 'Mesh-Auth',
+  /** The gateway's signature on the call (docs/security.md). */
+  token: 'Mesh-Token',
+  /** The mesh code of an error reply. */
+  errorCode: 'Mesh-Error-Code',
+  /** The id of the event a triggered call delivers (docs/events.md). */
+  eventId: 'Mesh-Event-Id',
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
+} as const;
+
+/** HTTP headers the gateway reads or writes (docs/protocol.md, docs/operations.md). */
+export const HttpHeaders = {
+  /** Kept when well-formed (`REQUEST_ID_PATTERN`), else made; on every answer. */
+  requestId: 'X-Request-Id',
+  /** Seconds to wait before trying again (429, 503 OVERLOADED). */
+  retryAfter: 'Retry-After',
+  rateLimitLimit: 'X-RateLimit-Limit',
+  rateLimitRemaining: 'X-RateLimit-Remaining',
+} as const;
+
+/**
+ * The ADR-32 endpoint metadata key under which a function announces the JSON Schema of its params
+ * (a JSON string); absent when it has none (docs/discovery.md).
+ */
+export const PARAMS_METADATA_KEY = 'nest-mesh.params';

@@ -1,0 +1,39 @@
+import { isValidName } from './names';
+
+/**
+ * The NATS subjects of the mesh (docs/protocol.md): a function is served on
+ * `mesh.<service>.<func>` in queue group `q`, as a NATS micro service (ADR-32).
+ */
+
+/** Every function lives under this subject prefix: `mesh.<service>.<func>`. */
+export const SUBJECT_PREFIX = 'mesh';
+
+/** Instances of a service share the load through this queue group (the ADR-32 default). */
+export const QUEUE_GROUP = 'q';
+
+/**
+ * Where backends queue events (`MeshClient.emit`); the gateways serve it in queue group `q`. `$MESH`
+ * is not a valid service name, so it can never be a function's subject (docs/protocol.md).
+ */
+export const EMIT_SUBJECT = '$MESH.events.queue';
+
+/**
+ * Where a mesh identity `<name>` receives the replies to its calls: `_INBOX.<name>.>`, and nowhere
+ * else, so that no identity reads replies meant for another (docs/security.md).
+ */
+export function identityInboxPrefix(name: string): string {
+  return `_INBOX.${name}`;
+}
+
+/** The subject of a function; the names must already be valid (see `isValidName`). */
+export function subjectFor(service: string, func: string): string {
+  return `${SUBJECT_PREFIX}.${service}.${func}`;
+}
+
+/** `{ service, func }` of a mesh subject, or undefined when the subject is not one. */
+export function parseSubject(subject: string): { service: string; func: string } | undefined {
+  const parts = subject.split('.');
+  if (parts.length !== 3 || parts[0] !== SUBJECT_PREFIX) return undefined;
+  const [, service, func] = parts;
+  return isValidName(service) && isValidName(func) ? { service, func } : undefined;
+}
