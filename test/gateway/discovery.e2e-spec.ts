@@ -20,6 +20,7 @@ const RULES = {
     crash: { rule: 'deny' },
   },
   huge: { default: { rule: 'allow' } },
+  hostile: { default: { rule: 'allow' } },
 };
 
 const SIGNUP_SCHEMA = {
@@ -35,6 +36,9 @@ const SIGNUP_SCHEMA = {
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A JSON object nested `depth` levels deep, as text: `{"a":{"a":...{}}}`. */
+const nested = (depth: number) => '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1);
 
 /** Polls the listing until `accept` holds (the cache and the deadline make changes show up late). */
 async function listingWhen(mesh: Mesh, accept: (body: any) => boolean, timeoutMs = 30_000): Promise<any> {
@@ -52,7 +56,7 @@ for (const { kind, adapter } of variants) {
     const raw: NatsConnection[] = [];
 
     beforeAll(async () => {
-      mesh = await startMesh(kind, { rules: RULES, adapter });
+      mesh = await startMesh(kind, { rules: RULES, adapter, config: { console: { enabled: true } } });
     });
     afterAll(async () => {
       for (const nc of raw) await nc.close().catch(() => undefined);
@@ -146,6 +150,22 @@ for (const { kind, adapter } of variants) {
         await answer('huge', { INFO: () => hugeInfo, PING: '{"name":"huge","id":"huge-1","version":"1.0.0"}' });
         await answer('ping only', { PING: JSON.stringify({ type: 'io.nats.micro.v1.ping_response', name: 'test', id: 'ping-only', version: '1.0.0' }) });
         const legacy = { type: 'object', properties: { legacy: { type: 'string' } } };
+        // One instance of each hostile shape: a schema 10,900 levels deep (65 KB, under the 64 KiB cap),
+        // fields of the wrong types, fields missing, and an answer nested 100,000 levels deep.
+        const hostile = (id: string, fields: Record<string, unknown>) => JSON.stringify({ type: 'io.nats.micro.v1.info_response', name: 'hostile', id, version: '1.0.0', ...fields });
+        await answer('deep schema', {
+          INFO: hostile('deep-1', { endpoints: [{ name: 'deep', subject: 'mesh.hostile.deep', queue_group: 'q', metadata: { 'nest-mesh.params': nested(10_900) } }] }),
+          PING: hostile('deep-1', {}),
+          STATS: hostile('deep-1', { endpoints: [{ name: 'deep', subject: 'mesh.hostile.deep', num_requests: 1 }] }),
+        });
+        await answer('wrong types', {
+          INFO: hostile('types-1', { version: 5, metadata: 'x', endpoints: [null, 1, 'x', [], { subject: 5 }, { name: 'typed', subject: 'mesh.hostile.typed', metadata: [] }, { subject: 'mesh.hostile.obj', metadata: { 'nest-mesh.params': { type: 'object' } } }] }),
+          PING: hostile('types-1', { version: [] }),
+          STATS: hostile('types-1', { started: 5, endpoints: { subject: 'mesh.hostile.typed' } }),
+        });
+        await answer('missing fields', { INFO: JSON.stringify({ name: 'hostile', id: 'missing-1' }), PING: '{}', STATS: JSON.stringify({ name: 'hostile' }) });
+        const deepAnswer = hostile('deep-answer-1', { endpoints: [{ name: 'ok', subject: 'mesh.hostile.ok' }], extra: 0 }).replace('"extra":0', `"extra":${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+        await answer('deep answer', { INFO: deepAnswer, STATS: deepAnswer });
         await answer('legacy instance', {
           INFO: JSON.stringify({
             type: 'io.nats.micro.v1.info_response',
@@ -174,6 +194,29 @@ for (const { kind, adapter } of variants) {
         expect(mesh.gateway.output).toMatch(/service discovery: a PING answer is not JSON/);
         expect(mesh.gateway.output).toMatch(/service discovery: test ping-only answered PING but not INFO/);
         expect(mesh.gateway.output).toMatch(/service discovery: huge.f of huge-1: nest-mesh.params is over 65536 characters/);
+      });
+
+      it('answers 200 on every listing while hostile instances announce deep schemas, wrong types and missing fields', async () => {
+        const listing = await listingWhen(mesh, (b) => serviceOf(b, 'hostile')?.instances === 3);
+        expect(serviceOf(listing, 'hostile').functions).toEqual([
+          { name: 'deep', params: null },
+          { name: 'obj', params: null },
+          { name: 'ok', params: null },
+          { name: 'typed', params: null },
+        ]);
+        expect(serviceOf(listing, 'test').functions.find((f: any) => f.name === 'signup').params).toEqual(SIGNUP_SCHEMA);
+        await sleep(3500); // one more discovery round: the deep schema is reported once, not every round
+        for (const route of ['/v1/api/demo/services', '/v1/api/demo/openapi.json', '/console/api/services']) {
+          const res = await get(`${mesh.url}${route}`);
+          expect([route, res.status]).toEqual([route, 200]);
+        }
+        const doc = (await get(`${mesh.url}/v1/api/demo/openapi.json`)).body;
+        expect(doc.paths['/v1/api/demo/functions/hostile/deep'].post.requestBody.required).toBe(false);
+        expect(doc.paths['/v1/api/demo/functions/test/signup'].post.requestBody.required).toBe(true);
+        const overview = (await get(`${mesh.url}/console/api/services`)).body;
+        expect(overview.services.find((s: any) => s.name === 'test').functions.map((f: any) => f.name)).toEqual(['echo', 'relay', 'signup', 'whoami']);
+        expect(await mesh.call('/v1/api/demo/functions/test/echo', { params: 'still here' })).toMatchObject({ status: 200, body: { result: 'still here' } });
+        expect(mesh.gateway.output.match(/service discovery: hostile.deep of deep-1: nest-mesh.params is nested deeper than 64 levels/g)).toHaveLength(1);
       });
     });
 

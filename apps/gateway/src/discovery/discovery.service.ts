@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { RuleEngine } from '@nest-mesh/rules';
 import { MeshCodes, MeshConnection, MeshError } from 'nest-mesh';
+import { GatewayConfig } from '../config/gateway-config';
 import { RulesService } from '../rules/rules.service';
 import { CatalogService, catalogOf } from './services-listing';
 import { Instance, parseSrvAnswers } from './srv-answers';
@@ -38,10 +39,16 @@ export class DiscoveryService {
   /** Problems already logged: each is logged once, not every round. */
   private readonly logged = new Set<string>();
 
+  /** A params schema nested deeper than this counts as none (`http.maxDepth`, read at start-up). */
+  private readonly maxSchemaDepth: number;
+
   constructor(
     private readonly connection: MeshConnection,
     private readonly rules: RulesService,
-  ) {}
+    @Inject(GatewayConfig) config: GatewayConfig,
+  ) {
+    this.maxSchemaDepth = config.http.maxDepth;
+  }
 
   /** The services and their callable functions (with their rules) under the rules in use now. */
   async catalog(): Promise<Catalog> {
@@ -72,7 +79,7 @@ export class DiscoveryService {
     this.pending ??= gatherSrvAnswers(nc, DEFAULT_GATHER_LIMITS)
       .then((answers) => {
         if (!this.connection.current) throw new MeshError(503, 'the connection to the broker was lost', MeshCodes.SERVICE_UNAVAILABLE);
-        const { instances, problems } = parseSrvAnswers(answers);
+        const { instances, problems } = parseSrvAnswers(answers, this.maxSchemaDepth);
         this.report(problems);
         this.last = { at: Date.now(), instances, problems };
         return this.last;

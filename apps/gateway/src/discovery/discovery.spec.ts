@@ -1,5 +1,6 @@
 import { validate } from '@readme/openapi-parser';
 import { compileRules } from '@nest-mesh/rules';
+import { consoleOverviewOf } from '../console/console-overview';
 import { openApiOf } from './openapi';
 import { catalogOf, compareVersions, listingOf } from './services-listing';
 import { parseSrvAnswers } from './srv-answers';
@@ -67,7 +68,7 @@ describe('discovery from $SRV answers', () => {
       bytes('{'),
     ],
   };
-  const parsed = parseSrvAnswers(answers);
+  const parsed = parseSrvAnswers(answers, 64);
   const byId = new Map(parsed.instances.map((instance) => [instance.id, instance]));
 
   it('keeps the instances of mesh services, and says what was wrong with the rest', () => {
@@ -134,5 +135,120 @@ describe('discovery from $SRV answers', () => {
 
   it('orders versions as semver', () => {
     expect(['1.10.0', '1.2.0', '1.2.0-rc.1', 'x', '0.9.9'].sort(compareVersions)).toEqual(['x', '0.9.9', '1.2.0-rc.1', '1.2.0', '1.10.0']);
+  });
+});
+
+const allowAll = compileRules({ users: { default: { rule: 'allow' } } });
+
+/** A JSON object nested `depth` levels deep, as text: `{"a":{"a":...{}}}`. */
+const nested = (depth: number) => '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1);
+
+/** The listing, OpenAPI and console documents of some answers, as the gateway sends them. */
+function documentsOf(answers: Partial<SrvAnswers>, maxDepth = 64, rules = allowAll) {
+  const parsed = parseSrvAnswers({ info: [], ping: [], stats: [], ...answers }, maxDepth);
+  const services = catalogOf(parsed.instances, rules);
+  const round = { at: 0, instances: parsed.instances, problems: parsed.problems };
+  return {
+    parsed,
+    listing: JSON.parse(JSON.stringify(listingOf(services))),
+    openapi: JSON.parse(JSON.stringify(openApiOf('demo', services, 60000))),
+    console: JSON.parse(JSON.stringify(consoleOverviewOf('demo', { round, rules, services, documents: new Map() }))),
+  };
+}
+
+describe('discovery with hostile $SRV answers', () => {
+  const good = bytes(info('users', 'u1', '1.0.0', [{ func: 'create', params: signupSchema }, { func: 'me' }]));
+
+  it('takes a schema nested as deep as http.maxDepth, and counts a deeper one as none (reported once)', () => {
+    const deep = (depth: number) => bytes(info('users', `d${depth}`, '1.0.0', [{ func: 'me', params: nested(depth) }]));
+    const { parsed, listing } = documentsOf({ info: [deep(64), deep(65)] });
+    const me = new Map(parsed.instances.map((i) => [i.id, i.functions.get('me')]));
+    expect(JSON.stringify(me.get('d64'))).toBe(nested(64));
+    expect(me.get('d65')).toBeNull();
+    expect(parsed.problems).toEqual(['users.me of d65: nest-mesh.params is nested deeper than 64 levels']);
+    expect(listing.services[0].functions[0].conflicts).toHaveLength(2);
+  });
+
+  it('makes every document of a schema nested 10,900 levels deep in 65 KB (under the 64 KiB cap)', () => {
+    const schema = nested(10_900);
+    expect(schema.length).toBeLessThan(64 * 1024);
+    const { listing, openapi, console } = documentsOf({ info: [good, bytes(info('users', 'deep', '1.0.0', [{ func: 'create', params: schema }]))] });
+    expect(listing.services[0].functions[0].conflicts).toEqual(
+      expect.arrayContaining([
+        { params: signupSchema, instances: ['u1'] },
+        { params: null, instances: ['deep'] },
+      ]),
+    );
+    expect(Object.keys(openapi.paths)).toHaveLength(2);
+    expect(console.problems).toEqual(['users.create of deep: nest-mesh.params is nested deeper than 64 levels']);
+  });
+
+  it('takes schemas up to the deepest http.maxDepth (1000) and still makes every document', async () => {
+    const schema = '{"not":'.repeat(999) + '{}' + '}'.repeat(999);
+    const { listing, openapi } = documentsOf({ info: [bytes(info('users', 'x', '1.0.0', [{ func: 'me', params: schema }]))] }, 1000);
+    expect(JSON.stringify(listing.services[0].functions[0].params)).toBe(schema);
+    expect(JSON.stringify(openapi.paths['/v1/api/demo/functions/users/me'].post.requestBody.content['application/json'].schema.properties.params)).toBe(schema);
+  });
+
+  // Each answer next to a good instance of `users`: none of them may fail a document or change what `users` lists.
+  const deepArray = '['.repeat(100_000) + ']'.repeat(100_000);
+  const hostile: Record<string, unknown> = {
+    'not JSON': '{"name":"users","id":"nj","endpoints":[',
+    'an array': [1, 2],
+    'a string': 'users',
+    null: null,
+    'a number': 5,
+    'no name': { id: 'x', endpoints: [{ subject: 'mesh.users.me' }] },
+    'no id': { name: 'users', endpoints: [{ subject: 'mesh.users.me' }] },
+    'a name of the wrong type': { name: ['users'], id: 'x', endpoints: [] },
+    'an id of the wrong type': { name: 'users', id: { toString: 'x' }, endpoints: [] },
+    'a version of the wrong type': { name: 'users', id: 'v', version: { major: 9 }, endpoints: [{ subject: 'mesh.users.me' }] },
+    'a huge version': { name: 'users', id: 'hv', version: '9'.repeat(100_000), endpoints: [{ subject: 'mesh.users.me' }] },
+    'endpoints of the wrong type': { name: 'users', id: 'e1', endpoints: { subject: 'mesh.users.me' } },
+    'endpoints of every wrong type': { name: 'users', id: 'e2', endpoints: [null, 1, 'mesh.users.me', [], { subject: 5 }, { subject: ['mesh.users.me'] }, { subject: 'mesh.users' }, { subject: 'x'.repeat(100_000) }] },
+    'metadata of every wrong type': {
+      name: 'users',
+      id: 'm1',
+      endpoints: [
+        { subject: 'mesh.users.me', metadata: [] },
+        { subject: 'mesh.users.me', metadata: 'x' },
+        { subject: 'mesh.users.create', metadata: { 'nest-mesh.params': { type: 'object' } } },
+      ],
+    },
+    'schemas that are not objects': {
+      name: 'users',
+      id: 'm2',
+      endpoints: ['"text"', '1', 'null', '[{}]', '{"a":', nested(100_000).slice(0, 60_000)].map((params, i) => ({ subject: `mesh.users.f${i}`, metadata: { 'nest-mesh.params': params } })),
+    },
+    'a deep schema': { name: 'users', id: 'deep', endpoints: [{ subject: 'mesh.users.create', metadata: { 'nest-mesh.params': nested(10_900) } }] },
+    'a deep array schema': { name: 'users', id: 'deep2', endpoints: [{ subject: 'mesh.users.create', metadata: { 'nest-mesh.params': '['.repeat(32_000) + ']'.repeat(32_000) } }] },
+    'a deep answer': `{"name":"users","id":"deep3","endpoints":[{"subject":"mesh.users.me"}],"deep":${deepArray}}`,
+    'a huge answer': { name: 'users', id: 'huge', endpoints: Array.from({ length: 2000 }, (_, i) => ({ subject: `mesh.users.f${i}`, metadata: { 'nest-mesh.params': '{"x":"' + 'y'.repeat(60_000) + '"}' } })).slice(0, 20) },
+    'names meant for prototypes': {
+      name: 'users',
+      id: 'proto',
+      endpoints: [
+        { subject: 'mesh.users.__proto__', metadata: { 'nest-mesh.params': '{"properties":{"__proto__":{"type":"string"}},"$defs":{"__proto__":{"type":"string"}}}' } },
+        { subject: 'mesh.users.constructor' },
+      ],
+    },
+  };
+
+  it.each(Object.keys(hostile))('makes every document with an INFO answer that is %s', (shape) => {
+    const text = typeof hostile[shape] === 'string' ? (hostile[shape] as string) : JSON.stringify(hostile[shape]);
+    const { listing, openapi, console } = documentsOf({ info: [good, bytes(text)], ping: [bytes(text)], stats: [bytes(text)] });
+    const users = listing.services.find((s: { name: string }) => s.name === 'users');
+    const create = users.functions.find((f: { name: string }) => f.name === 'create');
+    expect(create.conflicts?.find((c: { instances: string[] }) => c.instances.includes('u1'))?.params ?? create.params).toEqual(signupSchema);
+    expect(users.functions.map((f: { name: string }) => f.name)).toContain('me');
+    expect(Object.keys(openapi.paths)).toContain('/v1/api/demo/functions/users/create');
+    expect(console.services.find((s: { name: string }) => s.name === 'users').instances.map((i: { id: string }) => i.id)).toContain('u1');
+  });
+
+  it('keeps a property or definition named __proto__ in OpenAPI', () => {
+    const { openapi } = documentsOf({ info: [bytes(JSON.stringify(hostile['names meant for prototypes']))] });
+    const operation = openapi.paths['/v1/api/demo/functions/users/__proto__'].post;
+    expect(Object.keys(operation.requestBody.content['application/json'].schema.properties.params.properties)).toEqual(['__proto__']);
+    expect(Object.keys(openapi.components.schemas)).toContain('users.__proto__.__proto__');
   });
 });

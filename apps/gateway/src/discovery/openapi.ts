@@ -118,19 +118,21 @@ function hoistDefs(schema: ParamsSchema, prefix: string, schemas: Json): ParamsS
       renamed.set(`#/${keyword}/${name}`, `#/components/schemas/${prefix}${name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
     }
   }
+  // Recursive, but never deeper than http.maxDepth: deeper schemas count as none (srv-answers.ts).
+  // Object.fromEntries keeps a key named `__proto__` as a property (an assignment would set the prototype).
   const rewrite = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(rewrite);
     if (node === null || typeof node !== 'object') return node;
-    const out: Json = {};
+    const out: [string, unknown][] = [];
     for (const [key, value] of Object.entries(node)) {
       if (key === '$ref') {
         const target = typeof value === 'string' ? renamed.get(value) : undefined;
-        if (target) out.$ref = target;
+        if (target) out.push([key, target]);
       } else {
-        out[key] = rewrite(value);
+        out.push([key, rewrite(value)]);
       }
     }
-    return out;
+    return Object.fromEntries(out);
   };
   for (const keyword of ['$defs', 'definitions']) {
     const defs = schema[keyword] as Json | undefined;

@@ -1,10 +1,14 @@
 import { isValidName, parseSubject, PARAMS_METADATA_KEY } from 'nest-mesh';
+import { nestsDeeperThan } from '../http/json-depth';
 import type { SrvAnswers } from './srv-gather';
 
 /**
  * The instances of mesh services, read from raw `$SRV` answers (ADR-32). Anything a service
  * sends is untrusted: an answer that is not JSON, has the wrong shape or oversized fields is
  * skipped or trimmed, and the reason is kept in `problems`; nothing here throws on bad input.
+ * A params schema is checked for depth on its text before it is parsed, so nothing that later
+ * walks a schema (the catalog, OpenAPI, JSON.stringify of a document) meets one deeper than
+ * `maxDepth` (docs/discovery.md#params-schemas).
  */
 
 /** A params schema announced by a service: a JSON Schema object (or boolean), or null for none. */
@@ -44,7 +48,8 @@ const MAX_PARAMS_JSON = 64 * 1024;
 const INSTANCE_ID = /^[\x21-\x7e]{1,128}$/;
 const MAX_TEXT = 256;
 
-export function parseSrvAnswers(answers: SrvAnswers): ParsedAnswers {
+/** `maxDepth`: the deepest nesting (arrays and objects) of a params schema that is taken; deeper counts as none. */
+export function parseSrvAnswers(answers: SrvAnswers, maxDepth: number): ParsedAnswers {
   const problems: string[] = [];
   const byKey = new Map<string, Instance>();
   const key = (service: string, id: string) => `${service} ${id}`;
@@ -58,7 +63,7 @@ export function parseSrvAnswers(answers: SrvAnswers): ParsedAnswers {
     if (!Array.isArray(body.endpoints)) problems.push(`INFO of ${head.service} ${head.id}: no endpoints list`);
     for (const endpoint of endpoints) {
       const func = meshFunctionOf(endpoint, head.service);
-      if (func !== undefined) functions.set(func, paramsOf(endpoint, `${head.service}.${func} of ${head.id}`, problems));
+      if (func !== undefined) functions.set(func, paramsOf(endpoint, `${head.service}.${func} of ${head.id}`, maxDepth, problems));
     }
     if (functions.size === 0) continue; // not a mesh service (or none of its endpoints is a mesh function)
     byKey.set(key(head.service, head.id), { ...head, info: true, functions, stats: new Map() });
@@ -120,7 +125,7 @@ function meshFunctionOf(endpoint: unknown, service: string): string | undefined 
   return names && names.service === service ? names.func : undefined;
 }
 
-function paramsOf(endpoint: unknown, where: string, problems: string[]): ParamsSchema {
+function paramsOf(endpoint: unknown, where: string, maxDepth: number, problems: string[]): ParamsSchema {
   const metadata = (endpoint as { metadata?: unknown }).metadata;
   if (metadata === null || typeof metadata !== 'object') return null;
   const json = (metadata as Record<string, unknown>)[PARAMS_METADATA_KEY];
@@ -131,6 +136,10 @@ function paramsOf(endpoint: unknown, where: string, problems: string[]): ParamsS
   }
   if (json.length > MAX_PARAMS_JSON) {
     problems.push(`${where}: ${PARAMS_METADATA_KEY} is over ${MAX_PARAMS_JSON} characters`);
+    return null;
+  }
+  if (nestsDeeperThan(json, maxDepth)) {
+    problems.push(`${where}: ${PARAMS_METADATA_KEY} is nested deeper than ${maxDepth} levels`);
     return null;
   }
   let schema: unknown;
