@@ -1,13 +1,18 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { validate } from '@readme/openapi-parser';
 import { connect, NatsConnection, StringCodec } from 'nats';
+import { TestProcess } from '../support/child';
 import { describeWithNatsServer } from '../support/nats-server';
-import { ADAPTERS, BROKERS, get, Mesh, startMesh } from '../support/mesh';
+import { ADAPTERS, BROKERS, GATEWAY_MAIN, get, Mesh, startMesh } from '../support/mesh';
 import { valueWhen } from '../support/until';
 
 /**
  * Discovery at the gateway (docs/discovery.md): the services listing and the OpenAPI document,
- * from the services' $SRV answers, on both brokers and both HTTP adapters; and what garbage,
- * oversized or half answers on the wire do (nothing bad).
+ * from the services' $SRV answers, on both brokers and both HTTP adapters; what garbage,
+ * oversized, deep or half answers on the wire do (nothing bad); and what a client that announces
+ * itself as a service's instance can change (not what the instances seen first announce).
  */
 const variants = [...BROKERS.map((kind) => ({ kind, adapter: 'express' as const })), ...ADAPTERS.filter((a) => a !== 'express').map((adapter) => ({ kind: 'embedded' as const, adapter }))];
 
@@ -125,6 +130,64 @@ for (const { kind, adapter } of variants) {
       expect(rounds).toBeLessThanOrEqual(2);
     });
 
+    describe('when another client announces itself as an instance of a service', () => {
+      const EVIL = { type: 'object', properties: { evil: { type: 'string' } }, required: ['evil'] };
+      let impostor: NatsConnection | undefined;
+      let dir: string | undefined;
+
+      beforeAll(async () => {
+        await listingWhen(mesh, (b) => serviceOf(b, 'test') !== undefined); // the real instance is seen first
+        impostor = await connect({ servers: mesh.brokerUrl, name: 'impostor' });
+        const identity = { name: 'test', id: 'impostor-1', version: '9.9.9' };
+        const endpoints = ['echo', 'relay', 'signup', 'whoami'].map((func) => ({
+          name: func,
+          subject: `mesh.test.${func}`,
+          queue_group: 'q',
+          metadata: func === 'signup' ? { 'nest-mesh.params': JSON.stringify(EVIL) } : null,
+        }));
+        const answers: Record<string, unknown> = {
+          PING: { type: 'io.nats.micro.v1.ping_response', ...identity },
+          INFO: { type: 'io.nats.micro.v1.info_response', ...identity, description: '', metadata: {}, endpoints },
+          STATS: { type: 'io.nats.micro.v1.stats_response', ...identity, started: new Date().toISOString(), endpoints: endpoints.map(({ name, subject }) => ({ name, subject, num_requests: 0 })) },
+        };
+        const codec = StringCodec();
+        for (const [verb, body] of Object.entries(answers)) impostor.subscribe(`$SRV.${verb}`, { callback: (_, msg) => msg.respond(codec.encode(JSON.stringify(body))) });
+        await impostor.flush();
+      });
+      afterAll(async () => {
+        await impostor?.close();
+        if (dir) rmSync(dir, { recursive: true, force: true });
+      });
+
+      it('keeps the listing, OpenAPI and nest-mesh types on what the instance seen first announces (a tie), and flags the conflict', async () => {
+        const body = await listingWhen(mesh, (b) => serviceOf(b, 'test')?.instances === 2);
+        const test = serviceOf(body, 'test');
+        expect(test.version).toBe('1.0.0');
+        expect(test.versionConflicts).toEqual([
+          { version: '1.0.0', instances: [expect.any(String)] },
+          { version: '9.9.9', instances: ['impostor-1'] },
+        ]);
+        const signup = test.functions.find((f: any) => f.name === 'signup');
+        expect(signup.params).toEqual(SIGNUP_SCHEMA);
+        expect(signup.conflicts).toEqual([
+          { params: SIGNUP_SCHEMA, instances: [expect.any(String)] },
+          { params: EVIL, instances: ['impostor-1'] },
+        ]);
+
+        const doc = (await get(`${mesh.url}/v1/api/demo/openapi.json`)).body;
+        expect(doc.tags.find((t: any) => t.name === 'test').description).toBe('service test 1.0.0 (instances announce 2 versions; this is the one most of them announce)');
+        expect(doc.paths['/v1/api/demo/functions/test/signup'].post.requestBody.content['application/json'].schema.properties.params.required).toEqual(['email', 'age']);
+
+        dir = mkdtempSync(join(tmpdir(), 'nest-mesh-types-'));
+        const out = join(dir, 'mesh-types.d.ts');
+        const types = await TestProcess.run('nest-mesh types', process.execPath, [GATEWAY_MAIN, 'types', '--url', mesh.url, '--project', 'demo', '--out', out], { timeoutMs: 30_000 });
+        expect(types).toMatchObject({ code: 0 });
+        const written = readFileSync(out, 'utf8');
+        expect(written).toMatch(/email: string;/);
+        expect(written).not.toMatch(/evil/);
+      });
+    });
+
     describe('with bad answers on the wire', () => {
       beforeAll(async () => {
         const codec = StringCodec();
@@ -181,7 +244,7 @@ for (const { kind, adapter } of variants) {
         const body = await listingWhen(mesh, (b) => serviceOf(b, 'test')?.instances === 3 && serviceOf(b, 'huge') !== undefined);
         expect(serviceOf(body, 'huge')).toEqual({ name: 'huge', version: '1.0.0', instances: 1, functions: [{ name: 'f', params: null }] });
         const signup = serviceOf(body, 'test').functions.find((f: any) => f.name === 'signup');
-        expect(signup.params).toEqual(SIGNUP_SCHEMA); // the newest version's
+        expect(signup.params).toEqual(SIGNUP_SCHEMA); // a tie: the one seen first
         expect(signup.conflicts).toEqual([
           { params: SIGNUP_SCHEMA, instances: [expect.any(String)] },
           { params: { type: 'object', properties: { legacy: { type: 'string' } } }, instances: ['legacy-1'] },

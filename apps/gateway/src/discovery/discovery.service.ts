@@ -3,7 +3,7 @@ import type { RuleEngine } from '@nest-mesh/rules';
 import { MeshCodes, MeshConnection, MeshError } from 'nest-mesh';
 import { GatewayConfig } from '../config/gateway-config';
 import { RulesService } from '../rules/rules.service';
-import { CatalogService, catalogOf } from './services-listing';
+import { CatalogService, catalogOf, FirstSeen } from './services-listing';
 import { Instance, parseSrvAnswers } from './srv-answers';
 import { DEFAULT_GATHER_LIMITS, gatherSrvAnswers } from './srv-gather';
 
@@ -36,6 +36,8 @@ export class DiscoveryService {
   private last?: DiscoveryRound;
   private pending?: Promise<DiscoveryRound>;
   private memo?: Catalog;
+  /** When each announcement was first seen: ties between disagreeing instances keep the older one. */
+  private readonly seen = new FirstSeen();
   /** Problems already logged: each is logged once, not every round. */
   private readonly logged = new Set<string>();
 
@@ -55,7 +57,7 @@ export class DiscoveryService {
     const round = await this.round();
     const rules = this.rules.current;
     if (this.memo?.round !== round || this.memo.rules !== rules) {
-      this.memo = { round, rules, services: catalogOf(round.instances, rules), documents: new Map() };
+      this.memo = { round, rules, services: catalogOf(round.instances, rules, this.seen), documents: new Map() };
     }
     return this.memo;
   }

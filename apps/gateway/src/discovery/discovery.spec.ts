@@ -2,7 +2,7 @@ import { validate } from '@readme/openapi-parser';
 import { compileRules } from '@nest-mesh/rules';
 import { consoleOverviewOf } from '../console/console-overview';
 import { openApiOf } from './openapi';
-import { catalogOf, compareVersions, listingOf } from './services-listing';
+import { catalogOf, FirstSeen, listingOf } from './services-listing';
 import { parseSrvAnswers } from './srv-answers';
 import type { SrvAnswers } from './srv-gather';
 
@@ -102,7 +102,13 @@ describe('discovery from $SRV answers', () => {
     const { services } = listingOf(catalogOf(parsed.instances, rules));
     expect(services.map((s) => s.name)).toEqual(['users']);
     const [users] = services;
-    expect(users).toMatchObject({ name: 'users', version: '1.3.0', instances: 7 });
+    expect(users).toMatchObject({ name: 'users', version: '1.0.0', instances: 7 }); // g1, g2 and g3: the most instances
+    expect(users.versionConflicts).toEqual([
+      { version: '1.0.0', instances: ['g1', 'g2', 'g3'] },
+      { version: '1.2.0', instances: ['u1', 'u2'] },
+      { version: '1.1.0', instances: ['u0'] },
+      { version: '1.3.0', instances: ['p1'] },
+    ]);
     expect(users.functions.map((f) => f.name)).toEqual(['check', 'create', 'me']);
     expect(users.functions.find((f) => f.name === 'me')).toEqual({ name: 'me', params: null });
   });
@@ -132,13 +138,68 @@ describe('discovery from $SRV answers', () => {
     expect(create.responses['403']).toEqual({ $ref: '#/components/responses/Error403' });
     expect(doc.components.schemas.Error).toMatchObject({ required: ['error', 'code'] });
   });
-
-  it('orders versions as semver', () => {
-    expect(['1.10.0', '1.2.0', '1.2.0-rc.1', 'x', '0.9.9'].sort(compareVersions)).toEqual(['x', '0.9.9', '1.2.0-rc.1', '1.2.0', '1.10.0']);
-  });
 });
 
 const allowAll = compileRules({ users: { default: { rule: 'allow' } } });
+
+describe('when instances of a service disagree', () => {
+  const schemaA = { type: 'object', properties: { a: { type: 'string' } } };
+  const schemaB = { type: 'object', properties: { evil: { type: 'string' } } };
+  const real = (id: string) => bytes(info('users', id, '1.0.0', [{ func: 'create', params: schemaA }, { func: 'me' }]));
+  const impostor = (id: string, version = '9.9.9') => bytes(info('users', id, version, [{ func: 'create', params: schemaB }, { func: 'me' }]));
+  const usersOf = (info: Uint8Array[], seen?: FirstSeen) => {
+    const { instances } = parseSrvAnswers({ info, ping: [], stats: [] }, 64);
+    return listingOf(catalogOf(instances, allowAll, seen)).services[0];
+  };
+  const chosen = (users: ReturnType<typeof usersOf>) => [users.version, users.functions[0].params];
+
+  it('follows what most instances announce, not the newest version, and flags the conflict', () => {
+    const users = usersOf([impostor('x1'), real('a1'), real('a2')]);
+    expect(chosen(users)).toEqual(['1.0.0', schemaA]);
+    expect(users.versionConflicts).toEqual([
+      { version: '1.0.0', instances: ['a1', 'a2'] },
+      { version: '9.9.9', instances: ['x1'] },
+    ]);
+    expect(users.functions[0].conflicts).toEqual([
+      { params: schemaA, instances: ['a1', 'a2'] },
+      { params: schemaB, instances: ['x1'] },
+    ]);
+    expect(users.functions[1]).toEqual({ name: 'me', params: null });
+    // ... and so does a majority of impostors: a vote counts instance ids (docs/discovery.md).
+    expect(chosen(usersOf([real('a1'), impostor('x1'), impostor('x2')]))).toEqual(['9.9.9', schemaB]);
+  });
+
+  it('on a tie within one round, keeps the answer that arrived first', () => {
+    expect(chosen(usersOf([real('a1'), impostor('x1')]))).toEqual(['1.0.0', schemaA]);
+    expect(chosen(usersOf([impostor('x1'), real('a1')]))).toEqual(['9.9.9', schemaB]);
+  });
+
+  it('on a tie, keeps what an earlier round saw, until no instance announces it any more', () => {
+    const seen = new FirstSeen();
+    expect(chosen(usersOf([real('a1')], seen))).toEqual(['1.0.0', schemaA]);
+    // The impostor answers first, and claims a newer version: the instance seen before still counts first.
+    const tied = usersOf([impostor('x1'), real('a1')], seen);
+    expect(chosen(tied)).toEqual(['1.0.0', schemaA]);
+    expect(tied.versionConflicts).toHaveLength(2);
+    expect(chosen(usersOf([impostor('x1'), real('a2')], seen))).toEqual(['1.0.0', schemaA]); // a restarted instance announces the same
+    expect(chosen(usersOf([impostor('x1')], seen))).toEqual(['9.9.9', schemaB]);
+    expect(chosen(usersOf([real('a1'), impostor('x1')], seen))).toEqual(['9.9.9', schemaB]); // now x1's is the older one
+  });
+
+  it('counts one answer per instance: a second INFO with the same id is reported, not counted', () => {
+    const parsed = parseSrvAnswers({ info: [real('a1'), impostor('a1'), impostor('x1')], ping: [], stats: [] }, 64);
+    expect(parsed.problems).toEqual(['users a1 answered INFO more than once (the first answer counts)']);
+    expect(chosen(listingOf(catalogOf(parsed.instances, allowAll)).services[0])).toEqual(['1.0.0', schemaA]);
+  });
+
+  it('says so in OpenAPI and in the console', () => {
+    const { openapi, console } = documentsOf({ info: [real('a1'), real('a2'), impostor('x1')] });
+    expect(openapi.tags).toEqual([{ name: 'users', description: 'service users 1.0.0 (instances announce 2 versions; this is the one most of them announce)' }]);
+    expect(openapi.paths['/v1/api/demo/functions/users/create'].post.description).toContain('Instances announce 2 different params schemas; this is the one most of them announce.');
+    expect(openapi.paths['/v1/api/demo/functions/users/create'].post.requestBody.content['application/json'].schema.properties.params).toEqual(schemaA);
+    expect(console.services[0]).toMatchObject({ version: '1.0.0', versionConflicts: [{ version: '1.0.0' }, { version: '9.9.9' }] });
+  });
+});
 
 /** A JSON object nested `depth` levels deep, as text: `{"a":{"a":...{}}}`. */
 const nested = (depth: number) => '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1);
@@ -239,7 +300,7 @@ describe('discovery with hostile $SRV answers', () => {
     const { listing, openapi, console } = documentsOf({ info: [good, bytes(text)], ping: [bytes(text)], stats: [bytes(text)] });
     const users = listing.services.find((s: { name: string }) => s.name === 'users');
     const create = users.functions.find((f: { name: string }) => f.name === 'create');
-    expect(create.conflicts?.find((c: { instances: string[] }) => c.instances.includes('u1'))?.params ?? create.params).toEqual(signupSchema);
+    expect(create.params).toEqual(signupSchema); // the good instance answered first
     expect(users.functions.map((f: { name: string }) => f.name)).toContain('me');
     expect(Object.keys(openapi.paths)).toContain('/v1/api/demo/functions/users/create');
     expect(console.services.find((s: { name: string }) => s.name === 'users').instances.map((i: { id: string }) => i.id)).toContain('u1');

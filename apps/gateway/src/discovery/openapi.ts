@@ -53,7 +53,7 @@ export function openApiOf(project: string, catalog: CatalogService[], maxTimeout
   return {
     openapi: '3.1.0',
     info: { title: `nest-mesh project ${project}`, version: '1.0.0', description: 'The functions this gateway lets callers call.' },
-    tags: catalog.filter((s) => s.functions.length > 0).map((s) => ({ name: s.name, description: `service ${s.name} ${s.version}` })),
+    tags: catalog.filter((s) => s.functions.length > 0).map((s) => ({ name: s.name, description: tagDescriptionOf(s) })),
     paths,
     components: {
       schemas,
@@ -100,8 +100,13 @@ function descriptionOf(func: CallableFunction): string {
   const lines = [`Rule: ${func.rule.kind} (${func.rule.path}).`];
   if (func.rule.token === 'required') lines.push('A bearer token is required.');
   if (func.rule.token === 'optional') lines.push('A bearer token may change the decision.');
-  if (func.conflicts) lines.push(`Instances announce ${func.conflicts.length} different params schemas; this is the newest one's.`);
+  if (func.conflicts) lines.push(`Instances announce ${func.conflicts.length} different params schemas; this is the one most of them announce.`);
   return lines.join(' ');
+}
+
+function tagDescriptionOf(service: CatalogService): string {
+  const conflicts = service.versionConflicts ? ` (instances announce ${service.versionConflicts.length} versions; this is the one most of them announce)` : '';
+  return `service ${service.name} ${service.version}${conflicts}`;
 }
 
 /**

@@ -66,6 +66,10 @@ export function parseSrvAnswers(answers: SrvAnswers, maxDepth: number): ParsedAn
       if (func !== undefined) functions.set(func, paramsOf(endpoint, `${head.service}.${func} of ${head.id}`, maxDepth, problems));
     }
     if (functions.size === 0) continue; // not a mesh service (or none of its endpoints is a mesh function)
+    if (byKey.has(key(head.service, head.id))) {
+      problems.push(`${head.service} ${head.id} answered INFO more than once (the first answer counts)`);
+      continue;
+    }
     byKey.set(key(head.service, head.id), { ...head, info: true, functions, stats: new Map() });
   }
 
