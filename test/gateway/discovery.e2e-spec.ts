@@ -26,6 +26,7 @@ const RULES = {
   },
   huge: { default: { rule: 'allow' } },
   hostile: { default: { rule: 'allow' } },
+  legacy: { add: { rule: 'allow' } },
 };
 
 const SIGNUP_SCHEMA = {
@@ -185,6 +186,47 @@ for (const { kind, adapter } of variants) {
         const written = readFileSync(out, 'utf8');
         expect(written).toMatch(/email: string;/);
         expect(written).not.toMatch(/evil/);
+      });
+    });
+
+    describe('with a service of the earlier micro API (nats.go before 1.24)', () => {
+      let legacy: NatsConnection | undefined;
+
+      beforeAll(async () => {
+        // As nats.go 1.22's micro answers: one endpoint, its subject at the top level of INFO, no `type`,
+        // no `endpoints`; stats at the top level of STATS; the endpoint served in queue group q.
+        legacy = await connect({ servers: mesh.brokerUrl, name: 'legacy service' });
+        const codec = StringCodec();
+        const identity = { name: 'legacy', id: 'old-1', version: '0.1.0' };
+        let requests = 0;
+        const answers: Record<string, () => unknown> = {
+          PING: () => identity,
+          INFO: () => ({ ...identity, description: 'adds', subject: 'mesh.legacy.add' }),
+          STATS: () => ({ ...identity, num_requests: requests, num_errors: 0, last_error: '', processing_time: 0, average_processing_time: 0, started: '2023-01-01T00:00:00Z' }),
+        };
+        for (const [verb, body] of Object.entries(answers)) legacy.subscribe(`$SRV.${verb}`, { callback: (_, msg) => msg.respond(codec.encode(JSON.stringify(body()))) });
+        legacy.subscribe('mesh.legacy.add', {
+          queue: 'q',
+          callback: (_, msg) => {
+            requests++;
+            const { a, b } = JSON.parse(codec.decode(msg.data));
+            msg.respond(codec.encode(JSON.stringify(a + b)));
+          },
+        });
+        await legacy.flush();
+      });
+      afterAll(() => legacy?.close());
+
+      it('lists it with one function, named after the last token of its subject, which the gateway calls', async () => {
+        const body = await listingWhen(mesh, (b) => serviceOf(b, 'legacy') !== undefined);
+        expect(serviceOf(body, 'legacy')).toEqual({ name: 'legacy', version: '0.1.0', instances: 1, functions: [{ name: 'add', params: null }] });
+        const doc = (await get(`${mesh.url}/v1/api/demo/openapi.json`)).body;
+        expect(doc.paths['/v1/api/demo/functions/legacy/add'].post.operationId).toBe('legacy.add');
+        expect(await mesh.call('/v1/api/demo/functions/legacy/add', { params: { a: 2, b: 3 } })).toMatchObject({ status: 200, body: { result: 5 } });
+        const overview = (await get(`${mesh.url}/console/api/services`)).body;
+        expect(overview.services.find((s: any) => s.name === 'legacy').instances).toEqual([
+          { id: 'old-1', version: '0.1.0', info: true, started: '2023-01-01T00:00:00Z', stats: { add: expect.objectContaining({ errors: 0 }) } },
+        ]);
       });
     });
 

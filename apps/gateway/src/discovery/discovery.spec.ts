@@ -201,6 +201,44 @@ describe('when instances of a service disagree', () => {
   });
 });
 
+describe('services of the earlier micro API (nats.go before 1.24)', () => {
+  const identity = (name: string, id: string) => ({ name, id, version: '1.0.0' });
+  const answers: SrvAnswers = {
+    info: [
+      // nats.go 1.20-1.22: one endpoint per service, its subject at the top level; no `type`, no `endpoints`.
+      bytes({ ...identity('legacy', 'L1'), description: 'adds', subject: 'mesh.legacy.add' }),
+      // nats.go 1.23: `subjects`.
+      bytes({ type: 'io.nats.micro.v1.info_response', ...identity('legacy23', 'M1'), description: '', subjects: ['mesh.legacy23.a', 'mesh.legacy23.b', 'other.c', 5] }),
+      // Not callable through the gateway: not a mesh subject, another service's subject, a subject of the wrong type.
+      bytes({ ...identity('plain', 'P1'), subject: 'plain.add' }),
+      bytes({ ...identity('thief', 'T1'), subject: 'mesh.legacy.add' }),
+      bytes({ ...identity('odd', 'O1'), subject: 5 }),
+    ],
+    ping: [bytes(identity('legacy', 'L1'))],
+    stats: [
+      bytes({ ...identity('legacy', 'L1'), num_requests: 3, num_errors: 1, last_error: 'boom', processing_time: 3e6, average_processing_time: 1e6, started: '2023-01-01T00:00:00Z' }),
+      bytes({ type: 'io.nats.micro.v1.stats_response', ...identity('legacy23', 'M1'), endpoints: [{ name: 'a', subject: 'mesh.legacy23.a', num_requests: 2 }] }),
+    ],
+  };
+  const parsed = parseSrvAnswers(answers, 64);
+  const listing = listingOf(catalogOf(parsed.instances, compileRules({ legacy: { default: { rule: 'allow' } }, legacy23: { default: { rule: 'allow' } }, plain: { default: { rule: 'allow' } }, thief: { default: { rule: 'allow' } } })));
+
+  it('lists them with one function per mesh subject, named after its last token', () => {
+    expect(listing.services).toEqual([
+      { name: 'legacy', version: '1.0.0', instances: 1, functions: [{ name: 'add', params: null }] },
+      { name: 'legacy23', version: '1.0.0', instances: 1, functions: [{ name: 'a', params: null }, { name: 'b', params: null }] },
+    ]);
+    expect(parsed.problems).toEqual(['INFO of odd O1: no endpoints list']);
+  });
+
+  it('reads their stats', () => {
+    const byId = new Map(parsed.instances.map((instance) => [instance.id, instance]));
+    expect(byId.get('L1')!.started).toBe('2023-01-01T00:00:00Z');
+    expect(byId.get('L1')!.stats.get('add')).toEqual({ requests: 3, errors: 1, processingMs: 3, averageMs: 1, lastError: 'boom' });
+    expect(byId.get('M1')!.stats.get('a')).toMatchObject({ requests: 2 });
+  });
+});
+
 /** A JSON object nested `depth` levels deep, as text: `{"a":{"a":...{}}}`. */
 const nested = (depth: number) => '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1);
 

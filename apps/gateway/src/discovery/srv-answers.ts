@@ -59,9 +59,9 @@ export function parseSrvAnswers(answers: SrvAnswers, maxDepth: number): ParsedAn
     const head = body && headOf(body, 'INFO', problems);
     if (!body || !head) continue;
     const functions = new Map<string, ParamsSchema>();
-    const endpoints = Array.isArray(body.endpoints) ? body.endpoints : [];
-    if (!Array.isArray(body.endpoints)) problems.push(`INFO of ${head.service} ${head.id}: no endpoints list`);
-    for (const endpoint of endpoints) {
+    const endpoints = endpointsOf(body);
+    if (!endpoints) problems.push(`INFO of ${head.service} ${head.id}: no endpoints list`);
+    for (const endpoint of endpoints ?? []) {
       const func = meshFunctionOf(endpoint, head.service);
       if (func !== undefined) functions.set(func, paramsOf(endpoint, `${head.service}.${func} of ${head.id}`, maxDepth, problems));
     }
@@ -92,6 +92,10 @@ export function parseSrvAnswers(answers: SrvAnswers, maxDepth: number): ParsedAn
       const func = meshFunctionOf(endpoint, instance.service);
       if (func !== undefined) instance.stats.set(func, statsOf(endpoint as Record<string, unknown>));
     }
+    // The earlier micro API counts its one endpoint at the top level of STATS.
+    if (!Array.isArray(body.endpoints) && 'num_requests' in body && instance.functions.size === 1) {
+      instance.stats.set([...instance.functions.keys()][0], statsOf(body));
+    }
   }
   return { instances: [...byKey.values()], problems };
 }
@@ -118,6 +122,18 @@ function headOf(body: Record<string, unknown>, verb: string, problems: string[])
     return undefined;
   }
   return { service: name, id, version: typeof version === 'string' && version.length <= MAX_TEXT ? version : '' };
+}
+
+/**
+ * The endpoints of an INFO answer: ADR-32's `endpoints`, or, from services of the earlier micro
+ * API (nats.go before 1.24, docs/discovery.md), one per subject: its top-level `subject` (nats.go
+ * 1.20-1.22: one endpoint per service) or `subjects` (1.23). Undefined when there is none of these.
+ */
+function endpointsOf(body: Record<string, unknown>): unknown[] | undefined {
+  if (Array.isArray(body.endpoints)) return body.endpoints;
+  if (typeof body.subject === 'string') return [{ subject: body.subject }];
+  if (Array.isArray(body.subjects)) return body.subjects.map((subject: unknown) => ({ subject }));
+  return undefined;
 }
 
 /** The function an endpoint serves, when its subject is `mesh.<service>.<func>` of this service. */
