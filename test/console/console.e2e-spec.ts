@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect, StringCodec } from 'nats';
 import { Browser, chromium, Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, describeWithChromium } from '../support/chromium';
 import { TestProcess } from '../support/child';
@@ -10,8 +11,8 @@ import { Mesh, startMesh } from '../support/mesh';
  * The console (docs/discovery.md) in headless Chromium: on the demo that `npm start` runs
  * (express) it lists the services, a call from the form shows the result, the events panel asks
  * for an admin token (the demo has eventing), and a screenshot is written to test-output/console.png
- * for a person to look at; on fastify the page is served the same way, and says that a gateway
- * without eventing has none.
+ * for a person to look at; on fastify the page is served the same way, says that a gateway
+ * without eventing has none, and flags instances that disagree on the version.
  */
 const OUTPUT = join(__dirname, '../../test-output');
 
@@ -137,6 +138,29 @@ describeWithChromium('the console in a browser', () => {
         expect(errors).toEqual([]);
       } finally {
         await page.close();
+      }
+    });
+
+    it('flags a service whose instances announce different versions', async () => {
+      const other = await connect({ servers: mesh.brokerUrl, name: 'another version' });
+      const info = { type: 'io.nats.micro.v1.info_response', name: 'test', id: 'other-1', version: '2.0.0', endpoints: [{ name: 'echo', subject: 'mesh.test.echo', queue_group: 'q' }] };
+      other.subscribe('$SRV.INFO', { callback: (_, msg) => msg.respond(StringCodec().encode(JSON.stringify(info))) });
+      await other.flush();
+      const { page, errors } = await openConsole(browser, `${mesh.url}/console/`);
+      try {
+        const flag = page.locator('[data-service="test"] .version .conflict');
+        const until = Date.now() + 30_000;
+        while ((await flag.count()) === 0 && Date.now() < until) {
+          await page.waitForTimeout(500);
+          await page.locator('#refresh').click();
+        }
+        expect(await flag.innerText()).toContain('instances disagree');
+        expect(await flag.getAttribute('title')).toMatch(/^instances disagree: .*\b2\.0\.0 \(other-1\)/);
+        expect(await flag.getAttribute('title')).toMatch(/\b1\.0\.0 \(/);
+        expect(errors).toEqual([]);
+      } finally {
+        await page.close();
+        await other.close();
       }
     });
   });

@@ -1,13 +1,18 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { validate } from '@readme/openapi-parser';
 import { connect, NatsConnection, StringCodec } from 'nats';
+import { TestProcess } from '../support/child';
 import { describeWithNatsServer } from '../support/nats-server';
-import { ADAPTERS, BROKERS, get, Mesh, startMesh } from '../support/mesh';
+import { ADAPTERS, BROKERS, GATEWAY_MAIN, get, Mesh, startMesh } from '../support/mesh';
 import { valueWhen } from '../support/until';
 
 /**
  * Discovery at the gateway (docs/discovery.md): the services listing and the OpenAPI document,
- * from the services' $SRV answers, on both brokers and both HTTP adapters; and what garbage,
- * oversized or half answers on the wire do (nothing bad).
+ * from the services' $SRV answers, on both brokers and both HTTP adapters; what garbage,
+ * oversized, deep or half answers on the wire do (nothing bad); and what a client that announces
+ * itself as a service's instance can change (not what the instances seen first announce).
  */
 const variants = [...BROKERS.map((kind) => ({ kind, adapter: 'express' as const })), ...ADAPTERS.filter((a) => a !== 'express').map((adapter) => ({ kind: 'embedded' as const, adapter }))];
 
@@ -20,6 +25,8 @@ const RULES = {
     crash: { rule: 'deny' },
   },
   huge: { default: { rule: 'allow' } },
+  hostile: { default: { rule: 'allow' } },
+  legacy: { add: { rule: 'allow' } },
 };
 
 const SIGNUP_SCHEMA = {
@@ -35,6 +42,9 @@ const SIGNUP_SCHEMA = {
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A JSON object nested `depth` levels deep, as text: `{"a":{"a":...{}}}`. */
+const nested = (depth: number) => '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1);
 
 /** Polls the listing until `accept` holds (the cache and the deadline make changes show up late). */
 async function listingWhen(mesh: Mesh, accept: (body: any) => boolean, timeoutMs = 30_000): Promise<any> {
@@ -52,7 +62,7 @@ for (const { kind, adapter } of variants) {
     const raw: NatsConnection[] = [];
 
     beforeAll(async () => {
-      mesh = await startMesh(kind, { rules: RULES, adapter });
+      mesh = await startMesh(kind, { rules: RULES, adapter, config: { console: { enabled: true } } });
     });
     afterAll(async () => {
       for (const nc of raw) await nc.close().catch(() => undefined);
@@ -121,6 +131,105 @@ for (const { kind, adapter } of variants) {
       expect(rounds).toBeLessThanOrEqual(2);
     });
 
+    describe('when another client announces itself as an instance of a service', () => {
+      const EVIL = { type: 'object', properties: { evil: { type: 'string' } }, required: ['evil'] };
+      let impostor: NatsConnection | undefined;
+      let dir: string | undefined;
+
+      beforeAll(async () => {
+        await listingWhen(mesh, (b) => serviceOf(b, 'test') !== undefined); // the real instance is seen first
+        impostor = await connect({ servers: mesh.brokerUrl, name: 'impostor' });
+        const identity = { name: 'test', id: 'impostor-1', version: '9.9.9' };
+        const endpoints = ['echo', 'relay', 'signup', 'whoami'].map((func) => ({
+          name: func,
+          subject: `mesh.test.${func}`,
+          queue_group: 'q',
+          metadata: func === 'signup' ? { 'nest-mesh.params': JSON.stringify(EVIL) } : null,
+        }));
+        const answers: Record<string, unknown> = {
+          PING: { type: 'io.nats.micro.v1.ping_response', ...identity },
+          INFO: { type: 'io.nats.micro.v1.info_response', ...identity, description: '', metadata: {}, endpoints },
+          STATS: { type: 'io.nats.micro.v1.stats_response', ...identity, started: new Date().toISOString(), endpoints: endpoints.map(({ name, subject }) => ({ name, subject, num_requests: 0 })) },
+        };
+        const codec = StringCodec();
+        for (const [verb, body] of Object.entries(answers)) impostor.subscribe(`$SRV.${verb}`, { callback: (_, msg) => msg.respond(codec.encode(JSON.stringify(body))) });
+        await impostor.flush();
+      });
+      afterAll(async () => {
+        await impostor?.close();
+        if (dir) rmSync(dir, { recursive: true, force: true });
+      });
+
+      it('keeps the listing, OpenAPI and nest-mesh types on what the instance seen first announces (a tie), and flags the conflict', async () => {
+        const body = await listingWhen(mesh, (b) => serviceOf(b, 'test')?.instances === 2);
+        const test = serviceOf(body, 'test');
+        expect(test.version).toBe('1.0.0');
+        expect(test.versionConflicts).toEqual([
+          { version: '1.0.0', instances: [expect.any(String)] },
+          { version: '9.9.9', instances: ['impostor-1'] },
+        ]);
+        const signup = test.functions.find((f: any) => f.name === 'signup');
+        expect(signup.params).toEqual(SIGNUP_SCHEMA);
+        expect(signup.conflicts).toEqual([
+          { params: SIGNUP_SCHEMA, instances: [expect.any(String)] },
+          { params: EVIL, instances: ['impostor-1'] },
+        ]);
+
+        const doc = (await get(`${mesh.url}/v1/api/demo/openapi.json`)).body;
+        expect(doc.tags.find((t: any) => t.name === 'test').description).toBe('service test 1.0.0 (instances announce 2 versions; this is the one most of them announce)');
+        expect(doc.paths['/v1/api/demo/functions/test/signup'].post.requestBody.content['application/json'].schema.properties.params.required).toEqual(['email', 'age']);
+
+        dir = mkdtempSync(join(tmpdir(), 'nest-mesh-types-'));
+        const out = join(dir, 'mesh-types.d.ts');
+        const types = await TestProcess.run('nest-mesh types', process.execPath, [GATEWAY_MAIN, 'types', '--url', mesh.url, '--project', 'demo', '--out', out], { timeoutMs: 30_000 });
+        expect(types).toMatchObject({ code: 0 });
+        const written = readFileSync(out, 'utf8');
+        expect(written).toMatch(/email: string;/);
+        expect(written).not.toMatch(/evil/);
+      });
+    });
+
+    describe('with a service of the earlier micro API (nats.go before 1.24)', () => {
+      let legacy: NatsConnection | undefined;
+
+      beforeAll(async () => {
+        // As nats.go 1.22's micro answers: one endpoint, its subject at the top level of INFO, no `type`,
+        // no `endpoints`; stats at the top level of STATS; the endpoint served in queue group q.
+        legacy = await connect({ servers: mesh.brokerUrl, name: 'legacy service' });
+        const codec = StringCodec();
+        const identity = { name: 'legacy', id: 'old-1', version: '0.1.0' };
+        let requests = 0;
+        const answers: Record<string, () => unknown> = {
+          PING: () => identity,
+          INFO: () => ({ ...identity, description: 'adds', subject: 'mesh.legacy.add' }),
+          STATS: () => ({ ...identity, num_requests: requests, num_errors: 0, last_error: '', processing_time: 0, average_processing_time: 0, started: '2023-01-01T00:00:00Z' }),
+        };
+        for (const [verb, body] of Object.entries(answers)) legacy.subscribe(`$SRV.${verb}`, { callback: (_, msg) => msg.respond(codec.encode(JSON.stringify(body()))) });
+        legacy.subscribe('mesh.legacy.add', {
+          queue: 'q',
+          callback: (_, msg) => {
+            requests++;
+            const { a, b } = JSON.parse(codec.decode(msg.data));
+            msg.respond(codec.encode(JSON.stringify(a + b)));
+          },
+        });
+        await legacy.flush();
+      });
+      afterAll(() => legacy?.close());
+
+      it('lists it with one function, named after the last token of its subject, which the gateway calls', async () => {
+        const body = await listingWhen(mesh, (b) => serviceOf(b, 'legacy') !== undefined);
+        expect(serviceOf(body, 'legacy')).toEqual({ name: 'legacy', version: '0.1.0', instances: 1, functions: [{ name: 'add', params: null }] });
+        const doc = (await get(`${mesh.url}/v1/api/demo/openapi.json`)).body;
+        expect(doc.paths['/v1/api/demo/functions/legacy/add'].post.operationId).toBe('legacy.add');
+        expect(await mesh.call('/v1/api/demo/functions/legacy/add', { params: { a: 2, b: 3 } })).toMatchObject({ status: 200, body: { result: 5 } });
+        const overview = (await get(`${mesh.url}/console/api/services`)).body;
+        expect(overview.services.find((s: any) => s.name === 'legacy').instances).toEqual([
+          { id: 'old-1', version: '0.1.0', info: true, started: '2023-01-01T00:00:00Z', stats: { add: expect.objectContaining({ errors: 0 }) } },
+        ]);
+      });
+    });
+
     describe('with bad answers on the wire', () => {
       beforeAll(async () => {
         const codec = StringCodec();
@@ -146,6 +255,22 @@ for (const { kind, adapter } of variants) {
         await answer('huge', { INFO: () => hugeInfo, PING: '{"name":"huge","id":"huge-1","version":"1.0.0"}' });
         await answer('ping only', { PING: JSON.stringify({ type: 'io.nats.micro.v1.ping_response', name: 'test', id: 'ping-only', version: '1.0.0' }) });
         const legacy = { type: 'object', properties: { legacy: { type: 'string' } } };
+        // One instance of each hostile shape: a schema 10,900 levels deep (65 KB, under the 64 KiB cap),
+        // fields of the wrong types, fields missing, and an answer nested 100,000 levels deep.
+        const hostile = (id: string, fields: Record<string, unknown>) => JSON.stringify({ type: 'io.nats.micro.v1.info_response', name: 'hostile', id, version: '1.0.0', ...fields });
+        await answer('deep schema', {
+          INFO: hostile('deep-1', { endpoints: [{ name: 'deep', subject: 'mesh.hostile.deep', queue_group: 'q', metadata: { 'nest-mesh.params': nested(10_900) } }] }),
+          PING: hostile('deep-1', {}),
+          STATS: hostile('deep-1', { endpoints: [{ name: 'deep', subject: 'mesh.hostile.deep', num_requests: 1 }] }),
+        });
+        await answer('wrong types', {
+          INFO: hostile('types-1', { version: 5, metadata: 'x', endpoints: [null, 1, 'x', [], { subject: 5 }, { name: 'typed', subject: 'mesh.hostile.typed', metadata: [] }, { subject: 'mesh.hostile.obj', metadata: { 'nest-mesh.params': { type: 'object' } } }] }),
+          PING: hostile('types-1', { version: [] }),
+          STATS: hostile('types-1', { started: 5, endpoints: { subject: 'mesh.hostile.typed' } }),
+        });
+        await answer('missing fields', { INFO: JSON.stringify({ name: 'hostile', id: 'missing-1' }), PING: '{}', STATS: JSON.stringify({ name: 'hostile' }) });
+        const deepAnswer = hostile('deep-answer-1', { endpoints: [{ name: 'ok', subject: 'mesh.hostile.ok' }], extra: 0 }).replace('"extra":0', `"extra":${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+        await answer('deep answer', { INFO: deepAnswer, STATS: deepAnswer });
         await answer('legacy instance', {
           INFO: JSON.stringify({
             type: 'io.nats.micro.v1.info_response',
@@ -161,7 +286,7 @@ for (const { kind, adapter } of variants) {
         const body = await listingWhen(mesh, (b) => serviceOf(b, 'test')?.instances === 3 && serviceOf(b, 'huge') !== undefined);
         expect(serviceOf(body, 'huge')).toEqual({ name: 'huge', version: '1.0.0', instances: 1, functions: [{ name: 'f', params: null }] });
         const signup = serviceOf(body, 'test').functions.find((f: any) => f.name === 'signup');
-        expect(signup.params).toEqual(SIGNUP_SCHEMA); // the newest version's
+        expect(signup.params).toEqual(SIGNUP_SCHEMA); // a tie: the one seen first
         expect(signup.conflicts).toEqual([
           { params: SIGNUP_SCHEMA, instances: [expect.any(String)] },
           { params: { type: 'object', properties: { legacy: { type: 'string' } } }, instances: ['legacy-1'] },
@@ -174,6 +299,29 @@ for (const { kind, adapter } of variants) {
         expect(mesh.gateway.output).toMatch(/service discovery: a PING answer is not JSON/);
         expect(mesh.gateway.output).toMatch(/service discovery: test ping-only answered PING but not INFO/);
         expect(mesh.gateway.output).toMatch(/service discovery: huge.f of huge-1: nest-mesh.params is over 65536 characters/);
+      });
+
+      it('answers 200 on every listing while hostile instances announce deep schemas, wrong types and missing fields', async () => {
+        const listing = await listingWhen(mesh, (b) => serviceOf(b, 'hostile')?.instances === 3);
+        expect(serviceOf(listing, 'hostile').functions).toEqual([
+          { name: 'deep', params: null },
+          { name: 'obj', params: null },
+          { name: 'ok', params: null },
+          { name: 'typed', params: null },
+        ]);
+        expect(serviceOf(listing, 'test').functions.find((f: any) => f.name === 'signup').params).toEqual(SIGNUP_SCHEMA);
+        await sleep(3500); // one more discovery round: the deep schema is reported once, not every round
+        for (const route of ['/v1/api/demo/services', '/v1/api/demo/openapi.json', '/console/api/services']) {
+          const res = await get(`${mesh.url}${route}`);
+          expect([route, res.status]).toEqual([route, 200]);
+        }
+        const doc = (await get(`${mesh.url}/v1/api/demo/openapi.json`)).body;
+        expect(doc.paths['/v1/api/demo/functions/hostile/deep'].post.requestBody.required).toBe(false);
+        expect(doc.paths['/v1/api/demo/functions/test/signup'].post.requestBody.required).toBe(true);
+        const overview = (await get(`${mesh.url}/console/api/services`)).body;
+        expect(overview.services.find((s: any) => s.name === 'test').functions.map((f: any) => f.name)).toEqual(['echo', 'relay', 'signup', 'whoami']);
+        expect(await mesh.call('/v1/api/demo/functions/test/echo', { params: 'still here' })).toMatchObject({ status: 200, body: { result: 'still here' } });
+        expect(mesh.gateway.output.match(/service discovery: hostile.deep of deep-1: nest-mesh.params is nested deeper than 64 levels/g)).toHaveLength(1);
       });
     });
 

@@ -14,6 +14,7 @@ export interface ConsoleOverview {
   services: {
     name: string;
     version: string;
+    versionConflicts?: { version: string; instances: string[] }[];
     instances: { id: string; version: string; info: boolean; started: string | null; stats: Record<string, EndpointStats> }[];
     functions: { name: string; params: unknown; conflicts?: unknown; rule: { kind: string; path: string; token: string } }[];
   }[];
@@ -27,6 +28,7 @@ export function consoleOverviewOf(project: string, catalog: Catalog): ConsoleOve
     services: catalog.services.map((service) => ({
       name: service.name,
       version: service.version,
+      ...(service.versionConflicts && { versionConflicts: service.versionConflicts }),
       instances: service.instances.map((instance) => ({
         id: instance.id,
         version: instance.version,

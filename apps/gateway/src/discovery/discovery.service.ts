@@ -1,9 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { RuleEngine } from '@nest-mesh/rules';
 import { MeshCodes, MeshError } from 'nest-mesh';
 import { MeshConnection } from 'nest-mesh/internal';
+import { GatewayConfig } from '../config/gateway-config';
 import { RulesService } from '../rules/rules.service';
-import { CatalogService, catalogOf } from './services-listing';
+import { CatalogService, catalogOf, FirstSeen } from './services-listing';
 import { Instance, parseSrvAnswers } from './srv-answers';
 import { DEFAULT_GATHER_LIMITS, gatherSrvAnswers } from './srv-gather';
 
@@ -36,20 +37,28 @@ export class DiscoveryService {
   private last?: DiscoveryRound;
   private pending?: Promise<DiscoveryRound>;
   private memo?: Catalog;
+  /** When each announcement was first seen: ties between disagreeing instances keep the older one. */
+  private readonly seen = new FirstSeen();
   /** Problems already logged: each is logged once, not every round. */
   private readonly logged = new Set<string>();
+
+  /** A params schema nested deeper than this counts as none (`http.maxDepth`, read at start-up). */
+  private readonly maxSchemaDepth: number;
 
   constructor(
     private readonly connection: MeshConnection,
     private readonly rules: RulesService,
-  ) {}
+    @Inject(GatewayConfig) config: GatewayConfig,
+  ) {
+    this.maxSchemaDepth = config.http.maxDepth;
+  }
 
   /** The services and their callable functions (with their rules) under the rules in use now. */
   async catalog(): Promise<Catalog> {
     const round = await this.round();
     const rules = this.rules.current;
     if (this.memo?.round !== round || this.memo.rules !== rules) {
-      this.memo = { round, rules, services: catalogOf(round.instances, rules), documents: new Map() };
+      this.memo = { round, rules, services: catalogOf(round.instances, rules, this.seen), documents: new Map() };
     }
     return this.memo;
   }
@@ -73,7 +82,7 @@ export class DiscoveryService {
     this.pending ??= gatherSrvAnswers(nc, DEFAULT_GATHER_LIMITS)
       .then((answers) => {
         if (!this.connection.current) throw new MeshError(503, 'the connection to the broker was lost', MeshCodes.SERVICE_UNAVAILABLE);
-        const { instances, problems } = parseSrvAnswers(answers);
+        const { instances, problems } = parseSrvAnswers(answers, this.maxSchemaDepth);
         this.report(problems);
         this.last = { at: Date.now(), instances, problems };
         return this.last;

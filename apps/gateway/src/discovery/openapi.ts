@@ -53,7 +53,7 @@ export function openApiOf(project: string, catalog: CatalogService[], maxTimeout
   return {
     openapi: '3.1.0',
     info: { title: `nest-mesh project ${project}`, version: '1.0.0', description: 'The functions this gateway lets callers call.' },
-    tags: catalog.filter((s) => s.functions.length > 0).map((s) => ({ name: s.name, description: `service ${s.name} ${s.version}` })),
+    tags: catalog.filter((s) => s.functions.length > 0).map((s) => ({ name: s.name, description: tagDescriptionOf(s) })),
     paths,
     components: {
       schemas,
@@ -100,8 +100,13 @@ function descriptionOf(func: CallableFunction): string {
   const lines = [`Rule: ${func.rule.kind} (${func.rule.path}).`];
   if (func.rule.token === 'required') lines.push('A bearer token is required.');
   if (func.rule.token === 'optional') lines.push('A bearer token may change the decision.');
-  if (func.conflicts) lines.push(`Instances announce ${func.conflicts.length} different params schemas; this is the newest one's.`);
+  if (func.conflicts) lines.push(`Instances announce ${func.conflicts.length} different params schemas; this is the one most of them announce.`);
   return lines.join(' ');
+}
+
+function tagDescriptionOf(service: CatalogService): string {
+  const conflicts = service.versionConflicts ? ` (instances announce ${service.versionConflicts.length} versions; this is the one most of them announce)` : '';
+  return `service ${service.name} ${service.version}${conflicts}`;
 }
 
 /**
@@ -118,19 +123,21 @@ function hoistDefs(schema: ParamsSchema, prefix: string, schemas: Json): ParamsS
       renamed.set(`#/${keyword}/${name}`, `#/components/schemas/${prefix}${name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
     }
   }
+  // Recursive, but never deeper than http.maxDepth: deeper schemas count as none (srv-answers.ts).
+  // Object.fromEntries keeps a key named `__proto__` as a property (an assignment would set the prototype).
   const rewrite = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(rewrite);
     if (node === null || typeof node !== 'object') return node;
-    const out: Json = {};
+    const out: [string, unknown][] = [];
     for (const [key, value] of Object.entries(node)) {
       if (key === '$ref') {
         const target = typeof value === 'string' ? renamed.get(value) : undefined;
-        if (target) out.$ref = target;
+        if (target) out.push([key, target]);
       } else {
-        out[key] = rewrite(value);
+        out.push([key, rewrite(value)]);
       }
     }
-    return out;
+    return Object.fromEntries(out);
   };
   for (const keyword of ['$defs', 'definitions']) {
     const defs = schema[keyword] as Json | undefined;

@@ -3,9 +3,11 @@ import type { Instance, ParamsSchema } from './srv-answers';
 
 /**
  * `GET /v1/api/{project}/services` as data (docs/discovery.md): the services that instances
- * announced, each with the functions whose rule can allow a call (a service with none is left out). When instances announce
- * different params schemas for one function, `params` is that of the newest version and
- * `conflicts` lists every schema with the instances announcing it: nothing is merged silently.
+ * announced, each with the functions whose rule can allow a call (a service with none is left out).
+ * When instances disagree on a service's version or on a function's params schema, the listing
+ * follows what most instances announce (a tie: what the gateway saw first, see FirstSeen), and
+ * `versionConflicts` or `conflicts` list every variant with the instances announcing it: nothing
+ * is merged silently, and one instance cannot replace what the others announce.
  */
 
 export interface ParamsVariant {
@@ -13,16 +15,24 @@ export interface ParamsVariant {
   instances: string[];
 }
 
+export interface VersionVariant {
+  version: string;
+  instances: string[];
+}
+
 export interface ListedFunction {
   name: string;
   params: ParamsSchema;
+  /** Every schema the instances announce, the chosen one first; only when they disagree. */
   conflicts?: ParamsVariant[];
 }
 
 export interface ListedService {
   name: string;
-  /** The newest version among the instances. */
+  /** The version most instances announce. */
   version: string;
+  /** Every version the instances announce, the chosen one first; only when they disagree. */
+  versionConflicts?: VersionVariant[];
   /** How many instances answered (INFO, or PING only). */
   instances: number;
   functions: ListedFunction[];
@@ -38,28 +48,91 @@ export interface CatalogService extends Omit<ListedService, 'functions' | 'insta
   functions: CallableFunction[];
 }
 
-/** The services and their callable functions, sorted by name. */
-export function catalogOf(instances: Instance[], rules: RuleEngine): CatalogService[] {
+/**
+ * When the gateway first saw each announcement (a service's version, a function's schema), to
+ * break ties: one seen in an earlier discovery round ranks before one seen later; within a round,
+ * the order in which the answers arrived. An announcement that no instance makes any more is
+ * forgotten (so the memory is as large as one round's answers).
+ */
+export class FirstSeen {
+  private ranks = new Map<string, number>();
+  private next = 0;
+
+  /** The ranks of one round's announcements, given in the order of its answers; forgets the others. */
+  rank(keys: Iterable<string>): Map<string, number> {
+    const ranks = new Map<string, number>();
+    for (const key of keys) {
+      if (!ranks.has(key)) ranks.set(key, this.ranks.get(key) ?? this.next++);
+    }
+    this.ranks = ranks;
+    return ranks;
+  }
+}
+
+/** The variants of one announcement by their keys, in the order first announced in the round. */
+type Votes<T> = Map<string, { value: T; instances: string[] }>;
+
+/**
+ * The services and their callable functions, sorted by name. `instances` in the order their
+ * answers arrived; `seen` remembers earlier rounds (a new FirstSeen: this round only).
+ */
+export function catalogOf(instances: Instance[], rules: RuleEngine, seen: FirstSeen = new FirstSeen()): CatalogService[] {
   const byService = new Map<string, Instance[]>();
   for (const instance of instances) {
     const list = byService.get(instance.service) ?? [];
     list.push(instance);
     byService.set(instance.service, list);
   }
+  // Count the votes in answer order (that order breaks ties within the round), then rank them.
+  const counted = [...byService].map(([name, members]) => {
+    const versions: Votes<string> = new Map();
+    const functions = new Map<string, Votes<ParamsSchema>>();
+    for (const instance of members) {
+      vote(versions, `v\n${name}\n${instance.version}`, instance.version, instance.id);
+      for (const [func, params] of instance.functions) {
+        const votes: Votes<ParamsSchema> = functions.get(func) ?? new Map();
+        functions.set(func, votes);
+        vote(votes, `p\n${name}\n${func}\n${JSON.stringify(params)}`, params, instance.id);
+      }
+    }
+    return { name, members, versions, functions };
+  });
+  const ranks = seen.rank(counted.flatMap(({ versions, functions }) => [versions, ...functions.values()].flatMap((votes) => [...votes.keys()])));
+
   const services: CatalogService[] = [];
-  for (const [name, members] of byService) {
-    members.sort((a, b) => compareVersions(b.version, a.version) || (a.id < b.id ? -1 : 1));
-    const funcs = new Set(members.flatMap((instance) => [...instance.functions.keys()]));
+  for (const { name, members, versions, functions: votes } of counted) {
     const functions: CallableFunction[] = [];
-    for (const func of [...funcs].sort()) {
+    for (const func of [...votes.keys()].sort()) {
       const rule = rules.describe(name, func);
       if (rule === undefined || !rule.canAllow) continue;
-      functions.push({ ...paramsOf(func, members), rule });
+      const [chosen, ...others] = ranked(votes.get(func)!, ranks);
+      const listed: ListedFunction = { name: func, params: chosen.value };
+      if (others.length > 0) listed.conflicts = [chosen, ...others].map(({ value, instances }) => ({ params: value, instances }));
+      functions.push({ ...listed, rule });
     }
-    if (functions.length > 0) services.push({ name, version: members[0].version, instances: members, functions });
+    if (functions.length === 0) continue;
+    const [chosen, ...others] = ranked(versions, ranks);
+    const service: CatalogService = { name, version: chosen.value, instances: [...members].sort(byId), functions };
+    if (others.length > 0) service.versionConflicts = [chosen, ...others].map(({ value, instances }) => ({ version: value, instances }));
+    services.push(service);
   }
   return services.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
+
+function vote<T>(votes: Votes<T>, key: string, value: T, id: string): void {
+  const variant = votes.get(key);
+  if (variant) variant.instances.push(id);
+  else votes.set(key, { value, instances: [id] });
+}
+
+/** The variants, most instances first; a tie: the one seen first. Instance ids sorted. */
+function ranked<T>(votes: Votes<T>, ranks: Map<string, number>): { value: T; instances: string[] }[] {
+  return [...votes]
+    .sort(([a, va], [b, vb]) => vb.instances.length - va.instances.length || ranks.get(a)! - ranks.get(b)!)
+    .map(([, { value, instances }]) => ({ value, instances: [...instances].sort() }));
+}
+
+const byId = (a: Instance, b: Instance) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** The public listing of a catalog: `{ name, version, instances, functions: [{ name, params }] }`. */
 export function listingOf(catalog: CatalogService[]): { services: ListedService[] } {
@@ -67,46 +140,9 @@ export function listingOf(catalog: CatalogService[]): { services: ListedService[
     services: catalog.map((service) => ({
       name: service.name,
       version: service.version,
+      ...(service.versionConflicts && { versionConflicts: service.versionConflicts }),
       instances: service.instances.length,
       functions: service.functions.map(({ rule: _rule, ...func }) => func),
     })),
   };
-}
-
-/** `members` newest first: the schema of the newest instance that has the function wins. */
-function paramsOf(func: string, members: Instance[]): ListedFunction {
-  const variants: ParamsVariant[] = [];
-  const byJson = new Map<string, ParamsVariant>();
-  for (const instance of members) {
-    if (!instance.functions.has(func)) continue;
-    const params = instance.functions.get(func)!;
-    const json = JSON.stringify(params);
-    let variant = byJson.get(json);
-    if (!variant) {
-      variant = { params, instances: [] };
-      byJson.set(json, variant);
-      variants.push(variant);
-    }
-    variant.instances.push(instance.id);
-  }
-  const chosen = variants[0];
-  return variants.length > 1 ? { name: func, params: chosen.params, conflicts: variants } : { name: func, params: chosen.params };
-}
-
-const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)(.*)$/;
-
-/** Semver-like order (numeric parts first, then text); unparsable versions sort last. */
-export function compareVersions(a: string, b: string): number {
-  const pa = SEMVER.exec(a);
-  const pb = SEMVER.exec(b);
-  if (!pa || !pb) return pa ? 1 : pb ? -1 : a < b ? -1 : a > b ? 1 : 0;
-  for (let i = 1; i <= 3; i++) {
-    const d = Number(pa[i]) - Number(pb[i]);
-    if (d !== 0) return d;
-  }
-  // A pre-release (1.0.0-rc.1) comes before its release (1.0.0).
-  if (pa[4] === pb[4]) return 0;
-  if (pa[4] === '') return 1;
-  if (pb[4] === '') return -1;
-  return pa[4] < pb[4] ? -1 : 1;
 }

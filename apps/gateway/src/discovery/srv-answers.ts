@@ -1,10 +1,14 @@
 import { isValidName, parseSubject, PARAMS_METADATA_KEY } from '@nest-mesh/wire';
+import { nestsDeeperThan } from '../http/json-depth';
 import type { SrvAnswers } from './srv-gather';
 
 /**
  * The instances of mesh services, read from raw `$SRV` answers (ADR-32). Anything a service
  * sends is untrusted: an answer that is not JSON, has the wrong shape or oversized fields is
  * skipped or trimmed, and the reason is kept in `problems`; nothing here throws on bad input.
+ * A params schema is checked for depth on its text before it is parsed, so nothing that later
+ * walks a schema (the catalog, OpenAPI, JSON.stringify of a document) meets one deeper than
+ * `maxDepth` (docs/discovery.md#params-schemas).
  */
 
 /** A params schema announced by a service: a JSON Schema object (or boolean), or null for none. */
@@ -44,7 +48,8 @@ const MAX_PARAMS_JSON = 64 * 1024;
 const INSTANCE_ID = /^[\x21-\x7e]{1,128}$/;
 const MAX_TEXT = 256;
 
-export function parseSrvAnswers(answers: SrvAnswers): ParsedAnswers {
+/** `maxDepth`: the deepest nesting (arrays and objects) of a params schema that is taken; deeper counts as none. */
+export function parseSrvAnswers(answers: SrvAnswers, maxDepth: number): ParsedAnswers {
   const problems: string[] = [];
   const byKey = new Map<string, Instance>();
   const key = (service: string, id: string) => `${service} ${id}`;
@@ -54,13 +59,17 @@ export function parseSrvAnswers(answers: SrvAnswers): ParsedAnswers {
     const head = body && headOf(body, 'INFO', problems);
     if (!body || !head) continue;
     const functions = new Map<string, ParamsSchema>();
-    const endpoints = Array.isArray(body.endpoints) ? body.endpoints : [];
-    if (!Array.isArray(body.endpoints)) problems.push(`INFO of ${head.service} ${head.id}: no endpoints list`);
-    for (const endpoint of endpoints) {
+    const endpoints = endpointsOf(body);
+    if (!endpoints) problems.push(`INFO of ${head.service} ${head.id}: no endpoints list`);
+    for (const endpoint of endpoints ?? []) {
       const func = meshFunctionOf(endpoint, head.service);
-      if (func !== undefined) functions.set(func, paramsOf(endpoint, `${head.service}.${func} of ${head.id}`, problems));
+      if (func !== undefined) functions.set(func, paramsOf(endpoint, `${head.service}.${func} of ${head.id}`, maxDepth, problems));
     }
     if (functions.size === 0) continue; // not a mesh service (or none of its endpoints is a mesh function)
+    if (byKey.has(key(head.service, head.id))) {
+      problems.push(`${head.service} ${head.id} answered INFO more than once (the first answer counts)`);
+      continue;
+    }
     byKey.set(key(head.service, head.id), { ...head, info: true, functions, stats: new Map() });
   }
 
@@ -82,6 +91,10 @@ export function parseSrvAnswers(answers: SrvAnswers): ParsedAnswers {
     for (const endpoint of Array.isArray(body.endpoints) ? body.endpoints : []) {
       const func = meshFunctionOf(endpoint, instance.service);
       if (func !== undefined) instance.stats.set(func, statsOf(endpoint as Record<string, unknown>));
+    }
+    // The earlier micro API counts its one endpoint at the top level of STATS.
+    if (!Array.isArray(body.endpoints) && 'num_requests' in body && instance.functions.size === 1) {
+      instance.stats.set([...instance.functions.keys()][0], statsOf(body));
     }
   }
   return { instances: [...byKey.values()], problems };
@@ -111,6 +124,18 @@ function headOf(body: Record<string, unknown>, verb: string, problems: string[])
   return { service: name, id, version: typeof version === 'string' && version.length <= MAX_TEXT ? version : '' };
 }
 
+/**
+ * The endpoints of an INFO answer: ADR-32's `endpoints`, or, from services of the earlier micro
+ * API (nats.go before 1.24, docs/discovery.md), one per subject: its top-level `subject` (nats.go
+ * 1.20-1.22: one endpoint per service) or `subjects` (1.23). Undefined when there is none of these.
+ */
+function endpointsOf(body: Record<string, unknown>): unknown[] | undefined {
+  if (Array.isArray(body.endpoints)) return body.endpoints;
+  if (typeof body.subject === 'string') return [{ subject: body.subject }];
+  if (Array.isArray(body.subjects)) return body.subjects.map((subject: unknown) => ({ subject }));
+  return undefined;
+}
+
 /** The function an endpoint serves, when its subject is `mesh.<service>.<func>` of this service. */
 function meshFunctionOf(endpoint: unknown, service: string): string | undefined {
   if (endpoint === null || typeof endpoint !== 'object') return undefined;
@@ -120,7 +145,7 @@ function meshFunctionOf(endpoint: unknown, service: string): string | undefined 
   return names && names.service === service ? names.func : undefined;
 }
 
-function paramsOf(endpoint: unknown, where: string, problems: string[]): ParamsSchema {
+function paramsOf(endpoint: unknown, where: string, maxDepth: number, problems: string[]): ParamsSchema {
   const metadata = (endpoint as { metadata?: unknown }).metadata;
   if (metadata === null || typeof metadata !== 'object') return null;
   const json = (metadata as Record<string, unknown>)[PARAMS_METADATA_KEY];
@@ -131,6 +156,10 @@ function paramsOf(endpoint: unknown, where: string, problems: string[]): ParamsS
   }
   if (json.length > MAX_PARAMS_JSON) {
     problems.push(`${where}: ${PARAMS_METADATA_KEY} is over ${MAX_PARAMS_JSON} characters`);
+    return null;
+  }
+  if (nestsDeeperThan(json, maxDepth)) {
+    problems.push(`${where}: ${PARAMS_METADATA_KEY} is nested deeper than ${maxDepth} levels`);
     return null;
   }
   let schema: unknown;

@@ -110,6 +110,10 @@
       card.dataset.service = service.name;
       card.querySelector('.name').textContent = service.name;
       card.querySelector('.version').textContent = service.version;
+      if (service.versionConflicts) {
+        const text = 'instances disagree: ' + service.versionConflicts.map((c) => c.version + ' (' + c.instances.join(', ') + ')').join(' | ');
+        card.querySelector('.version').appendChild(el('span', ' (instances disagree)', 'conflict')).title = text;
+      }
       card.querySelector('.count').textContent = service.instances.length + (service.instances.length === 1 ? ' instance' : ' instances');
       const instances = card.querySelector('.instances tbody');
       for (const instance of service.instances) {
