@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ExpressAdapter } from '@nestjs/platform-express';
+import express from 'express';
 import type { FastifyServerOptions } from 'fastify';
 import type { HttpConfig } from '../config/gateway-config';
 import { answerClientError, answerFrameworkError } from './client-errors';
@@ -27,10 +28,14 @@ function createHttpServer(handler: Handler, http: HttpConfig): Server {
   return server;
 }
 
-/** Nest's express adapter on the gateway's own HTTP server, with contract answers for client errors. */
+/**
+ * Nest's express adapter on the gateway's own HTTP server, with contract answers for client errors.
+ * Routes are case-sensitive, as on fastify (`/CONSOLE/` is not `/console/`): set on the app it is
+ * given, since the adapter's first middleware makes express create its router.
+ */
 export class GatewayExpressAdapter extends ExpressAdapter {
   constructor(private readonly settings: HttpConfig) {
-    super();
+    super(express().set('case sensitive routing', true));
   }
 
   override initHttpServer(): void {
@@ -44,8 +49,9 @@ export class GatewayExpressAdapter extends ExpressAdapter {
 export function fastifyServerOptions(http: HttpConfig) {
   return {
     bodyLimit: http.bodyLimit,
-    // ignoreTrailingSlash: `/console/` is `/console`, as on express (non-strict routing).
-    routerOptions: { maxParamLength: MAX_PARAM_LENGTH, ignoreTrailingSlash: true },
+    // ignoreTrailingSlash: `/console/` is `/console`, as on express (non-strict routing);
+    // caseSensitive (fastify's default, stated): `/CONSOLE/` is not, as on express.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH, ignoreTrailingSlash: true, caseSensitive: true },
     serverFactory: (handler: Handler) => createHttpServer(handler, http),
     clientErrorHandler: answerClientError,
     frameworkErrors: answerFrameworkError,
