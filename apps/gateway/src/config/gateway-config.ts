@@ -80,9 +80,9 @@ export class HttpConfig {
   @Type(() => CorsConfig)
   cors?: CorsConfig;
 
-  /** true / hop count / list of proxy addresses: then the client address comes from X-Forwarded-For. */
+  /** Hop count / list of proxy addresses: then the client address comes from X-Forwarded-For, counted from the right. */
   @IsTrustProxy()
-  trustProxy: boolean | number | string[] = false;
+  trustProxy: false | number | string[] = false;
 }
 
 export class EmbeddedBrokerConfig {
