@@ -5,6 +5,7 @@ import { GatewayConfig } from './config/gateway-config';
 import { GatewayModule } from './gateway.module';
 import { BodyLimit } from './http/body-limit';
 import { createHttpApp } from './http/http-app';
+import { urlHostOf } from './http/http-server';
 import { connServers, embeddedBrokerAuth, GatewayTokenSigner, gatewayTlsOptions } from './trust';
 import { gatewayLogger, ManagementServer, Readiness } from './observability';
 
@@ -81,12 +82,6 @@ export async function startGateway(config: GatewayConfig, logger: LoggerService 
       await broker?.close();
     },
   };
-}
-
-/** A host to reach the gateway at: loopback when it listens on every interface. */
-function urlHostOf(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 function portOf(app: INestApplication): number {

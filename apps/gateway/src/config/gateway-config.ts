@@ -289,6 +289,12 @@ export class ManagementConfig {
   @Min(0)
   @Max(65535)
   port!: number;
+
+  /** The address the management port binds to; absent: `host`. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  host?: string;
 }
 
 /** Nest's log levels, least severe first: `log.level` keeps that level and every one after it. */

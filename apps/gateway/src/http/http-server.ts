@@ -14,12 +14,13 @@ const TIMEOUT_CHECK_INTERVAL = 1000;
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
 /**
- * The HTTP server of both adapters, with the timeouts of `http` (docs/config.md#slow-clients):
- * a client gets `headersTimeout` ms to send its headers and `requestTimeout` ms for the whole
- * request; an idle keep-alive connection is closed after `keepAliveTimeout` ms.
- * The `clientError` listener is the adapter's to add (fastify adds its own `clientErrorHandler`).
+ * The HTTP server of both adapters (and of the management port), with the timeouts of `http`
+ * (docs/config.md#slow-clients): a client gets `headersTimeout` ms to send its headers and
+ * `requestTimeout` ms for the whole request; an idle keep-alive connection is closed after
+ * `keepAliveTimeout` ms. The `clientError` listener is the caller's to add (fastify adds its own
+ * `clientErrorHandler`; the others add `answerClientError`).
  */
-function createHttpServer(handler: Handler, http: HttpConfig): Server {
+export function createHttpServer(handler: Handler, http: HttpConfig): Server {
   const server = createServer(
     { headersTimeout: http.headersTimeout, requestTimeout: http.requestTimeout, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL },
     handler,
@@ -56,4 +57,10 @@ export function fastifyServerOptions(http: HttpConfig) {
     clientErrorHandler: answerClientError,
     frameworkErrors: answerFrameworkError,
   } satisfies FastifyServerOptions;
+}
+
+/** A host to reach a server at, for the URL the gateway prints: loopback when it listens on every interface. */
+export function urlHostOf(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
