@@ -6,7 +6,7 @@ import { GatewayModule } from './gateway.module';
 import { BodyLimit } from './http/body-limit';
 import { createHttpApp } from './http/http-app';
 import { urlHostOf } from './http/http-server';
-import { connServers, embeddedBrokerAuth, GatewayTokenSigner, gatewayTlsOptions } from './trust';
+import { checkOwnBrokerTls, connServers, embeddedBrokerAuth, GatewayTokenSigner, gatewayTlsOptions } from './trust';
 import { gatewayLogger, ManagementServer, Readiness } from './observability';
 
 export interface RunningGateway {
@@ -53,6 +53,13 @@ export async function startGateway(config: GatewayConfig, logger: LoggerService 
     const { token, users, tls, gateway } = embeddedBrokerAuth(config);
     broker = await new BrokerThread({ host, port, token, users, tls, logger: brokerLogger() }).start();
     connection = { servers: broker.url, token, user: gateway?.user, pass: gateway?.password, ...(tls && { tls: gatewayTlsOptions(tls) }) };
+    if (tls) {
+      // A TLS set-up that cannot work stops the start here, not as a 503 for every call (docs/security.md#tls-of-the-gateways-embedded-broker).
+      await checkOwnBrokerTls(connection).catch(async (error: unknown) => {
+        await broker?.close();
+        throw error;
+      });
+    }
     log.log(`embedded broker listening on ${broker.url}`);
   }
   connection.signer = signer;
