@@ -74,6 +74,9 @@ const BAD_INPUTS: BadInput[] = [
   },
   { name: 'a method other than POST', method: 'PUT', body: '{}', expect: { status: 404, code: 'NOT_FOUND', error: `Cannot PUT ${fn('echo')}` } },
   { name: 'an unknown route', path: '/v1/api/demo/nothing', body: '{}', expect: { status: 404, code: 'NOT_FOUND', error: 'Cannot POST /v1/api/demo/nothing' } },
+  // Routes are case-sensitive on both adapters
+  { name: 'the route in capitals (/V1/...)', path: '/V1/api/demo/functions/test/echo', body: '{}', expect: { status: 404, code: 'NOT_FOUND', error: 'Cannot POST /V1/api/demo/functions/test/echo' } },
+  { name: 'the route with one segment in capitals', path: '/v1/api/demo/Functions/test/echo', body: '{}', expect: { status: 404, code: 'NOT_FOUND', error: 'Cannot POST /v1/api/demo/Functions/test/echo' } },
   { name: 'an unknown project', path: '/v1/api/other/functions/test/echo', body: '{}', expect: { status: 404, code: 'PROJECT_NOT_FOUND', error: 'project "other" not found' } },
   { name: 'a function name of 65 characters', path: fn('x'.repeat(65)), body: '{}', expect: badRequest('service and function names must match ^[A-Za-z0-9_-]{1,64}$') },
   { name: 'a function name of 300 characters', path: fn('x'.repeat(300)), body: '{}', expect: badRequest('service and function names must match ^[A-Za-z0-9_-]{1,64}$') },

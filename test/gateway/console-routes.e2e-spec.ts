@@ -4,7 +4,8 @@ import { valueWhen } from '../support/until';
 /**
  * The console's routes over plain HTTP on both adapters (the browser suite is test/console):
  * the page at /console, /console/ and /console/index.html with its security headers, its data at
- * /console/api/services, 404 for anything else under /console and everything when it is off.
+ * /console/api/services, 404 for anything else under /console (also its paths in another letter
+ * case) and everything when it is off.
  */
 
 const RULES = { test: { echo: { rule: 'allow' }, whoami: { rule: 'authenticated' }, crash: { rule: 'deny' } } };
@@ -34,6 +35,14 @@ for (const adapter of ADAPTERS) {
     it('answers 404 for other paths under /console', async () => {
       for (const path of ['/console/nope', '/console/api/nope', '/console/a/b']) {
         expect((await get(`${mesh.url}${path}`)).status).toBe(404);
+      }
+    });
+
+    it('answers 404 for its paths in another letter case (routes are case-sensitive)', async () => {
+      for (const path of ['/CONSOLE/', '/Console', '/CONSOLE/index.html', '/console/INDEX.html', '/console/API/services']) {
+        const res = await get(`${mesh.url}${path}`);
+        expect([path, res.status, res.body]).toEqual([path, 404, { error: `Cannot GET ${path}`, code: 'NOT_FOUND' }]);
+        expect(res.headers.get('x-request-id')).toBeTruthy();
       }
     });
 

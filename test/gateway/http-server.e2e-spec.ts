@@ -7,7 +7,8 @@ import { TestProcess } from '../support/child';
 /**
  * The gateway's HTTP server on both adapters: slow clients are cut off by http.headersTimeout /
  * requestTimeout (with a contract answer), idle keep-alive connections by keepAliveTimeout, and
- * `host` chooses the address it binds.
+ * `host` chooses the address it binds. The management port (`management.port`) binds to
+ * `management.host` (default `host`) and cuts off slow clients with the same timeouts.
  */
 
 const HEADERS_TIMEOUT = 2000;
@@ -191,6 +192,62 @@ for (const adapter of ADAPTERS) {
       const there = await fetch(`http://127.0.0.2:${port}/v1/api/demo/functions/test/echo`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
       expect(there.status).toBe(404);
       await expect(fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(10_000) })).rejects.toThrow();
+    });
+  });
+}
+
+/** Resolves to the status of GET `url`, or to the error's text when the connection is refused. */
+async function statusOf(url: string): Promise<number | string> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(10_000) })).status;
+  } catch (error) {
+    return String((error as Error & { cause?: { code?: string } }).cause?.code ?? error);
+  }
+}
+
+for (const adapter of ADAPTERS) {
+  describe(`the management port (${adapter})`, () => {
+    const gateways: TestProcess[] = [];
+    afterAll(async () => {
+      for (const gateway of gateways) await gateway.stop();
+    });
+
+    const start = async (top: Record<string, unknown>, management: Record<string, unknown>) => {
+      const port = await freePort();
+      const started = await startGateway(
+        writeConfig({ id: 'demo', secret: JWT_SECRET, port: await freePort(), ...top, http: { adapter, ...(top.http as object) }, management: { port, ...management }, modules: { functions: { enabled: false } } }),
+      );
+      gateways.push(started.process);
+      return { port, printed: (await started.process.waitFor(/nest-mesh management: (\S+)/))[1] };
+    };
+
+    it('binds to `host` when management.host is not given', async () => {
+      const { port, printed } = await start({ host: '127.0.0.2' }, {});
+      expect(printed).toBe(`http://127.0.0.2:${port}`);
+      expect(await statusOf(`http://127.0.0.2:${port}/livez`)).toBe(200);
+      expect(await statusOf(`http://127.0.0.1:${port}/livez`)).toBe('ECONNREFUSED');
+    });
+
+    it('binds to management.host only', async () => {
+      const { port, printed } = await start({ host: '127.0.0.1' }, { host: '127.0.0.2' });
+      expect(printed).toBe(`http://127.0.0.2:${port}`);
+      expect(await statusOf(`http://127.0.0.2:${port}/metrics`)).toBe(200);
+      expect(await statusOf(`http://127.0.0.1:${port}/metrics`)).toBe('ECONNREFUSED');
+    });
+
+    it('cuts off slow clients with the timeouts of the API port', async () => {
+      const { port } = await start(
+        { host: '127.0.0.1', http: { headersTimeout: HEADERS_TIMEOUT, requestTimeout: REQUEST_TIMEOUT, keepAliveTimeout: KEEP_ALIVE_TIMEOUT } },
+        {},
+      );
+      const url = `http://127.0.0.1:${port}`;
+      const [slowHeaders, idle] = await Promise.all([
+        cutOff(url, 'GET /livez HTTP/1.1\r\n', 'Accept: */*\r\n'.repeat(10), HEADERS_TIMEOUT + SLACK),
+        cutOff(url, 'GET /livez HTTP/1.1\r\nHost: x\r\n\r\n', '', KEEP_ALIVE_TIMEOUT + SLACK),
+      ]);
+      expect(slowHeaders.after).toBeGreaterThanOrEqual(HEADERS_TIMEOUT - 100);
+      expectTimeoutAnswer(slowHeaders.received);
+      expect(idle.received).toMatch(/^HTTP\/1\.1 200 /);
     });
   });
 }

@@ -1,5 +1,8 @@
 import { describeWithNatsServer } from '../support/nats-server';
-import { ADAPTERS, BROKERS, Mesh, startMesh } from '../support/mesh';
+import { TestProcess } from '../support/child';
+import { writeConfig } from '../support/config-file';
+import { freePort } from '../support/free-port';
+import { ADAPTERS, BROKERS, GATEWAY_MAIN, Mesh, startMesh } from '../support/mesh';
 import { signToken } from '../support/tokens';
 
 /**
@@ -137,17 +140,17 @@ for (const kind of BROKERS) {
 for (const adapter of ADAPTERS) {
   describe(`trustProxy (embedded, ${adapter})`, () => {
     const meshes: Mesh[] = [];
-    let byTrue: Mesh;
+    let byHop: Mesh;
     let byHops: Mesh;
     let byList: Mesh;
     const limited = { test: { default: { rule: 'allow', rateLimit: { limit: 1, window: minute } } } };
     beforeAll(async () => {
-      [byTrue, byHops, byList] = await Promise.all([
-        startMesh('embedded', { adapter, rules: limited, services: 0, config: { http: { adapter, trustProxy: true } } }),
+      [byHop, byHops, byList] = await Promise.all([
         startMesh('embedded', { adapter, rules: limited, services: 0, config: { http: { adapter, trustProxy: 1 } } }),
+        startMesh('embedded', { adapter, rules: limited, services: 0, config: { http: { adapter, trustProxy: 2 } } }),
         startMesh('embedded', { adapter, rules: limited, services: 0, config: { http: { adapter, trustProxy: ['127.0.0.1', '::1', '10.0.0.0/8'] } } }),
       ]);
-      meshes.push(byTrue, byHops, byList);
+      meshes.push(byHop, byHops, byList);
     });
     afterAll(async () => {
       for (const mesh of meshes) await mesh.stop();
@@ -155,18 +158,30 @@ for (const adapter of ADAPTERS) {
 
     const call = (mesh: Mesh, forwardedFor: string) => mesh.call('/v1/api/demo/functions/test/ghost', {}, { 'X-Forwarded-For': forwardedFor });
 
-    it('true: the client address is the first X-Forwarded-For entry', async () => {
-      expect((await call(byTrue, '203.0.113.1')).status).toBe(503);
-      expect((await call(byTrue, '203.0.113.1')).status).toBe(429);
-      expect((await call(byTrue, '203.0.113.2')).status).toBe(503);
-      expect((await call(byTrue, '203.0.113.2, 198.51.100.7')).status).toBe(429);
+    it('true is refused at start-up, naming http.trustProxy and the fix (the client writes the leftmost entry)', async () => {
+      const config = writeConfig({ id: 'demo', port: await freePort(), http: { adapter, trustProxy: true }, modules: { functions: { enabled: false } } });
+      const { code, output } = await TestProcess.run('gateway', process.execPath, [GATEWAY_MAIN, '--config', config]);
+      expect([code, output.trim().split('\n')]).toEqual([
+        1,
+        [expect.stringMatching(/^nest-mesh gateway: config: http\.trustProxy: true takes the client address from the leftmost X-Forwarded-For entry, .*give the number of proxies in front of the gateway/)],
+      ]);
     });
 
-    it('a hop count: the address that many proxies back', async () => {
-      expect((await call(byHops, '203.0.113.9, 198.51.100.1')).status).toBe(503);
+    it('1: the entry the nearest proxy added (the rightmost); what the client wrote before it does not matter', async () => {
+      expect((await call(byHop, '203.0.113.9, 198.51.100.1')).status).toBe(503);
       // Same last hop, another (spoofable) first entry: the same client.
-      expect((await call(byHops, '10.1.1.1, 198.51.100.1')).status).toBe(429);
-      expect((await call(byHops, '203.0.113.9, 198.51.100.2')).status).toBe(503);
+      expect((await call(byHop, '10.1.1.1, 198.51.100.1')).status).toBe(429);
+      expect((await call(byHop, '198.51.100.1, 203.0.113.9')).status).toBe(503);
+      expect((await call(byHop, '203.0.113.9, 198.51.100.2')).status).toBe(503);
+    });
+
+    it('2: the entry added by the proxy behind the nearest one', async () => {
+      expect((await call(byHops, '203.0.113.9, 198.51.100.1, 10.0.0.1')).status).toBe(503);
+      expect((await call(byHops, '1.2.3.4, 198.51.100.1, 10.0.0.2')).status).toBe(429);
+      expect((await call(byHops, '198.51.100.1, 10.0.0.3, 10.0.0.1')).status).toBe(503);
+      // Fewer entries than hops: the leftmost one.
+      expect((await call(byHops, '198.51.100.9')).status).toBe(503);
+      expect((await call(byHops, '198.51.100.9')).status).toBe(429);
     });
 
     it('a list of proxies: the nearest address that is not one of them', async () => {

@@ -5,7 +5,8 @@ import { GatewayConfig } from './config/gateway-config';
 import { GatewayModule } from './gateway.module';
 import { BodyLimit } from './http/body-limit';
 import { createHttpApp } from './http/http-app';
-import { connServers, embeddedBrokerAuth, GatewayTokenSigner, gatewayTlsOptions } from './trust';
+import { urlHostOf } from './http/http-server';
+import { checkOwnBrokerTls, connServers, embeddedBrokerAuth, GatewayTokenSigner, gatewayTlsOptions } from './trust';
 import { gatewayLogger, ManagementServer, Readiness } from './observability';
 
 export interface RunningGateway {
@@ -52,6 +53,13 @@ export async function startGateway(config: GatewayConfig, logger: LoggerService 
     const { token, users, tls, gateway } = embeddedBrokerAuth(config);
     broker = await new BrokerThread({ host, port, token, users, tls, logger: brokerLogger() }).start();
     connection = { servers: broker.url, token, user: gateway?.user, pass: gateway?.password, ...(tls && { tls: gatewayTlsOptions(tls) }) };
+    if (tls) {
+      // A TLS set-up that cannot work stops the start here, not as a 503 for every call (docs/security.md#tls-of-the-gateways-embedded-broker).
+      await checkOwnBrokerTls(connection).catch(async (error: unknown) => {
+        await broker?.close();
+        throw error;
+      });
+    }
     log.log(`embedded broker listening on ${broker.url}`);
   }
   connection.signer = signer;
@@ -81,12 +89,6 @@ export async function startGateway(config: GatewayConfig, logger: LoggerService 
       await broker?.close();
     },
   };
-}
-
-/** A host to reach the gateway at: loopback when it listens on every interface. */
-function urlHostOf(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 function portOf(app: INestApplication): number {

@@ -80,9 +80,9 @@ export class HttpConfig {
   @Type(() => CorsConfig)
   cors?: CorsConfig;
 
-  /** true / hop count / list of proxy addresses: then the client address comes from X-Forwarded-For. */
+  /** Hop count / list of proxy addresses: then the client address comes from X-Forwarded-For, counted from the right. */
   @IsTrustProxy()
-  trustProxy: boolean | number | string[] = false;
+  trustProxy: false | number | string[] = false;
 }
 
 export class EmbeddedBrokerConfig {
@@ -289,6 +289,12 @@ export class ManagementConfig {
   @Min(0)
   @Max(65535)
   port!: number;
+
+  /** The address the management port binds to; absent: `host`. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  host?: string;
 }
 
 /** Nest's log levels, least severe first: `log.level` keeps that level and every one after it. */

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ValidateBy, ValidationOptions } from 'class-validator';
 
 /**
@@ -38,17 +39,44 @@ export function IsCorsOrigins(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-/** `http.trustProxy`: true / false, a hop count (integer >= 0) or a non-empty list of proxy addresses or subnets. */
+/** proxy-addr's names of address ranges, which both adapters accept in a list of proxies. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An entry of a proxy list as express and fastify (proxy-addr) read it: an address, a subnet (CIDR or IPv4 netmask) or a range name. */
+function isProxyEntry(entry: unknown): boolean {
+  if (typeof entry !== 'string') return false;
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address, range, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  return /^\d{1,3}$/.test(range) ? Number(range) <= (family === 4 ? 32 : 128) : family === 4 && isIP(range) === 4;
+}
+
+/**
+ * `http.trustProxy`: false, a hop count (integer >= 0) or a non-empty list of proxy addresses or
+ * subnets. `true` is refused: express and fastify would then take the leftmost X-Forwarded-For
+ * entry, which the client writes itself (docs/operations.md#rate-limits).
+ */
 export function IsTrustProxy(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isTrustProxy',
       validator: {
         validate: (value: unknown) =>
-          typeof value === 'boolean' ||
+          value === false ||
           (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) ||
-          (Array.isArray(value) && value.length > 0 && value.every((entry) => typeof entry === 'string' && entry.trim() !== '')),
-        defaultMessage: () => 'trustProxy must be true, false, a hop count (integer >= 0) or a list of proxy addresses',
+          (Array.isArray(value) && value.length > 0 && value.every(isProxyEntry)),
+        defaultMessage: (args) => {
+          const value: unknown = args?.value;
+          if (value === true) {
+            return 'true takes the client address from the leftmost X-Forwarded-For entry, which the client writes itself: give the number of proxies in front of the gateway (1 behind one load balancer) or their addresses';
+          }
+          const wrong = Array.isArray(value) && value.length > 0 ? value.find((entry) => !isProxyEntry(entry)) : undefined;
+          return wrong === undefined
+            ? 'must be false, a hop count (integer >= 0) or a list of proxy addresses'
+            : `${JSON.stringify(wrong) ?? String(wrong)} is not an IP address, a subnet or one of ${PROXY_RANGE_NAMES.join(', ')}`;
+        },
       },
     },
     options,

@@ -107,7 +107,7 @@ describe('reloading the edge settings', () => {
   });
 
   it('names the http keys that need a restart in one line, and keeps them', async () => {
-    const path = write(base(limited(2), { cors: { origins: ['http://a.test'], credentials: true, maxAge: 5 }, trustProxy: true }, { rateLimitStore: 'redis://127.0.0.1:1' }));
+    const path = write(base(limited(2), { cors: { origins: ['http://a.test'], credentials: true, maxAge: 5 }, trustProxy: 1 }, { rateLimitStore: 'redis://127.0.0.1:1' }));
     await expect(reloader.reload(path, {})).resolves.toBe(true);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn).toHaveBeenCalledWith(

@@ -1,14 +1,17 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GatewayConfig } from '../config/gateway-config';
+import { answerClientError } from '../http/client-errors';
+import { createHttpServer, urlHostOf } from '../http/http-server';
 import { GatewayMetrics } from './gateway-metrics';
 import { Readiness } from './readiness';
 
 /**
  * With `management.port` set: `/livez`, `/readyz` and `/metrics` on that port only, from a small
  * node:http server that starts with the app and closes after it, so probes answer (503 on
- * /readyz) until the process exits.
+ * /readyz) until the process exits. It binds to `management.host` (default `host`) and cuts off
+ * slow clients with the API port's timeouts and answers (docs/operations.md#metrics).
  */
 @Injectable()
 export class ManagementServer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -24,17 +27,28 @@ export class ManagementServer implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const port = this.config.management?.port;
-    if (port === undefined) return;
-    const server = createServer((request, response) => void this.handle(request, response));
+    const { management } = this.config;
+    if (management === undefined) return;
+    const { port } = management;
+    const host = management.host ?? this.config.host;
+    const server = createHttpServer((request, response) => void this.handle(request, response), this.config.http);
+    server.on('clientError', answerClientError);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(new Error(error.code === 'EADDRINUSE' ? `management.port: ${port} is already in use` : `management server: ${error.message}`)),
+        reject(
+          new Error(
+            error.code === 'EADDRINUSE'
+              ? `management.port: ${port} is already in use`
+              : error.code === 'EADDRNOTAVAIL'
+                ? `management.host: ${host} is not an address of this machine`
+                : `management server: ${error.message}`,
+          ),
+        ),
       );
-      server.listen(port, '0.0.0.0', () => resolve());
+      server.listen(port, host, () => resolve());
     });
     this.server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.url = `http://${urlHostOf(host)}:${(server.address() as AddressInfo).port}`;
     this.logger.log(`probes and metrics on ${this.url}`);
   }
 

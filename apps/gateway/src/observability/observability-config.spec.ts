@@ -13,12 +13,15 @@ describe('the management and log keys', () => {
     const config = parseConfig('id: demo\nmanagement: { port: 9464 }\nlog: { format: json, level: warn, calls: true }\n', {});
     expect(config.management).toEqual({ port: 9464 });
     expect(config.log).toEqual({ format: 'json', level: 'warn', calls: true });
+    expect(parseConfig('id: demo\nmanagement: { port: 9464, host: 127.0.0.2 }\n', {}).management).toEqual({ port: 9464, host: '127.0.0.2' });
   });
 
   it.each([
     ['management: { port: 70000 }', 'management.port: must not be greater than 65535'],
     ['management: { port: web }', 'management.port: must be an integer number'],
-    ['management: { host: 0.0.0.0, port: 9464 }', 'management.host: unknown key'],
+    ['management: { host: "", port: 9464 }', 'management.host: must be longer than or equal to 1 characters'],
+    ['management: { host: 9, port: 9464 }', 'management.host: must be a string'],
+    ['management: { port: 9464, timeout: 5 }', 'management.timeout: unknown key'],
     ['management: { port: 4122 }', 'management.port: must differ from port (4122)'],
     ['log: { format: xml }', 'log.format: must be one of the following values: text, json'],
     ['log: { level: loud }', 'log.level: must be one of the following values: verbose, debug, log, warn, error, fatal'],

@@ -27,6 +27,9 @@ export function trustProblems(config: GatewayConfig): string[] {
   if (embedded.token !== undefined && identities && functions.conn === undefined) {
     problems.push('modules.functions.embedded.token: cannot be combined with users or services (as in nats-server); use users');
   }
+  if (functions.conn === undefined && embedded.tls?.verifyClients && embedded.tls.ca === undefined) {
+    problems.push('modules.functions.embedded.tls.verifyClients: needs modules.functions.embedded.tls.ca, the CA that client certificates must be signed by');
+  }
   if (functions.enabled && functions.conn === undefined && embedded.token === undefined && !identities && !isLoopback(embedded.host)) {
     problems.push(
       `modules.functions.embedded.host: ${embedded.host} is not a loopback address and the broker has no token, users or services: anyone who reaches it could call every function (see docs/security.md)`,

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { BrokerTlsOptions, BrokerUser } from '@nest-mesh/broker';
-import type { TlsOptions } from 'nats';
 import type { GatewayConfig } from '../config/gateway-config';
 import { deriveBrokerUsers, GatewayCredential, hasIdentities } from './broker-users';
+import { readEmbeddedTls } from './embedded-tls';
 import { newGatewayCredential } from './gateway-credential';
 
 /** What the embedded broker is started with, and how the gateway logs in to it. */
@@ -16,36 +15,15 @@ export interface EmbeddedBrokerAuth {
   gateway?: GatewayCredential;
 }
 
-/** The embedded broker's auth for a config; throws an Error naming `embedded.tls.<file>` that cannot be read. */
+/** The embedded broker's auth for a config; throws an Error naming the `embedded.tls` key of a file that cannot be used. */
 export function embeddedBrokerAuth(config: GatewayConfig): EmbeddedBrokerAuth {
   const { token, tls } = config.modules.functions.embedded;
   const gateway = hasIdentities(config) ? newGatewayCredential() : undefined;
   return {
     token,
     users: gateway && deriveBrokerUsers(config, gateway),
-    tls: tls && {
-      cert: readPem(tls.cert, 'cert'),
-      key: readPem(tls.key, 'key'),
-      ca: tls.ca === undefined ? undefined : readPem(tls.ca, 'ca'),
-      verifyClients: tls.verifyClients,
-    },
+    tls: tls && readEmbeddedTls(tls),
     gateway,
   };
 }
 
-
-/**
- * How the gateway itself connects to its embedded broker over TLS: trusting `ca` (or the broker's
- * own certificate when it is self-signed), and presenting that certificate when clients must.
- */
-export function gatewayTlsOptions(tls: BrokerTlsOptions): TlsOptions {
-  return { ca: tls.ca ?? tls.cert, ...(tls.verifyClients && { cert: tls.cert, key: tls.key }) };
-}
-
-function readPem(path: string, key: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new Error(`modules.functions.embedded.tls.${key}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}

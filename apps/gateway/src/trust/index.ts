@@ -1,4 +1,5 @@
 export { connServers } from './gateway-credential';
 export { GatewayTokenSigner } from './mesh-token-signer';
 export { JwksController } from './jwks.controller';
-export { embeddedBrokerAuth, gatewayTlsOptions } from './embedded-broker-auth';
+export { embeddedBrokerAuth } from './embedded-broker-auth';
+export { checkOwnBrokerTls, gatewayTlsOptions } from './embedded-tls';

@@ -41,6 +41,7 @@ describe('trust config', () => {
     ['a bad permission', { embedded: { users: [{ user: 'a', password: 'b', permissions: { publish: { allow: ['a b'] } } }] } }, 'modules.functions.embedded.users.0.permissions.publish: must be a subject'],
     ['bad allow_responses', { embedded: { users: [{ user: 'a', password: 'b', permissions: { allow_responses: 'yes' } }] } }, 'modules.functions.embedded.users.0.permissions.allow_responses: must be true'],
     ['tls without key', { embedded: { tls: { cert: 'c.pem' } } }, 'modules.functions.embedded.tls.key'],
+    ['verifyClients without ca', { embedded: { tls: { cert: 'c.pem', key: 'k.pem', verifyClients: true } } }, 'modules.functions.embedded.tls.verifyClients: needs modules.functions.embedded.tls.ca'],
     ['token with services', { embedded: { token: 't' }, services: { a: { password: 'p' } } }, 'modules.functions.embedded.token: cannot be combined'],
     ['an open broker on a non-loopback host', { embedded: { host: '0.0.0.0' } }, 'modules.functions.embedded.host: 0.0.0.0 is not a loopback address'],
   ];
