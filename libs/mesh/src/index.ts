@@ -23,7 +23,7 @@ export type { CallOptions, EmitOptions } from './mesh-client';
 export { currentCall } from './call-storage';
 
 // Trust: the gateway's Mesh-Token, verified by services (docs/security.md)
-export { MeshTokenVerifier, MESH_TOKEN_ALG, MESH_TOKEN_TYPE, MESH_TOKEN_ISSUER, MESH_TOKEN_MAX_LIFETIME_SEC } from './token';
+export { MeshTokenVerifier, isCanonicalJws, MESH_TOKEN_ALG, MESH_TOKEN_TYPE, MESH_TOKEN_ISSUER, MESH_TOKEN_MAX_LIFETIME_SEC } from './token';
 export type { MeshVerifyOptions, MeshTokenSigner, MeshTokenClaims } from './token';
 
 // The wire, for tools and services that speak it directly

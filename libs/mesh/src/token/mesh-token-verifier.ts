@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { createLocalJWKSet, createRemoteJWKSet, importSPKI, JWTPayload, jwtVerify, JWTVerifyGetKey, KeyLike } from 'jose';
 import type { MeshAuth, MeshContext } from '../mesh-context';
 import { MeshCodes, MeshError } from '../mesh-error';
+import { isCanonicalJws } from './canonical-jws';
 import { MESH_TOKEN_ALG, MESH_TOKEN_ISSUER, MESH_TOKEN_MAX_LIFETIME_SEC, MESH_TOKEN_TYPE } from './mesh-token';
 import { MeshVerifyOptions } from './verify-options';
 
@@ -98,6 +99,7 @@ export class MeshTokenVerifier {
 
   /** The token's trusted auth, or throws MeshTokenError saying why not. */
   async check(token: string): Promise<TrustedAuth> {
+    if (!isCanonicalJws(token)) throw new MeshTokenError('Mesh-Token is malformed (not canonical base64url)');
     let payload: JWTPayload;
     try {
       const options = {
