@@ -29,6 +29,8 @@ const TOO_DEEP = badRequest('params are nested deeper than 64 levels');
 const BAD_URL = badRequest('the URL is not valid (malformed percent-encoding)');
 const TOO_LARGE = { status: 413, code: 'PAYLOAD_TOO_LARGE', error: 'request body is over the size limit' };
 const HEADERS_TOO_LARGE = { status: 431, code: 'BAD_REQUEST', error: 'request headers or URL are over the size limit' };
+const NOT_JSON_TYPE = { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', error: 'request Content-Type must be application/json' };
+const CALL_BODY = '{"params":{"n":1}}';
 
 const BAD_INPUTS: BadInput[] = [
   // Depth (docs/config.md#limits: http.maxDepth, default 64)
@@ -59,7 +61,21 @@ const BAD_INPUTS: BadInput[] = [
     raw: `POST ${fn('echo')} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${10 * BODY_LIMIT}\r\nConnection: close\r\n\r\n`,
     expect: TOO_LARGE,
   },
-  { name: 'a gzip-compressed body', headers: { 'Content-Encoding': 'gzip' }, body: gzipSync('{"params":1}'), expect: { status: 415, code: 'BAD_REQUEST', error: 'request body must not be compressed (Content-Encoding)' } },
+  { name: 'a gzip-compressed body', headers: { 'Content-Encoding': 'gzip' }, body: gzipSync('{"params":1}'), expect: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', error: 'request body must not be compressed (Content-Encoding)' } },
+  // A POST that is not declared JSON (docs/security.md#browsers): what a page on another origin can send without a preflight
+  { name: 'a JSON body sent as text/plain', headers: { 'Content-Type': 'text/plain' }, body: CALL_BODY, expect: NOT_JSON_TYPE },
+  { name: "a JSON body sent as fetch's no-cors text/plain;charset=UTF-8", headers: { 'Content-Type': 'text/plain;charset=UTF-8' }, body: CALL_BODY, expect: NOT_JSON_TYPE },
+  { name: 'an HTML form (urlencoded)', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'params=1', expect: NOT_JSON_TYPE },
+  { name: 'an HTML form (multipart)', headers: { 'Content-Type': 'multipart/form-data; boundary=b' }, body: '--b\r\nContent-Disposition: form-data; name="params"\r\n\r\n1\r\n--b--\r\n', expect: NOT_JSON_TYPE },
+  { name: 'a JSON body without Content-Type', headers: { 'Content-Type': undefined }, body: CALL_BODY, expect: NOT_JSON_TYPE },
+  { name: 'no body and no Content-Type (a bodiless no-cors fetch)', headers: { 'Content-Type': undefined }, expect: NOT_JSON_TYPE },
+  { name: 'an empty text/plain body', headers: { 'Content-Type': 'text/plain' }, expect: NOT_JSON_TYPE },
+  { name: 'a Content-Type that is not a media type', headers: { 'Content-Type': 'nonsense' }, body: CALL_BODY, expect: NOT_JSON_TYPE },
+  { name: 'text/json', headers: { 'Content-Type': 'text/json' }, body: CALL_BODY, expect: NOT_JSON_TYPE },
+  { name: 'a text/plain body over the limit (the type is checked first)', headers: { 'Content-Type': 'text/plain' }, body: `{"params":"${'x'.repeat(BODY_LIMIT)}"}`, expect: NOT_JSON_TYPE },
+  { name: 'a compressed text/plain body', headers: { 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip' }, body: gzipSync(CALL_BODY), expect: NOT_JSON_TYPE },
+  { name: 'text/plain to an unknown project', path: '/v1/api/other/functions/test/echo', headers: { 'Content-Type': 'text/plain' }, body: CALL_BODY, expect: NOT_JSON_TYPE },
+  { name: 'text/plain to an unknown route', path: '/v1/api/demo/nothing', headers: { 'Content-Type': 'text/plain' }, body: CALL_BODY, expect: NOT_JSON_TYPE },
   // URLs and headers
   { name: 'a malformed percent escape in the function name', path: fn('%E0%A4%A'), body: '{}', expect: BAD_URL },
   { name: 'a bad percent escape in the project', path: '/v1/api/%zz/functions/test/echo', body: '{}', expect: BAD_URL },
@@ -107,6 +123,15 @@ for (const { kind, adapter } of variants) {
       else expect(res.body.error).toMatch(expected.error);
       expect(res.headers['x-request-id']).toMatch(/^[A-Za-z0-9._-]{1,128}$/);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
+    });
+
+    it('accepts application/json with parameters, in any case, and application/<x>+json', async () => {
+      for (const type of ['application/json; charset=utf-8', 'Application/JSON', 'application/vnd.api+json', 'application/merge-patch+json; charset=utf-8']) {
+        const res = await rawHttp(mesh.url, { path: fn('echo'), headers: { 'Content-Type': type }, body: CALL_BODY });
+        expect({ type, status: res.status, body: res.body }).toEqual({ type, status: 200, body: { result: { n: 1 } } });
+      }
+      const empty = await rawHttp(mesh.url, { path: fn('echo') });
+      expect({ status: empty.status, body: empty.body }).toEqual({ status: 200, body: { result: null } });
     });
 
     it('accepts params nested exactly 64 levels, and passes them on unchanged', async () => {

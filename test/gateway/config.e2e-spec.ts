@@ -14,6 +14,8 @@ describe('the gateway at start-up', () => {
     [{ id: 'demo', colour: 'blue' }, 'colour: unknown key'],
     [{ id: 'demo', port: 'abc' }, 'port: must be an integer number'],
     [{ id: 'demo', secret: '${NOT_SET_ANYWHERE}' }, 'secret: environment variable NOT_SET_ANYWHERE is not set'],
+    [{ id: 'demo', secret: 'shorter-than-32-bytes' }, 'secret: must be at least 32 bytes (an HS256 key shorter than 256 bits can be guessed offline from any one token)'],
+    [{ id: 'demo', auth: { audience: [] } }, 'auth.audience: must be a non-empty string or a non-empty list of them'],
   ])('exits with code 1 and one line naming the path (%#)', async (config, message) => {
     const { code, output } = await runGateway(writeConfig(config));
     expect(code).toBe(1);

@@ -6,7 +6,8 @@ const ANSWER_FROM_HEADERS_MS = 500;
 export interface RawRequest {
   method?: string;
   path: string;
-  headers?: Record<string, string>;
+  /** Added to the request; a `Content-Type` here replaces `application/json`, `undefined` leaves the header out. */
+  headers?: Record<string, string | undefined>;
   body?: string | Buffer;
   /** Sent as is instead of a request built from the fields above. */
   raw?: string | Buffer;
@@ -28,13 +29,19 @@ export interface RawResponse {
 export function rawHttp(baseUrl: string, request: RawRequest, timeoutMs = 30_000): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
   const body = request.body === undefined ? Buffer.alloc(0) : Buffer.from(request.body);
+  const headers: Record<string, string | undefined> = { 'Content-Type': 'application/json', 'Content-Length': String(body.length) };
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    const same = Object.keys(headers).find((known) => known.toLowerCase() === name.toLowerCase());
+    if (same !== undefined) delete headers[same];
+    headers[name] = value;
+  }
   const head =
     request.raw !== undefined
       ? Buffer.from(request.raw)
       : Buffer.from(
           `${request.method ?? 'POST'} ${request.path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n` +
-            `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
-            Object.entries(request.headers ?? {})
+            Object.entries(headers)
+              .filter(([, value]) => value !== undefined)
               .map(([name, value]) => `${name}: ${value}\r\n`)
               .join('') +
             '\r\n',

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const configPath = process.env.PG_URL ? await withTableTrigger(join(root, 'apps/demo/mesh.yaml'), process.env.PG_URL) : join(root, 'apps/demo/mesh.yaml');
   const gateway = spawn(process.execPath, [join(root, 'dist/apps/gateway/main.js'), '--config', configPath], {
     env: {
-      MESH_JWT_SECRET: 'demo-secret-change-me',
+      MESH_JWT_SECRET: 'demo-secret-change-me-demo-secret-change-me',
       DEMO_EVENTS_DIR: join(root, 'data/events'),
       ...process.env,
       DEMO_BROKER_PORT: String(brokerPort),

@@ -9,6 +9,7 @@ export const MESH_CODES = {
   FORBIDDEN: { status: 403, description: 'no rule applies, or the rule denies the call' },
   PROJECT_NOT_FOUND: { status: 404, description: 'the project is not the gateway\'s' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'the body is over the limit' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'a POST whose Content-Type is not JSON, or a compressed body' },
   RATE_LIMITED: { status: 429, description: 'the rate limit is used up: see Retry-After' },
   INTERNAL: { status: 500, description: 'the function failed' },
   RESULT_TOO_LARGE: { status: 500, description: 'the result is larger than the broker accepts' },

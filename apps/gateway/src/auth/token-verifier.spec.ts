@@ -7,11 +7,15 @@ import { TokenVerifier } from './token-verifier';
 const SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 const now = () => Math.floor(Date.now() / 1000);
 
+/** A token with `exp` 10 minutes ahead unless `claims` says otherwise (`exp: undefined` leaves it out). */
 function sign(alg: string, key: KeyLike | Uint8Array, claims: Record<string, unknown> = {}, kid?: string): Promise<string> {
-  return new SignJWT({ sub: 'u1', role: 'admin', ...claims }).setProtectedHeader(kid ? { alg, kid } : { alg }).sign(key);
+  return new SignJWT({ sub: 'u1', role: 'admin', exp: now() + 600, ...claims }).setProtectedHeader(kid ? { alg, kid } : { alg }).sign(key);
 }
 const hs = (claims: Record<string, unknown> = {}, secret = SECRET) => sign('HS256', new TextEncoder().encode(secret), claims);
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** The same token with the unused low bits of its signature's last character set: the same signature bytes, another spelling. */
+const withUnusedBits = (token: string) => token.slice(0, -1) + ALPHABET[ALPHABET.indexOf(token.at(-1)!) | 1];
 
 async function rejects(verifier: TokenVerifier, header: string, message: RegExp): Promise<void> {
   let error: unknown;
@@ -57,7 +61,7 @@ describe('HS256', () => {
 
   it('rejects an expired token', async () => rejects(verifier, `Bearer ${await hs({ exp: now() - 10 })}`, /expired/));
   it('rejects a token not yet valid', async () => rejects(verifier, `Bearer ${await hs({ nbf: now() + 60 })}`, /not yet valid/));
-  it('rejects a bad signature', async () => rejects(verifier, `Bearer ${await hs({}, 'another-secret')}`, /bad signature/));
+  it('rejects a bad signature', async () => rejects(verifier, `Bearer ${await hs({}, 'another-secret-that-is-long-enough-too')}`, /bad signature/));
   it('rejects a tampered payload', async () => {
     const [h, , s] = (await hs()).split('.');
     await rejects(verifier, `Bearer ${h}.${b64({ sub: 'root' })}.${s}`, /bad signature/);
@@ -70,6 +74,27 @@ describe('HS256', () => {
   it('rejects an empty bearer token', async () => rejects(verifier, 'Bearer   ', /empty token/));
   it('rejects RS256 when only a secret is configured', async () =>
     rejects(verifier, `Bearer ${await sign('RS256', rsa.privateKey)}`, /algorithm "RS256" is not allowed/));
+
+  it('rejects a token without exp (auth.requireExp, the default)', async () =>
+    rejects(verifier, `Bearer ${await hs({ exp: undefined })}`, /token has no exp/));
+
+  it('accepts a token without exp when requireExp is false', async () => {
+    const lax = await TokenVerifier.create({ secret: SECRET, requireExp: false });
+    expect(await lax.verify(`Bearer ${await hs({ exp: undefined })}`)).toMatchObject({ sub: 'u1' });
+  });
+
+  it('rejects a signature that is not canonical base64url: padded, or with non-zero unused bits', async () => {
+    const token = await hs();
+    await rejects(verifier, `Bearer ${token}=`, /not canonical base64url/);
+    await rejects(verifier, `Bearer ${withUnusedBits(token)}`, /not canonical base64url/);
+    expect(await verifier.verify(`Bearer ${token}`)).toMatchObject({ sub: 'u1' });
+  });
+
+  it('refuses a secret shorter than 32 bytes, naming `secret`', async () => {
+    await expect(TokenVerifier.create({ secret: 'x'.repeat(31) })).rejects.toThrow(/^secret: must be at least 32 bytes/);
+    await expect(TokenVerifier.create({ secret: 'é'.repeat(15) })).rejects.toThrow(TokenSettingsError); // 30 bytes
+    expect(await TokenVerifier.create({ secret: 'é'.repeat(16) })).toBeInstanceOf(TokenVerifier); // 32 bytes
+  });
 
   it('honours the clock tolerance', async () => {
     const lenient = await TokenVerifier.create({ secret: SECRET, clockToleranceSec: 30 });
@@ -137,6 +162,45 @@ describe('RS256 / ES256 with PEM keys', () => {
   });
 });
 
+describe('audience and issuer', () => {
+  const checks = { audience: ['my-app', 'my-other-app'], issuer: ['https://id.example.com/'] };
+  const good = { aud: 'my-app', iss: 'https://id.example.com/' };
+
+  it('accept a token whose aud (a string, or a list holding one of them) and iss are configured', async () => {
+    const verifier = await TokenVerifier.create({ secret: SECRET, ...checks });
+    expect(await verifier.verify(`Bearer ${await hs(good)}`)).toMatchObject({ sub: 'u1' });
+    expect(await verifier.verify(`Bearer ${await hs({ ...good, aud: ['someone-else', 'my-other-app'] })}`)).toMatchObject({ sub: 'u1' });
+  });
+
+  it('refuse a token minted for another app, by another issuer, or without aud or iss (HS256)', async () => {
+    const verifier = await TokenVerifier.create({ secret: SECRET, ...checks });
+    await rejects(verifier, `Bearer ${await hs({ ...good, aud: 'another-app' })}`, /audience not accepted/);
+    await rejects(verifier, `Bearer ${await hs({ ...good, aud: ['another-app', 'a-third-app'] })}`, /audience not accepted/);
+    await rejects(verifier, `Bearer ${await hs({ ...good, aud: undefined })}`, /has no aud/);
+    await rejects(verifier, `Bearer ${await hs({ ...good, iss: 'https://evil.example.com/' })}`, /issuer not accepted/);
+    await rejects(verifier, `Bearer ${await hs({ ...good, iss: undefined })}`, /has no iss/);
+  });
+
+  it('apply to public-key tokens too, with exp required', async () => {
+    const verifier = await TokenVerifier.create({ publicKeys: [{ alg: 'RS256', pem: rsaPem }], ...checks });
+    expect(await verifier.verify(`Bearer ${await sign('RS256', rsa.privateKey, good)}`)).toMatchObject({ sub: 'u1' });
+    await rejects(verifier, `Bearer ${await sign('RS256', rsa.privateKey, { ...good, aud: 'another-app' })}`, /audience not accepted/);
+    await rejects(verifier, `Bearer ${await sign('RS256', rsa.privateKey, { ...good, iss: 'https://evil.example.com/' })}`, /issuer not accepted/);
+    await rejects(verifier, `Bearer ${await sign('RS256', rsa.privateKey, { ...good, exp: undefined })}`, /has no exp/);
+    await rejects(verifier, `Bearer ${withUnusedBits(await sign('RS256', rsa.privateKey, good))}`, /not canonical base64url/);
+  });
+
+  it('are not checked when not configured', async () => {
+    const verifier = await TokenVerifier.create({ secret: SECRET });
+    expect(await verifier.verify(`Bearer ${await hs({ aud: 'anything', iss: 'anyone' })}`)).toMatchObject({ sub: 'u1' });
+  });
+
+  it('refuse settings that are not non-empty strings', async () => {
+    await expect(TokenVerifier.create({ secret: SECRET, audience: [] })).rejects.toThrow(/^auth.audience: /);
+    await expect(TokenVerifier.create({ secret: SECRET, issuer: [''] })).rejects.toThrow(/^auth.issuer: /);
+  });
+});
+
 describe('JWKS', () => {
   let server: Server;
   let url: string;
@@ -196,6 +260,16 @@ describe('JWKS', () => {
     const second = await verifier.verify(header);
     expect(second).toBe(first);
     expect(requests).toBe(1);
+  });
+
+  it('checks audience, issuer and exp on JWKS-verified tokens too', async () => {
+    served = { keys: [await jwkOf(rsa.publicKey, 'key-1', 'RS256')] };
+    const verifier = await TokenVerifier.create({ jwks: { url, cooldownMs: 0 }, audience: ['my-app'], issuer: ['https://id.example.com/'] });
+    const good = { aud: 'my-app', iss: 'https://id.example.com/' };
+    expect(await verifier.verify(`Bearer ${await sign('RS256', rsa.privateKey, good, 'key-1')}`)).toMatchObject({ sub: 'u1' });
+    await rejects(verifier, `Bearer ${await sign('RS256', rsa.privateKey, { ...good, aud: 'another-app' }, 'key-1')}`, /audience not accepted/);
+    await rejects(verifier, `Bearer ${await sign('RS256', rsa.privateKey, { ...good, iss: 'https://evil.example.com/' }, 'key-1')}`, /issuer not accepted/);
+    await rejects(verifier, `Bearer ${await sign('RS256', rsa.privateKey, { ...good, exp: undefined }, 'key-1')}`, /has no exp/);
   });
 
   it('a JWKS that is down is a TokenError', async () => {

@@ -1,12 +1,14 @@
 import { KeyObject } from 'node:crypto';
-import { JWTPayload, KeyLike, createRemoteJWKSet, decodeProtectedHeader, importSPKI, importX509, jwtVerify } from 'jose';
+import { JWTPayload, JWTVerifyOptions, KeyLike, createRemoteJWKSet, decodeProtectedHeader, importSPKI, importX509, jwtVerify } from 'jose';
+import { isCanonicalJws } from 'nest-mesh/internal';
+import { MIN_SECRET_BYTES, SECRET_TOO_SHORT } from '../config/auth-validators';
 import { TokenCache } from './token-cache';
 import { Claims, TokenError, TokenSettingsError } from './token-errors';
 
 export type AsymmetricAlg = 'RS256' | 'ES256';
 
 export interface TokenSettings {
-  /** HS256 secret (top-level `secret` of the config). HS256 is accepted only when this is set. */
+  /** HS256 secret (top-level `secret` of the config), at least 32 bytes. HS256 is accepted only when this is set. */
   secret?: string;
   /** RS256 / ES256 public keys as PEM (SPKI `PUBLIC KEY` or an X.509 `CERTIFICATE`), optionally with a kid. */
   publicKeys?: { alg: AsymmetricAlg; pem: string; kid?: string }[];
@@ -14,6 +16,12 @@ export interface TokenSettings {
   jwks?: { url: string; algorithms?: AsymmetricAlg[]; cacheMaxAgeMs?: number; timeoutMs?: number; cooldownMs?: number };
   /** Seconds of leeway for `exp` and `nbf`. Default 0. */
   clockToleranceSec?: number;
+  /** When set, a token's `aud` must contain one of these; whatever key verified it. */
+  audience?: string[];
+  /** When set, a token's `iss` must be one of these. */
+  issuer?: string[];
+  /** A token without `exp` is refused. Default true. */
+  requireExp?: boolean;
 }
 
 export interface TokenVerifierOptions {
@@ -42,7 +50,7 @@ export class TokenVerifier {
     private readonly secret: Uint8Array | undefined,
     private readonly publicKeys: ReadonlyMap<string, readonly PublicKey[]>,
     private readonly jwks: { readonly keys: RemoteKeys; readonly algorithms: readonly AsymmetricAlg[] } | undefined,
-    private readonly clockTolerance: number,
+    private readonly claimChecks: Omit<JWTVerifyOptions, 'algorithms'>,
     private readonly cache: TokenCache,
     private readonly now: () => number,
   ) {}
@@ -51,9 +59,8 @@ export class TokenVerifier {
   static async create(settings: TokenSettings, options: TokenVerifierOptions = {}): Promise<TokenVerifier> {
     let secret: Uint8Array | undefined;
     if (settings.secret !== undefined) {
-      if (typeof settings.secret !== 'string' || settings.secret.length === 0) {
-        throw new TokenSettingsError('secret: must be a non-empty string');
-      }
+      if (typeof settings.secret !== 'string') throw new TokenSettingsError('secret: must be a string');
+      if (Buffer.byteLength(settings.secret, 'utf8') < MIN_SECRET_BYTES) throw new TokenSettingsError(`secret: ${SECRET_TOO_SHORT}`);
       secret = new TextEncoder().encode(settings.secret);
     }
 
@@ -102,8 +109,21 @@ export class TokenVerifier {
     if (!(typeof tolerance === 'number' && Number.isFinite(tolerance) && tolerance >= 0)) {
       throw new TokenSettingsError('auth.clockTolerance: must be a number of seconds >= 0');
     }
+    const { audience, issuer, requireExp = true } = settings;
+    for (const [name, list] of [['audience', audience], ['issuer', issuer]] as const) {
+      if (list !== undefined && !(Array.isArray(list) && list.length > 0 && list.every((item) => typeof item === 'string' && item.length > 0))) {
+        throw new TokenSettingsError(`auth.${name}: must be a non-empty string or a non-empty list of them`);
+      }
+    }
+    if (typeof requireExp !== 'boolean') throw new TokenSettingsError('auth.requireExp: must be true or false');
+    const claimChecks = {
+      clockTolerance: tolerance,
+      audience: audience && [...audience],
+      issuer: issuer && [...issuer],
+      requiredClaims: requireExp ? ['exp'] : undefined,
+    };
     const cache = new TokenCache(options.cacheSize ?? 10_000, options.cacheMaxAgeMs ?? 60_000);
-    return new TokenVerifier(secret, publicKeys, jwks, tolerance, cache, options.now ?? Date.now);
+    return new TokenVerifier(secret, publicKeys, jwks, claimChecks, cache, options.now ?? Date.now);
   }
 
   /** undefined when no Authorization header was sent; the verified claims; or throws TokenError. */
@@ -118,6 +138,8 @@ export class TokenVerifier {
   }
 
   private async verifyToken(token: string): Promise<JWTPayload> {
+    // jose would also take padding, '+', '/' and non-zero unused bits: one token, one spelling.
+    if (!isCanonicalJws(token)) throw new TokenError('malformed token (not canonical base64url)');
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(token);
@@ -149,7 +171,7 @@ export class TokenVerifier {
 
   private async check(token: string, key: KeyLike | Uint8Array | RemoteKeys, alg: string): Promise<JWTPayload> {
     try {
-      const options = { algorithms: [alg], clockTolerance: this.clockTolerance };
+      const options = { ...this.claimChecks, algorithms: [alg] };
       const { payload } =
         typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
       return payload;
@@ -180,8 +202,12 @@ function toTokenError(error: unknown): TokenError {
     case 'ERR_JWT_EXPIRED':
       return new TokenError('token expired');
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
-      const claim = (error as { claim?: unknown }).claim;
-      return new TokenError(claim === 'nbf' ? 'token not yet valid' : `invalid claim ${safeText(claim)}`);
+      const { claim, reason } = error as { claim?: unknown; reason?: unknown };
+      if (claim === 'nbf') return new TokenError('token not yet valid');
+      if (claim === 'exp' && reason === 'missing') return new TokenError('token has no exp (auth.requireExp)');
+      if (claim === 'aud') return new TokenError(reason === 'missing' ? 'token has no aud (auth.audience)' : 'token audience not accepted (auth.audience)');
+      if (claim === 'iss') return new TokenError(reason === 'missing' ? 'token has no iss (auth.issuer)' : 'token issuer not accepted (auth.issuer)');
+      return new TokenError(`invalid claim ${safeText(claim)}`);
     }
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
       return new TokenError(BAD_SIGNATURE);

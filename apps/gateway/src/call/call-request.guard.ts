@@ -3,6 +3,7 @@ import { isValidName, NAME_RULE } from '@nest-mesh/wire';
 import { MeshCodes, MeshError } from 'nest-mesh';
 import { GatewayConfig, TimeoutConfig } from '../config/gateway-config';
 import { requestIdOf } from '../http/request-id';
+import { requireJsonPost } from '../http/request-body';
 import { CallObserver } from '../observability/call-observer';
 import { attachCall } from './call-request';
 
@@ -13,9 +14,9 @@ interface HttpRequest {
 }
 
 /**
- * First step of every call: checks the project, the names, the body and the timeout
- * (404 / 400 of docs/protocol.md) and attaches the parsed CallRequest. It runs as a guard
- * because the rules, which run next, need the validated names and params.
+ * First step of every call: checks that the body was declared JSON, the project, the names, the
+ * body and the timeout (415 / 404 / 400 of docs/protocol.md) and attaches the parsed CallRequest.
+ * It runs as a guard because the rules, which run next, need the validated names and params.
  */
 @Injectable()
 export class CallRequestGuard implements CanActivate {
@@ -33,6 +34,7 @@ export class CallRequestGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<HttpRequest>();
     const trace = this.observer.begin(request);
+    requireJsonPost(request.headers);
     const { project, service, func } = request.params;
     if (project !== this.projectId) {
       throw new MeshError(404, `project "${project}" not found`, MeshCodes.PROJECT_NOT_FOUND);

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { SignJWT } from 'jose';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeConfig as write } from '../../../../test/support/config-file';
@@ -9,9 +10,10 @@ import { ConfigReloader } from './config-reloader';
 import { GatewayConfig } from './gateway-config';
 import { parseConfig } from './load-config';
 
+const FIRST_SECRET = 'first-secret-of-at-least-thirty-two-bytes';
 const base = {
   id: 'demo',
-  secret: 'first-secret',
+  secret: FIRST_SECRET,
   port: 4122,
   modules: { functions: { conn: 'nats://127.0.0.1:1', rules: { test: { echo: { rule: 'deny' } } } } },
 };
@@ -26,7 +28,7 @@ describe('ConfigReloader', () => {
   beforeEach(async () => {
     running = parseConfig(JSON.stringify(base), {});
     rules = new RulesService(running, { call: jest.fn() } as never);
-    tokens = new CurrentTokenVerifier(await TokenVerifier.create({ secret: 'first-secret' }));
+    tokens = new CurrentTokenVerifier(await TokenVerifier.create({ secret: FIRST_SECRET }));
     reloader = new ConfigReloader(running, [rules, tokens]);
     logs = {
       log: jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined),
@@ -41,7 +43,7 @@ describe('ConfigReloader', () => {
   it('replaces the rules and the token verifier together and logs "config reloaded"', async () => {
     const oldEngine = rules.current;
     const oldVerifier = tokens.current;
-    const path = write({ ...base, secret: 'second-secret', modules: { functions: { ...base.modules.functions, rules: { test: { echo: { rule: 'allow' } } } } } });
+    const path = write({ ...base, secret: 'second-secret-of-at-least-thirty-two-bytes', modules: { functions: { ...base.modules.functions, rules: { test: { echo: { rule: 'allow' } } } } } });
     await expect(reloader.reload(path, {})).resolves.toBe(true);
     expect(rules.current).not.toBe(oldEngine);
     expect(tokens.current).not.toBe(oldVerifier);
@@ -72,6 +74,27 @@ describe('ConfigReloader', () => {
     await expect(reloader.reload(path, {})).resolves.toBe(false);
     expect(rules.current).toBe(oldEngine);
     expect(logs.error.mock.calls[0][0]).toMatch(/^config reload refused: auth\.publicKeys\.0\.pem: /);
+  });
+
+  it('applies new audience, issuer and requireExp settings to the next tokens', async () => {
+    const token = (claims: Record<string, unknown>) =>
+      new SignJWT({ sub: 'ada', ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(FIRST_SECRET));
+    const forOtherApp = `Bearer ${await token({ aud: 'other-app', iss: 'https://id.example.com/', exp: Math.floor(Date.now() / 1000) + 600 })}`;
+    const withoutExp = `Bearer ${await token({ aud: 'my-app', iss: 'https://id.example.com/' })}`;
+    expect(await tokens.current.verify(forOtherApp)).toMatchObject({ sub: 'ada' });
+    await expect(tokens.current.verify(withoutExp)).rejects.toThrow('token has no exp');
+
+    const path = write({ ...base, auth: { audience: 'my-app', issuer: ['https://id.example.com/'], requireExp: false } });
+    await expect(reloader.reload(path, {})).resolves.toBe(true);
+    await expect(tokens.current.verify(forOtherApp)).rejects.toThrow('token audience not accepted');
+    expect(await tokens.current.verify(withoutExp)).toMatchObject({ sub: 'ada' });
+  });
+
+  it('refuses a secret shorter than 32 bytes, naming `secret`', async () => {
+    const oldVerifier = tokens.current;
+    await expect(reloader.reload(write({ ...base, secret: 'too-short' }), {})).resolves.toBe(false);
+    expect(tokens.current).toBe(oldVerifier);
+    expect(logs.error.mock.calls[0][0]).toMatch(/^config reload refused: secret: must be at least 32 bytes/);
   });
 
   it('puts several validation errors on one line; refuses a missing file and bad YAML', async () => {

@@ -15,6 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsCorsOrigins, IsTrustProxy } from '../http/http-validators';
+import { IsHs256Secret, IsStringOrList } from './auth-validators';
 import { EmbeddedTlsConfig, EmbeddedUserConfig, HasServiceNames, ServiceIdentityConfig, ServiceMap } from './trust-config';
 import { NAME_PATTERN } from '@nest-mesh/wire';
 
@@ -275,6 +276,20 @@ export class AuthConfig {
   @Min(0)
   clockTolerance = 0;
 
+  /** When set, a token's `aud` must contain one of these (docs/security.md#tokens). */
+  @IsOptional()
+  @IsStringOrList()
+  audience?: string | string[];
+
+  /** When set, a token's `iss` must be one of these. */
+  @IsOptional()
+  @IsStringOrList()
+  issuer?: string | string[];
+
+  /** A token without `exp` is refused; `false` accepts one (it is then valid for ever). */
+  @IsBoolean()
+  requireExp = true;
+
   /** PEM Ed25519 private key that signs Mesh-Tokens; absent: one is made at start-up (docs/security.md). */
   @IsOptional()
   @IsString()
@@ -325,10 +340,10 @@ export class GatewayConfig {
   @Matches(NAME_PATTERN, { message: `must match ${NAME_PATTERN.source}` })
   id!: string;
 
-  /** HS256 secret for JWTs. */
+  /** HS256 secret for JWTs: at least 32 bytes. */
   @IsOptional()
   @IsString()
-  @MinLength(1)
+  @IsHs256Secret()
   secret?: string;
 
   @Type(() => Number)

@@ -42,11 +42,18 @@ describe('parseConfig', () => {
         '        hello:',
         '          rule: allow',
       ].join('\n'),
-      { MESH_JWT_SECRET: 's3cret' },
+      { MESH_JWT_SECRET: 's3cret-s3cret-s3cret-s3cret-s3cret' },
     );
-    expect(config.secret).toBe('s3cret');
+    expect(config.secret).toBe('s3cret-s3cret-s3cret-s3cret-s3cret');
     expect(config.modules.functions.conn).toBe('nats://localhost:4222');
     expect(config.modules.functions.rules).toEqual({ greeter: { hello: { rule: 'allow' } } });
+  });
+
+  it('reads auth.audience and auth.issuer as a string or a list; requireExp is true by default', () => {
+    expect(parseConfig(minimal).auth).toMatchObject({ requireExp: true, audience: undefined, issuer: undefined });
+    const config = parseConfig(`${minimal}auth: { audience: my-app, issuer: [https://a.example/, https://b.example/], requireExp: false }\n`);
+    expect(config.auth).toMatchObject({ audience: 'my-app', issuer: ['https://a.example/', 'https://b.example/'], requireExp: false });
+    expect(parseConfig(`${minimal}secret: ${'é'.repeat(16)}\n`).secret).toBe('é'.repeat(16)); // 32 bytes of UTF-8
   });
 
   it('reads JSON as well', () => {
@@ -81,6 +88,12 @@ describe('parseConfig', () => {
     ['modules: { functions: { timeout: { default: 9, max: 8 } } }', 'modules.functions.timeout.default: must not be greater than timeout.max (8)'],
     ['console: { enabled: yes please }', 'console.enabled: must be a boolean value'],
     ['console: { enabeld: true }', 'console.enabeld: unknown key'],
+    ['secret: thirty-one-bytes-are-too-short!', 'secret: must be at least 32 bytes'],
+    ['secret: 1234', 'secret: must be a string'],
+    ['auth: { audience: [] }', 'auth.audience: must be a non-empty string or a non-empty list of them'],
+    ['auth: { audience: [my-app, 7] }', 'auth.audience: must be a non-empty string or a non-empty list of them'],
+    ['auth: { issuer: "" }', 'auth.issuer: must be a non-empty string or a non-empty list of them'],
+    ['auth: { requireExp: no thanks }', 'auth.requireExp: must be a boolean value'],
   ])('refuses %s', (line, message) => {
     expect(errorOf(`${minimal}${line}\n`, {})).toContain(message);
   });

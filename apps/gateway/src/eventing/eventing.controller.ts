@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@
 import { HttpAdapterHost } from '@nestjs/core';
 import { MeshCodes, MeshError } from 'nest-mesh';
 import { REQUEST_ID_HEADER, requestIdOf } from '../http/request-id';
+import { requireJsonPost } from '../http/request-body';
 import { EventingAccess } from './eventing-access';
 import { EventingService } from './eventing.service';
 import { parseQueueRequest } from './queue-request';
@@ -26,6 +27,7 @@ export class EventingController {
   @HttpCode(202)
   async queue(@Param('project') project: string, @Req() request: HttpRequest, @Body() body: unknown, @Res({ passthrough: true }) response: unknown) {
     this.withRequestId(request, response);
+    requireJsonPost(request.headers);
     this.access.checkProject(project);
     const auth = await this.access.verify(request);
     const queued = parseQueueRequest(body === undefined ? {} : body, this.eventing.maxPayload);

@@ -26,10 +26,18 @@ describe('readFastifyBodies', () => {
   const post = (payload: string, headers: Record<string, string> = {}) =>
     app.inject({ method: 'POST', url: '/echo', payload, headers: { 'content-type': 'application/json', 'x-store': 'call-1', ...headers } });
 
-  it('hands the decoded body to the route, whatever the Content-Type', async () => {
-    const reply = await post('{"params":{"a":[1,"é"]}}', { 'content-type': 'text/plain' });
-    expect(reply.statusCode).toBe(200);
-    expect(reply.json().body).toEqual({ params: { a: [1, 'é'] } });
+  it('hands the decoded body to the route, for any JSON Content-Type', async () => {
+    for (const type of ['application/json', 'application/json; charset=utf-8', 'application/vnd.api+json']) {
+      const reply = await post('{"params":{"a":[1,"é"]}}', { 'content-type': type });
+      expect(reply.statusCode).toBe(200);
+      expect(reply.json().body).toEqual({ params: { a: [1, 'é'] } });
+    }
+  });
+
+  it('refuses a POST whose Content-Type is not JSON, before the route runs', async () => {
+    const reply = await post('{"params":1}', { 'content-type': 'text/plain' });
+    expect(reply.statusCode).toBe(415);
+    expect(reply.json().error).toBe('request Content-Type must be application/json');
   });
 
   it('runs the route in the async context the request had when its body began', async () => {

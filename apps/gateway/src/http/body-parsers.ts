@@ -13,7 +13,8 @@ type RouteHandler = (request: FastifyRequest, reply: FastifyReply) => void;
 type Next = (error?: unknown) => void;
 
 /**
- * How each adapter reads a request body: the raw bytes, within `http.bodyLimit`, handed to the one
+ * How each adapter reads a request body: the headers checked first (a POST must be declared JSON,
+ * the Content-Length within the limit), then the raw bytes, within `http.bodyLimit`, handed to the one
  * RequestBodyDecoder (size, UTF-8, depth, JSON: docs/config.md#limits), so that both accept and
  * refuse exactly the same bodies with the same answers.
  */
@@ -61,7 +62,7 @@ function readBody(decoder: RequestBodyDecoder, request: FastifyRequest, reply: F
     resource.runInAsyncScope(done, null, error, body);
   };
   try {
-    decoder.checkLength(request.headers['content-length']);
+    decoder.checkHeaders(request.method, request.headers);
   } catch (error) {
     return resource.runInAsyncScope(done, null, error);
   }
@@ -93,11 +94,11 @@ function readBody(decoder: RequestBodyDecoder, request: FastifyRequest, reply: F
 
 export function useExpressBody(app: NestExpressApplication, http: HttpConfig): void {
   const decoder = new RequestBodyDecoder(http.maxDepth, app.get(BodyLimit));
-  // First a malformed URL (as fastify's router does), then a Content-Length over the limit, before any byte is read.
+  // First a malformed URL (as fastify's router does), then a POST that is not JSON or a Content-Length over the limit, before any byte is read.
   app.use(rejectBadUrl);
-  app.use((request: { headers: Record<string, string | undefined> }, _response: unknown, next: Next) => {
+  app.use((request: { method: string; headers: Record<string, string | undefined> }, _response: unknown, next: Next) => {
     try {
-      decoder.checkLength(request.headers['content-length']);
+      decoder.checkHeaders(request.method, request.headers);
     } catch (error) {
       return next(error);
     }

@@ -9,9 +9,9 @@ import { fastifyServerOptions, GatewayExpressAdapter } from './http-server';
 
 /**
  * The gateway's Nest app on the configured HTTP adapter. Both adapters run on the same HTTP
- * server settings (timeouts, contract answers to malformed requests: http-server.ts), read every
- * request body as JSON whatever its Content-Type (an empty body is `{}`) with the same checks
- * (body-parsers.ts), and do no per-response work the API does not need (no ETag, no X-Powered-By).
+ * server settings (timeouts, contract answers to malformed requests: http-server.ts), refuse a POST
+ * that is not declared JSON and read every request body as JSON with the same checks
+ * (body-parsers.ts, docs/security.md#browsers), and do no per-response work the API does not need (no ETag, no X-Powered-By).
  * `http.trustProxy` uses each adapter's own support; `http.cors` is Nest's `enableCors` on express and
  * one precomputed hook on fastify (cors.ts), with the same answers (docs/operations.md).
  */

@@ -35,7 +35,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (exception instanceof MeshError) return exception;
     const status = statusOf(exception);
     if (status === 413) return BodyErrors.tooLarge();
-    if (status === 415) return BodyErrors.encoded();
+    // express's raw parser refuses a compressed body (inflate: false); fastify a Content-Type that is not a media type.
+    if (status === 415) return (exception as { type?: unknown }).type === 'encoding.unsupported' ? BodyErrors.encoded() : BodyErrors.notJsonType();
     if (status === 400) {
       const parseFailure = exception instanceof SyntaxError || isBodyParseError(exception);
       return parseFailure ? BodyErrors.notJson() : new MeshError(400, messageOf(exception), MeshCodes.BAD_REQUEST);

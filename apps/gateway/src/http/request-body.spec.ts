@@ -1,6 +1,6 @@
 import { MeshError } from 'nest-mesh';
 import { BodyLimit } from './body-limit';
-import { RequestBodyDecoder } from './request-body';
+import { RequestBodyDecoder, requireJsonPost } from './request-body';
 
 function decoder(bodyLimit = 1000, brokerLimit?: number, maxDepth = 3): RequestBodyDecoder {
   const connection = brokerLimit === undefined ? undefined : { current: { info: { max_payload: brokerLimit } } };
@@ -40,7 +40,7 @@ describe('RequestBodyDecoder', () => {
   });
 
   it('refuses a compressed body, and reads an identity one', () => {
-    expect(failure(() => decoder().decode(Buffer.from('{}'), 'gzip'))).toMatchObject({ status: 415, code: 'BAD_REQUEST' });
+    expect(failure(() => decoder().decode(Buffer.from('{}'), 'gzip'))).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
     expect(decoder().decode(Buffer.from('{}'), 'Identity')).toEqual({});
   });
 
@@ -51,10 +51,36 @@ describe('RequestBodyDecoder', () => {
     expect(failure(() => decoder(1000, 100).decode(body))).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body is over the size limit' });
   });
 
+  const json = (contentLength?: string) => ({ 'content-type': 'application/json', 'content-length': contentLength });
+
   it('refuses a Content-Length over the limit before the body is read', () => {
-    expect(() => decoder(1000, 500).checkLength('500')).not.toThrow();
-    expect(() => decoder(1000, 500).checkLength(undefined)).not.toThrow();
-    expect(failure(() => decoder(1000, 500).checkLength('501'))).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
-    expect(failure(() => decoder(1000).checkLength('1001'))).toMatchObject({ status: 413 });
+    expect(() => decoder(1000, 500).checkHeaders('POST', json('500'))).not.toThrow();
+    expect(() => decoder(1000, 500).checkHeaders('POST', json())).not.toThrow();
+    expect(failure(() => decoder(1000, 500).checkHeaders('POST', json('501')))).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    expect(failure(() => decoder(1000).checkHeaders('POST', json('1001')))).toMatchObject({ status: 413 });
+  });
+
+  it('refuses a POST whose Content-Type is not JSON before the body is read, the type first', () => {
+    const notJson = { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'request Content-Type must be application/json' };
+    for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', '']) {
+      expect(failure(() => decoder().checkHeaders('POST', { 'content-type': type, 'content-length': '2' }))).toEqual(notJson);
+    }
+    expect(failure(() => decoder(1000).checkHeaders('POST', { 'content-type': 'text/plain', 'content-length': '5000' }))).toEqual(notJson);
+    expect(failure(() => decoder().checkHeaders('POST', { 'content-length': '2' }))).toEqual(notJson);
+    expect(failure(() => decoder().checkHeaders('POST', { 'transfer-encoding': 'chunked' }))).toEqual(notJson);
+    expect(failure(() => decoder().checkHeaders('POST', { 'content-type': 'text/plain', 'content-length': '0' }))).toEqual(notJson);
+  });
+
+  it('passes a POST with neither a Content-Type nor a body, and other methods whatever their type', () => {
+    expect(() => decoder().checkHeaders('POST', {})).not.toThrow();
+    expect(() => decoder().checkHeaders('POST', { 'content-length': '0' })).not.toThrow();
+    expect(() => decoder().checkHeaders('GET', { 'content-type': 'text/plain', 'content-length': '2' })).not.toThrow();
+  });
+});
+
+describe('requireJsonPost', () => {
+  it('refuses a request without Content-Type (the body reader passed it only because it had no body)', () => {
+    expect(failure(() => requireJsonPost({}))).toMatchObject({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(() => requireJsonPost({ 'content-type': 'application/json' })).not.toThrow();
   });
 });

@@ -1,6 +1,7 @@
 import { MeshCodes, MeshError } from 'nest-mesh';
 import type { BodyLimit } from './body-limit';
 import { nestsDeeperThan } from './json-depth';
+import { announcesBody, isJsonMediaType } from './media-type';
 
 /** One decoder, for the whole process: `fatal` makes invalid UTF-8 an error instead of U+FFFD. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -8,11 +9,23 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 /** The answers to a body the gateway refuses, the same on both HTTP adapters. */
 export const BodyErrors = {
   tooLarge: () => new MeshError(413, 'request body is over the size limit', MeshCodes.PAYLOAD_TOO_LARGE),
-  encoded: () => new MeshError(415, 'request body must not be compressed (Content-Encoding)', MeshCodes.BAD_REQUEST),
+  notJsonType: () => new MeshError(415, 'request Content-Type must be application/json', MeshCodes.UNSUPPORTED_MEDIA_TYPE),
+  encoded: () => new MeshError(415, 'request body must not be compressed (Content-Encoding)', MeshCodes.UNSUPPORTED_MEDIA_TYPE),
   notUtf8: () => new MeshError(400, 'request body is not valid UTF-8', MeshCodes.BAD_REQUEST),
   notJson: () => new MeshError(400, 'request body is not valid JSON', MeshCodes.BAD_REQUEST),
   tooDeep: (maxDepth: number) => new MeshError(400, `params are nested deeper than ${maxDepth} levels`, MeshCodes.BAD_REQUEST),
 } as const;
+
+type RequestHeaders = { 'content-type'?: string; 'content-length'?: string; 'transfer-encoding'?: string };
+
+/**
+ * For the routes that take a body (calls, queueing): a POST that sent neither a body nor a
+ * Content-Type got past the body reader (a bodiless admin POST, such as retry, needs neither), but
+ * a page on another origin can send one without a preflight: 415 for it too, before anything runs.
+ */
+export function requireJsonPost(headers: { 'content-type'?: string | string[] }): void {
+  if (headers['content-type'] === undefined) throw BodyErrors.notJsonType();
+}
 
 /**
  * Turns the raw bytes of a request body into its JSON value, for both HTTP adapters: an empty
@@ -32,10 +45,16 @@ export class RequestBodyDecoder {
   }
 
   /**
-   * Refuses, before any of the body is read, a request whose Content-Length is over the limit
-   * (express would otherwise read the whole body, or wait for it, before answering; fastify does not).
+   * Refuses, before any of the body is read: a POST whose Content-Type is not JSON (415; a POST with
+   * neither a Content-Type nor a body passes, see `requireJsonPost`), then a Content-Length over the
+   * limit (express would otherwise read the whole body, or wait for it, before answering).
    */
-  checkLength(contentLength: string | undefined): void {
+  checkHeaders(method: string, headers: RequestHeaders): void {
+    if (method === 'POST') {
+      const contentType = headers['content-type'];
+      if (!isJsonMediaType(contentType) && (contentType !== undefined || announcesBody(headers))) throw BodyErrors.notJsonType();
+    }
+    const contentLength = headers['content-length'];
     if (contentLength !== undefined && Number(contentLength) > this.limit.current) throw BodyErrors.tooLarge();
   }
 

@@ -3,3 +3,4 @@ export type { MeshTokenClaims, MeshTokenSigner } from './mesh-token';
 export type { MeshVerifyOptions } from './verify-options';
 export { MeshTokenVerifier, MeshTokenError } from './mesh-token-verifier';
 export type { TrustedAuth } from './mesh-token-verifier';
+export { isCanonicalJws } from './canonical-jws';

@@ -35,6 +35,12 @@ function sign(o: Overrides = {}): Promise<string> {
     .sign(o.key ?? gateway.privateKey);
 }
 
+/** The same token with the unused low bits of its signature's last character set: the same bytes, another spelling. */
+function withUnusedBits(token: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  return token.slice(0, -1) + alphabet[alphabet.indexOf(token.at(-1)!) | 1];
+}
+
 function contextWith(token: string | undefined, meshAuth?: string): MeshContext {
   const headers = natsHeaders();
   if (token !== undefined) headers.set(MeshHeaders.token, token);
@@ -97,6 +103,8 @@ describe('MeshTokenVerifier', () => {
       /algorithm/,
     ],
     ['text that is not a JWS', async () => 'not.a.token', /malformed/],
+    ['a valid token with its signature padded', async () => `${await sign()}==`, /not canonical base64url/],
+    ['a valid token whose signature has non-zero unused bits', async () => withUnusedBits(await sign()), /not canonical base64url/],
     ['an auth claim that is not an object', () => sign({ auth: 'admin' }), /auth claim/],
   ];
 

@@ -3,6 +3,7 @@ import { createLocalJWKSet, createRemoteJWKSet, importSPKI, JWTPayload, jwtVerif
 import { MeshCodes } from '@nest-mesh/wire';
 import { MeshError } from '../mesh-error';
 import type { MeshAuth, MeshContext } from '../service/mesh-context';
+import { isCanonicalJws } from './canonical-jws';
 import { MESH_TOKEN_ALG, MESH_TOKEN_ISSUER, MESH_TOKEN_MAX_LIFETIME_SEC, MESH_TOKEN_TYPE } from './mesh-token';
 import { MeshVerifyOptions } from './verify-options';
 
@@ -99,6 +100,7 @@ export class MeshTokenVerifier {
 
   /** The token's trusted auth, or throws MeshTokenError saying why not. */
   async check(token: string): Promise<TrustedAuth> {
+    if (!isCanonicalJws(token)) throw new MeshTokenError('Mesh-Token is malformed (not canonical base64url)');
     let payload: JWTPayload;
     try {
       const options = {
