@@ -3,7 +3,8 @@ import { APP_FILTER } from '@nestjs/core';
 import { MeshModule, MeshOptions } from 'nest-mesh';
 import { CurrentTokenVerifier, TokenVerifier } from './auth';
 import { CallController } from './call/call.controller';
-import { CallRequestGuard } from './call/call-request.guard';
+import { CallErrors } from './call/call-errors';
+import { CallGuard } from './call/call.guard';
 import { ConsoleController } from './console/console.controller';
 import { DiscoveryController } from './discovery/discovery.controller';
 import { DiscoveryService } from './discovery/discovery.service';
@@ -14,10 +15,9 @@ import { tokenSettingsOf } from './config/token-settings';
 import { CorsOrigins } from './http/cors';
 import { bodyLimitProvider } from './http/body-limit';
 import { eventingParts } from './eventing/eventing-parts';
-import { HttpErrorFilter } from './http/http-error.filter';
-import { InFlightGuard, RateLimits } from './limits';
+import { ERROR_ANSWERS, HttpErrorFilter } from './http/http-error.filter';
+import { InFlightLimit, LimitsModule, RateLimits } from './limits';
 import { GatewayMetrics, ObservabilityModule } from './observability';
-import { RulesGuard } from './rules/rules.guard';
 import { RulesService } from './rules/rules.service';
 import { GatewayTokenSigner, JwksController } from './trust';
 
@@ -31,30 +31,32 @@ export class GatewayModule {
     if (!config.modules.functions.enabled) {
       if (config.console.enabled) new Logger('Gateway').warn('console.enabled: the console needs modules.functions.enabled; not served');
       const reloadables = reloadablesProvider([CorsOrigins, GatewayMetrics]);
-      return { module: GatewayModule, imports: [ObservabilityModule.register(config)], providers: [errors, running, bodyLimit, ConfigReloader, reloadables, CorsOrigins] };
+      return {
+        module: GatewayModule,
+        imports: [LimitsModule.register(config), ObservabilityModule.register(config)],
+        providers: [errors, running, bodyLimit, ConfigReloader, reloadables, CorsOrigins],
+      };
     }
     const eventing = config.modules.eventing.enabled ? eventingParts(broker) : { controllers: [], providers: [] };
     return {
       module: GatewayModule,
       imports: [
         MeshModule.forRoot({ name: 'nest-mesh gateway', callTimeout: config.modules.functions.timeout.default, ...broker }),
+        LimitsModule.register(config),
         ObservabilityModule.register(config),
       ],
       controllers: [CallController, JwksController, DiscoveryController, ...(config.console.enabled ? [ConsoleController] : []), ...eventing.controllers],
       providers: [
         errors,
         DiscoveryService,
-        CallRequestGuard,
-        RulesGuard,
+        CallGuard,
+        { provide: ERROR_ANSWERS, useClass: CallErrors },
         RulesService,
         running,
         bodyLimit,
         ConfigReloader,
-        // RateLimits after RulesService: it makes the limiters of the rules just put in use.
-        reloadablesProvider([RulesService, RateLimits, CurrentTokenVerifier, CorsOrigins, InFlightGuard, GatewayMetrics]),
+        reloadablesProvider([RulesService, RateLimits, CurrentTokenVerifier, CorsOrigins, InFlightLimit, GatewayMetrics]),
         CorsOrigins,
-        InFlightGuard,
-        RateLimits,
         { provide: GatewayTokenSigner, useValue: broker.signer },
         {
           provide: CurrentTokenVerifier,
@@ -66,7 +68,7 @@ export class GatewayModule {
   }
 }
 
-/** The parts a config reload changes (ConfigReloadable), in the order they are prepared and applied. */
+/** The parts a config reload changes (ConfigReloadable); each reads only its own keys, so their order does not matter. */
 function reloadablesProvider(parts: Type[]): Provider {
   return { provide: CONFIG_RELOADABLES, useFactory: (...instances: unknown[]) => instances, inject: parts };
 }

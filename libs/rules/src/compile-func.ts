@@ -20,10 +20,10 @@ export function compileFunc(config: Record<string, unknown>, path: string, ctx: 
     timedOut: forbidden(path, `func rule ${called}: no reply within ${timeoutMs} ms`),
     noAck: forbidden(path, `func rule ${called}: the reply is not {"ack": true}`),
   };
-  const caller = ctx.caller;
+  const compiledCaller = ctx.caller;
   return {
     async: true,
-    evaluate: (args, service, func) => callGuard(caller, target, timeoutMs, denials, args, service, func),
+    evaluate: (args, service, func) => callGuard(args.caller ?? compiledCaller, target, timeoutMs, denials, args, service, func),
   };
 }
 

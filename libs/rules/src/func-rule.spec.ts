@@ -31,6 +31,13 @@ describe('func rule', () => {
     ]);
   });
 
+  it('calls through the caller of the decision when the rules were compiled without one (rules compiled once, with the config)', async () => {
+    const { caller, calls } = fakeCaller(async () => ({ ack: true }));
+    await expect(decide(guard(), undefined, { ...args, caller })).resolves.toEqual({ allow: true });
+    expect(calls).toHaveLength(1);
+    await expect(decide(guard(), undefined, args)).resolves.toMatchObject({ allow: false, reason: 'func rule authz.check: no mesh caller configured' });
+  });
+
   it("hands the call's origin to the caller as is, and never puts it in the payload", async () => {
     const origins: unknown[] = [];
     const caller: RuleCaller = { call: async (_s, _f, payload, _t, origin) => (origins.push(origin, payload), { ack: true }) };

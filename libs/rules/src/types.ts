@@ -21,6 +21,8 @@ export interface RuleArgs {
   params: unknown;
   /** The call being checked, as its host knows it; no rule reads it, the `func` rule hands it to `RuleCaller.call`. */
   origin?: unknown;
+  /** How a `func` rule makes its call; when absent, the caller given to `compileRules` (if any). */
+  caller?: RuleCaller;
 }
 
 /** Makes a direct mesh call (never through the rules). Used only by the `func` rule. */

@@ -1,28 +1,11 @@
 import { KeyObject } from 'node:crypto';
 import { JWTPayload, JWTVerifyOptions, KeyLike, createRemoteJWKSet, decodeProtectedHeader, importSPKI, importX509, jwtVerify } from 'jose';
 import { isCanonicalJws } from 'nest-mesh/internal';
-import { MIN_SECRET_BYTES, SECRET_TOO_SHORT } from '../config/auth-validators';
+import type { AsymmetricAlg, TokenSettings } from '../config/token-settings';
+import { MIN_SECRET_BYTES, SECRET_TOO_SHORT } from '../config/validators';
 import { TokenCache } from './token-cache';
 import { Claims, TokenError, TokenSettingsError } from './token-errors';
 
-export type AsymmetricAlg = 'RS256' | 'ES256';
-
-export interface TokenSettings {
-  /** HS256 secret (top-level `secret` of the config), at least 32 bytes. HS256 is accepted only when this is set. */
-  secret?: string;
-  /** RS256 / ES256 public keys as PEM (SPKI `PUBLIC KEY` or an X.509 `CERTIFICATE`), optionally with a kid. */
-  publicKeys?: { alg: AsymmetricAlg; pem: string; kid?: string }[];
-  /** A JWKS URL for key rotation: fetched, cached, refetched on an unknown kid (after the cooldown). */
-  jwks?: { url: string; algorithms?: AsymmetricAlg[]; cacheMaxAgeMs?: number; timeoutMs?: number; cooldownMs?: number };
-  /** Seconds of leeway for `exp` and `nbf`. Default 0. */
-  clockToleranceSec?: number;
-  /** When set, a token's `aud` must contain one of these; whatever key verified it. */
-  audience?: string[];
-  /** When set, a token's `iss` must be one of these. */
-  issuer?: string[];
-  /** A token without `exp` is refused. Default true. */
-  requireExp?: boolean;
-}
 
 export interface TokenVerifierOptions {
   /** Verified tokens kept (default 10000; 0 turns the cache off). */

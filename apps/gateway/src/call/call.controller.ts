@@ -1,20 +1,20 @@
 import { Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { API_ROOT } from '@nest-mesh/wire';
 import { MeshClient } from 'nest-mesh';
-import { REQUEST_ID_HEADER } from '../http/request-id';
-import { InFlightGuard } from '../limits';
+import { replyJson } from '../http/json-reply';
 import { CallObserver } from '../observability/call-observer';
-import { RulesGuard } from '../rules/rules.guard';
-import { Call, CallRequest } from './call-request';
-import { CallRequestGuard } from './call-request.guard';
+import { CALL_ROUTES, callOf, CallRequest, attachCall } from './call-request';
+import { CallGuard } from './call.guard';
 
 /**
  * `POST /v1/api/{project}/functions/{service}/{func}` (and `/services/...`): the call is checked
- * by the guards, then made on the caller's behalf; `{"result"}` on success (the function's JSON as
- * it was sent, not decoded and encoded again), errors go to the HttpErrorFilter.
+ * by the CallGuard, then made on the caller's behalf; `{"result"}` on success (the function's JSON as
+ * it was sent, not decoded and encoded again). Errors go to the HttpErrorFilter, which tells
+ * CallErrors (call-errors.ts).
  */
-@Controller('v1/api/:project')
-@UseGuards(InFlightGuard, CallRequestGuard, RulesGuard)
+@Controller(API_ROOT)
+@UseGuards(CallGuard)
 export class CallController {
   constructor(
     private readonly mesh: MeshClient,
@@ -22,19 +22,13 @@ export class CallController {
     private readonly observer: CallObserver,
   ) {}
 
-  @Post(['functions/:service/:func', 'services/:service/:func'])
+  @Post(CALL_ROUTES)
   @HttpCode(200)
-  async call(@Call() call: CallRequest, @Req() request: object, @Res() response: unknown): Promise<void> {
-    const result = await this.mesh.callJson(call.service, call.func, call.params, {
-      timeout: call.timeout,
-      requestId: call.requestId,
-      auth: call.auth,
-      trace: call.trace,
-    });
-    const adapter = this.adapterHost.httpAdapter;
-    adapter.setHeader(response, REQUEST_ID_HEADER, call.requestId);
-    adapter.setHeader(response, 'Content-Type', 'application/json; charset=utf-8');
-    adapter.reply(response, `{"result":${result}}`, 200);
-    this.observer.end(request, 200, 'OK');
+  async call(@Req() request: object, @Res() response: unknown): Promise<void> {
+    const call = callOf(request) as CallRequest;
+    const result = await this.mesh.callJson(call.service, call.func, call.params, call);
+    replyJson(this.adapterHost.httpAdapter, response, 200, `{"result":${result}}`, call.requestId);
+    attachCall(request, null);
+    this.observer.end(call.observed, 200, 'OK', call.requestId);
   }
 }

@@ -38,7 +38,7 @@ describe('ConfigReloader', () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
-  const decide = () => rules.decide('test', 'echo', { auth: undefined, params: null });
+  const decide = () => rules.current.decide('test', 'echo', { auth: undefined, params: null });
 
   it('replaces the rules and the token verifier together and logs "config reloaded"', async () => {
     const oldEngine = rules.current;

@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import type { RuleEngine } from '@nest-mesh/rules';
 import {
   ArrayNotEmpty,
   IsArray,
@@ -14,8 +15,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { IsCorsOrigins, IsTrustProxy } from '../http/http-validators';
-import { IsHs256Secret, IsStringOrList } from './auth-validators';
+import { IsCorsOrigins, IsHs256Secret, IsStringOrList, IsTrustProxy } from './validators';
 import { EmbeddedTlsConfig, EmbeddedUserConfig, HasServiceNames, ServiceIdentityConfig, ServiceMap } from './trust-config';
 import { NAME_PATTERN } from '@nest-mesh/wire';
 
@@ -173,6 +173,9 @@ export class FunctionsConfig {
   /** Checked and compiled by the rule engine, which names the exact path of any mistake (also of `rateLimit`). */
   @IsObject()
   rules: Record<string, unknown> = {};
+
+  /** `rules` compiled once, by loadConfig: what calls are decided with (docs/rules.md). */
+  declare ruleEngine: RuleEngine;
 }
 
 /** `modules.eventing` (docs/events.md). */

@@ -3,7 +3,7 @@ import { ValidationError, validateSync } from 'class-validator';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { compileRules } from '@nest-mesh/rules';
-import { trustProblems } from '../trust/check-trust';
+import { trustProblems } from './trust-checks';
 import { checkEventing } from '../eventing/check-eventing';
 import { GatewayConfig } from './gateway-config';
 
@@ -68,7 +68,8 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
     throw new ConfigError(`management.port: must differ from port (${config.port})`);
   }
   try {
-    compileRules(config.modules.functions.rules);
+    const { rules, ruleTimeout } = config.modules.functions;
+    config.modules.functions.ruleEngine = compileRules(rules, { funcTimeoutMs: ruleTimeout });
     checkEventing(config);
   } catch (error) {
     throw new ConfigError((error as Error).message);

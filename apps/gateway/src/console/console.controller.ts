@@ -2,7 +2,9 @@ import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { GatewayConfig } from '../config/gateway-config';
 import { DiscoveryService } from '../discovery/discovery.service';
-import { REQUEST_ID_HEADER, requestIdOf } from '../http/request-id';
+import { HttpHeaders } from '@nest-mesh/wire';
+import { replyJson } from '../http/json-reply';
+import { requestIdOf } from '../http/request-id';
 import { consoleOverviewOf } from './console-overview';
 import { consolePage, ConsolePage } from './console-page';
 
@@ -27,17 +29,15 @@ export class ConsoleController {
   async services(@Req() request: HttpRequest, @Res() response: unknown): Promise<void> {
     const json = await this.discovery.document('console', (catalog) => consoleOverviewOf(this.config.id, catalog));
     const adapter = this.adapterHost.httpAdapter;
-    adapter.setHeader(response, REQUEST_ID_HEADER, requestIdOf(request));
-    adapter.setHeader(response, 'Content-Type', 'application/json; charset=utf-8');
     adapter.setHeader(response, 'Cache-Control', 'no-store');
-    adapter.reply(response, json, 200);
+    replyJson(adapter, response, 200, json, requestIdOf(request));
   }
 
   /** `/console` (also `/console/`) and `/console/index.html`: the page. */
   @Get(['', 'index.html'])
   show(@Req() request: HttpRequest, @Res() response: unknown): void {
     const adapter = this.adapterHost.httpAdapter;
-    adapter.setHeader(response, REQUEST_ID_HEADER, requestIdOf(request));
+    adapter.setHeader(response, HttpHeaders.requestId, requestIdOf(request));
     adapter.setHeader(response, 'Content-Type', 'text/html; charset=utf-8');
     adapter.setHeader(response, 'Content-Security-Policy', this.page.csp);
     adapter.setHeader(response, 'X-Content-Type-Options', 'nosniff');

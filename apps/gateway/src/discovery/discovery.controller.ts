@@ -1,8 +1,10 @@
 import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { MeshCodes, MeshError } from 'nest-mesh';
 import { GatewayConfig } from '../config/gateway-config';
-import { REQUEST_ID_HEADER, requestIdOf } from '../http/request-id';
+import { API_ROOT, ApiRoutes } from '@nest-mesh/wire';
+import { replyJson } from '../http/json-reply';
+import { checkProject } from '../http/project';
+import { requestIdOf } from '../http/request-id';
 import { DiscoveryService } from './discovery.service';
 import { openApiOf } from './openapi';
 import { listingOf } from './services-listing';
@@ -13,7 +15,7 @@ type HttpRequest = Parameters<typeof requestIdOf>[0];
  * `GET /v1/api/{project}/services` (the services and the functions callers may call) and
  * `GET /v1/api/{project}/openapi.json` (the same as OpenAPI 3.1): docs/discovery.md.
  */
-@Controller('v1/api/:project')
+@Controller(API_ROOT)
 export class DiscoveryController {
   constructor(
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
@@ -21,27 +23,20 @@ export class DiscoveryController {
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
-  @Get('services')
+  @Get(ApiRoutes.services)
   async services(@Param('project') project: string, @Req() request: HttpRequest, @Res() response: unknown): Promise<void> {
-    this.checkProject(project);
+    checkProject(project, this.config.id);
     this.reply(request, response, await this.discovery.document('listing', ({ services }) => listingOf(services)));
   }
 
-  @Get('openapi.json')
+  @Get(ApiRoutes.openApi)
   async openApi(@Param('project') project: string, @Req() request: HttpRequest, @Res() response: unknown): Promise<void> {
-    this.checkProject(project);
+    checkProject(project, this.config.id);
     const maxTimeout = this.config.modules.functions.timeout.max;
     this.reply(request, response, await this.discovery.document('openapi', ({ services }) => openApiOf(project, services, maxTimeout)));
   }
 
-  private checkProject(project: string): void {
-    if (project !== this.config.id) throw new MeshError(404, `project "${project}" not found`, MeshCodes.PROJECT_NOT_FOUND);
-  }
-
   private reply(request: HttpRequest, response: unknown, json: string): void {
-    const adapter = this.adapterHost.httpAdapter;
-    adapter.setHeader(response, REQUEST_ID_HEADER, requestIdOf(request));
-    adapter.setHeader(response, 'Content-Type', 'application/json; charset=utf-8');
-    adapter.reply(response, json, 200);
+    replyJson(this.adapterHost.httpAdapter, response, 200, json, requestIdOf(request));
   }
 }

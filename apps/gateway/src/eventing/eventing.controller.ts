@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { MeshCodes, MeshError } from 'nest-mesh';
-import { REQUEST_ID_HEADER, requestIdOf } from '../http/request-id';
+import { HttpHeaders } from '@nest-mesh/wire';
+import { requestIdOf } from '../http/request-id';
 import { requireJsonPost } from '../http/request-body';
 import { EventingAccess } from './eventing-access';
 import { EventingService } from './eventing.service';
@@ -66,6 +67,6 @@ export class EventingController {
   }
 
   private withRequestId(request: HttpRequest, response: unknown): void {
-    this.adapterHost.httpAdapter.setHeader(response, REQUEST_ID_HEADER, requestIdOf(request));
+    this.adapterHost.httpAdapter.setHeader(response, HttpHeaders.requestId, requestIdOf(request));
   }
 }

@@ -3,7 +3,8 @@ import { STATUS_CODES, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { MeshCodes, MeshError } from 'nest-mesh';
-import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
+import { HttpHeaders, JSON_CONTENT_TYPE } from '@nest-mesh/wire';
+import { requestIdOf } from './request-id';
 
 /**
  * Answers for requests that never reach a route, written in the shape of docs/protocol.md
@@ -40,8 +41,8 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     const body = JSON.stringify(failure);
     socket.write(
       `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status]}\r\n` +
-        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `${REQUEST_ID_HEADER}: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
+        `Content-Type: ${JSON_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `${HttpHeaders.requestId}: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy();
@@ -75,7 +76,7 @@ export function answerFrameworkError(_error: FastifyError, request: FastifyReque
   const failure = badUrl();
   reply
     .code(failure.status)
-    .header(REQUEST_ID_HEADER, requestIdOf(request))
-    .header('Content-Type', 'application/json; charset=utf-8')
+    .header(HttpHeaders.requestId, requestIdOf(request))
+    .header('Content-Type', JSON_CONTENT_TYPE)
     .send(JSON.stringify(failure));
 }

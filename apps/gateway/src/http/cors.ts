@@ -3,13 +3,12 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ConfigReloadable } from '../config/config-reloadable';
 import { CorsConfig, GatewayConfig } from '../config/gateway-config';
-import { RATE_LIMIT_LIMIT_HEADER, RATE_LIMIT_REMAINING_HEADER, RETRY_AFTER_HEADER } from '../limits/limit-headers';
-import { REQUEST_ID_HEADER } from './request-id';
+import { HttpHeaders, MeshHeaders } from '@nest-mesh/wire';
 
 /** Request headers a browser may send (a preflight asking for others is answered without them). */
-const CORS_ALLOWED_HEADERS = ['content-type', 'authorization', 'x-request-id', 'traceparent', 'tracestate'];
+const CORS_ALLOWED_HEADERS = ['content-type', 'authorization', HttpHeaders.requestId.toLowerCase(), MeshHeaders.traceparent, MeshHeaders.tracestate];
 /** Response headers a browser's script may read. */
-const CORS_EXPOSED_HEADERS = [REQUEST_ID_HEADER, RETRY_AFTER_HEADER, RATE_LIMIT_LIMIT_HEADER, RATE_LIMIT_REMAINING_HEADER];
+const CORS_EXPOSED_HEADERS = [HttpHeaders.requestId, HttpHeaders.retryAfter, HttpHeaders.rateLimitLimit, HttpHeaders.rateLimitRemaining];
 const CORS_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
 
 type OriginCallback = (error: Error | null, allow: boolean | string) => void;

@@ -1,14 +1,23 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject, Logger, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { codeForStatus } from '@nest-mesh/wire';
 import { MeshCodes, MeshError } from 'nest-mesh';
-import { CallObserver } from '../observability/call-observer';
-import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
+import { replyJson } from './json-reply';
+import { requestIdOf } from './request-id';
 import { BodyErrors } from './request-body';
 
+/** Told of every error answer the filter writes (the call pipeline counts a call refused before it began). */
+export interface ErrorAnswerListener {
+  answered(request: object, error: MeshError): void;
+}
+
+/** The injection token of the optional ErrorAnswerListener. */
+export const ERROR_ANSWERS = Symbol('ErrorAnswers');
+
 /**
- * The one place where errors become HTTP: `{"error", "code"}` with the status of the table
- * in docs/protocol.md, and the request id. Works the same on express and fastify.
+ * Where the errors of the gateway's routes become HTTP: `{"error", "code"}` with the status of the
+ * table in docs/protocol.md, and the request id. Works the same on express and fastify. (Requests
+ * that never reach a route are answered in the same shape by client-errors.ts.)
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -16,19 +25,15 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    private readonly observer: CallObserver,
+    @Optional() @Inject(ERROR_ANSWERS) private readonly listener?: ErrorAnswerListener,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest();
-    const response = http.getResponse();
     const error = this.toMeshError(exception);
-    const adapter = this.adapterHost.httpAdapter;
-    adapter.setHeader(response, REQUEST_ID_HEADER, requestIdOf(request));
-    adapter.setHeader(response, 'Content-Type', 'application/json; charset=utf-8');
-    adapter.reply(response, JSON.stringify(error), error.status);
-    this.observer.end(request, error.status, error.code);
+    replyJson(this.adapterHost.httpAdapter, http.getResponse(), error.status, JSON.stringify(error), requestIdOf(request));
+    this.listener?.answered(request, error);
   }
 
   private toMeshError(exception: unknown): MeshError {

@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto';
+import { HttpHeaders, REQUEST_ID_PATTERN } from '@nest-mesh/wire';
 
-const VALID_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const REQUEST_ID = Symbol('meshRequestId');
-
-export const REQUEST_ID_HEADER = 'X-Request-Id';
+/** The request id header as Node lists request headers (lower case). */
+const REQUEST_ID_KEY = HttpHeaders.requestId.toLowerCase();
 
 interface RequestLike {
   headers: Record<string, string | string[] | undefined>;
   [REQUEST_ID]?: string;
 }
 
-/** The request id of an HTTP request: the caller's `X-Request-Id` when well-formed, else a new one. */
+/** The request id of an HTTP request: the caller's `X-Request-Id` when well-formed, else a new one (the same one every time it is asked). */
 export function requestIdOf(request: RequestLike): string {
   let id = request[REQUEST_ID];
   if (id === undefined) {
-    const given = request.headers['x-request-id'];
-    id = typeof given === 'string' && VALID_REQUEST_ID.test(given) ? given : randomUUID();
+    const given = request.headers[REQUEST_ID_KEY];
+    id = typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     request[REQUEST_ID] = id;
   }
   return id;

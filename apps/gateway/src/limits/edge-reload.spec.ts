@@ -5,9 +5,8 @@ import { ConfigReloader } from '../config/config-reloader';
 import { GatewayConfig } from '../config/gateway-config';
 import { parseConfig } from '../config/load-config';
 import { CorsOrigins } from '../http/cors';
-import { CallsInFlight } from '../observability/calls-in-flight';
 import { RulesService } from '../rules/rules.service';
-import { InFlightGuard } from './in-flight.guard';
+import { InFlightLimit } from './in-flight-limit';
 import { RateLimits } from './rate-limits';
 
 /** SIGHUP applies new rate limits, CORS origins and maxInFlight; the rest of `http` needs a restart. */
@@ -24,18 +23,16 @@ describe('reloading the edge settings', () => {
   let rules: RulesService;
   let limits: RateLimits;
   let cors: CorsOrigins;
-  let inFlight: InFlightGuard;
-  let calls: CallsInFlight;
+  let inFlight: InFlightLimit;
   let reloader: ConfigReloader;
   let warn: jest.SpyInstance;
 
   beforeEach(() => {
     running = parseConfig(JSON.stringify(base(limited(2))), {});
     rules = new RulesService(running, { call: jest.fn() } as never);
-    limits = new RateLimits(running, rules, adapterHost as never);
+    limits = new RateLimits(running, adapterHost as never);
     cors = new CorsOrigins(running);
-    calls = new CallsInFlight();
-    inFlight = new InFlightGuard(running, adapterHost as never, calls);
+    inFlight = new InFlightLimit(running, adapterHost as never);
     reloader = new ConfigReloader(running, [rules, limits, cors, inFlight]);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
@@ -90,20 +87,20 @@ describe('reloading the edge settings', () => {
   it('applies a new maxInFlight: beyond it OVERLOADED with Retry-After at once, until a response closes', async () => {
     await reloader.reload(write(base(limited(2), undefined, { maxInFlight: 2 })), {});
     const responses = [new EventEmitter(), new EventEmitter(), new EventEmitter()];
-    const enter = (response: EventEmitter) => inFlight.canActivate({ switchToHttp: () => ({ getResponse: () => response }) } as never);
-    expect(enter(responses[0])).toBe(true);
-    expect(enter(responses[1])).toBe(true);
+    const enter = (response: EventEmitter) => inFlight.enter(response);
+    expect(() => enter(responses[0])).not.toThrow();
+    expect(() => enter(responses[1])).not.toThrow();
     expect(() => enter(responses[2])).toThrow(expect.objectContaining({ status: 503, code: 'OVERLOADED' }));
     expect(headers['Retry-After']).toBe('1');
-    expect(calls.count).toBe(2);
+    expect(inFlight.count).toBe(2);
     responses[0].emit('close');
-    expect(enter(responses[2])).toBe(true);
+    expect(() => enter(responses[2])).not.toThrow();
     // fastify: the Node response is reply.raw
     const raw = new EventEmitter();
     responses[1].emit('close');
-    expect(inFlight.canActivate({ switchToHttp: () => ({ getResponse: () => ({ raw }) }) } as never)).toBe(true);
+    expect(() => inFlight.enter({ raw } as never)).not.toThrow();
     raw.emit('close');
-    expect(calls.count).toBe(1);
+    expect(inFlight.count).toBe(1);
   });
 
   it('names the http keys that need a restart in one line, and keeps them', async () => {

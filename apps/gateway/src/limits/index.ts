@@ -1,2 +1,3 @@
-export { InFlightGuard } from './in-flight.guard';
+export { InFlightLimit } from './in-flight-limit';
 export { RateLimits } from './rate-limits';
+export { LimitsModule } from './limits.module';

@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { RateLimit } from '@nest-mesh/rules';
+import { HttpHeaders } from '@nest-mesh/wire';
 import { MeshAuth, MeshCodes, MeshError } from 'nest-mesh';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ConfigReloadable } from '../config/config-reloadable';
 import { GatewayConfig } from '../config/gateway-config';
-import { RulesService } from '../rules/rules.service';
-import { RATE_LIMIT_LIMIT_HEADER, RATE_LIMIT_REMAINING_HEADER, RETRY_AFTER_HEADER } from './limit-headers';
 import { RedisStore } from './redis-store';
 
 /** What a rate limit needs of the HTTP request: the client address (`ip` honours `http.trustProxy`). */
@@ -30,22 +29,18 @@ export class RateLimits implements OnModuleDestroy, ConfigReloadable {
 
   constructor(
     @Inject(GatewayConfig) config: GatewayConfig,
-    private readonly rules: RulesService,
     private readonly adapterHost: HttpAdapterHost,
   ) {
     const url = config.modules.functions.rateLimitStore;
     this.store = url === undefined ? undefined : new RedisStore(url, this.logger);
     // Gateways of one project share counts; other projects on the same Redis do not.
     this.keyPrefix = `nest-mesh:rl:${config.id}`;
-    this.prepare(this.rules.current.rateLimits);
+    this.prepare(config.modules.functions.ruleEngine.rateLimits);
   }
 
-  /**
-   * Makes the limiters of the rules a reload has just put in use (RulesService applies before
-   * RateLimits: see the order in GatewayModule). Nothing runs between the two steps.
-   */
-  applyConfig(): void {
-    this.prepare(this.rules.current.rateLimits);
+  /** Makes the limiters of the rules a reload puts in use. */
+  applyConfig(next: GatewayConfig): void {
+    this.prepare(next.modules.functions.ruleEngine.rateLimits);
   }
 
   /** Makes the limiters of a rule set. */
@@ -80,10 +75,10 @@ export class RateLimits implements OnModuleDestroy, ConfigReloadable {
       over = true;
     }
     const adapter = this.adapterHost.httpAdapter;
-    adapter.setHeader(response, RATE_LIMIT_LIMIT_HEADER, String(limit.limit));
-    adapter.setHeader(response, RATE_LIMIT_REMAINING_HEADER, String(Math.max(0, result.remainingPoints)));
+    adapter.setHeader(response, HttpHeaders.rateLimitLimit, String(limit.limit));
+    adapter.setHeader(response, HttpHeaders.rateLimitRemaining, String(Math.max(0, result.remainingPoints)));
     if (over) {
-      adapter.setHeader(response, RETRY_AFTER_HEADER, String(Math.max(1, Math.ceil(result.msBeforeNext / 1000))));
+      adapter.setHeader(response, HttpHeaders.retryAfter, String(Math.max(1, Math.ceil(result.msBeforeNext / 1000))));
       throw new MeshError(429, `rate limit of ${limit.limit} calls per ${limit.window / 1000} s reached; retry later`, MeshCodes.RATE_LIMITED);
     }
   }

@@ -3,7 +3,6 @@ import { writeConfig } from '../../../../test/support/config-file';
 import { ConfigReloader } from '../config/config-reloader';
 import { parseConfig } from '../config/load-config';
 import type { BrokerHealth } from './broker-health';
-import { CallsInFlight } from './calls-in-flight';
 import { CallObserver } from './call-observer';
 import { GatewayMetrics } from './gateway-metrics';
 
@@ -11,7 +10,7 @@ const RULES = { users: { create: { rule: 'allow' } } };
 
 function setup(log: object = {}) {
   const config = parseConfig(JSON.stringify({ id: 'demo', log, modules: { functions: { rules: RULES } } }), {});
-  const metrics = new GatewayMetrics(config, { connected: true } as BrokerHealth, new CallsInFlight());
+  const metrics = new GatewayMetrics(config, { connected: true } as BrokerHealth, { count: 0 });
   return { config, metrics, observer: new CallObserver(metrics, config) };
 }
 
@@ -32,27 +31,26 @@ describe('CallObserver', () => {
 
   it('counts a call once, with its duration', async () => {
     const { metrics, observer } = setup();
-    const call = request('users', 'create');
-    expect(observer.begin(call)).toBeUndefined();
-    observer.end(call, 200, 'OK');
-    observer.end(call, 500, 'INTERNAL'); // a second answer to the same request is not a second call
+    const call = observer.begin(request('users', 'create'));
+    expect(call.trace).toBeUndefined();
+    observer.end(call, 200, 'OK', 'req-1');
+    observer.end(call, 500, 'INTERNAL', 'req-1'); // a second answer to the same call is not a second call
     expect(await sampleOf(metrics, 'mesh_gateway_calls_total{service="users",func="create",status="200",code="OK"}')).toBe(1);
     expect(await sampleOf(metrics, 'mesh_gateway_calls_total{service="users",func="create",status="500",code="INTERNAL"}')).toBeUndefined();
     expect(await sampleOf(metrics, 'mesh_gateway_call_duration_seconds_count{service="users",func="create"}')).toBe(1);
   });
 
-  it('counts a call refused before it began, and ignores requests that are not calls', async () => {
+  it('counts a call refused before it began, without a duration', async () => {
     const { metrics, observer } = setup();
-    observer.end(request('users', 'create'), 503, 'OVERLOADED');
-    observer.end(request(), 404, 'NOT_FOUND');
+    observer.refused(request('users', 'create'), 503, 'OVERLOADED', 'req-1');
     expect(await sampleOf(metrics, 'mesh_gateway_calls_total{service="users",func="create",status="503",code="OVERLOADED"}')).toBe(1);
-    expect(await sampleOf(metrics, 'mesh_gateway_calls_total{service="_other",func="_other",status="404",code="NOT_FOUND"}')).toBeUndefined();
+    expect(await sampleOf(metrics, 'mesh_gateway_call_duration_seconds_count{service="users",func="create"}')).toBe(0);
   });
 
   it('without an SDK, hands the caller\'s W3C headers on', () => {
     const { observer } = setup();
-    const context = observer.begin(request('users', 'create', { traceparent: '00-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-bbbbbbbbbbbbbbbb-01' }));
-    expect(context).toBeDefined();
+    const call = observer.begin(request('users', 'create', { traceparent: '00-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-bbbbbbbbbbbbbbbb-01' }));
+    expect(call.trace).toBeDefined();
   });
 
   it('writes one call line with log.calls, without params or headers (the last ones at shutdown)', () => {
@@ -61,10 +59,8 @@ describe('CallObserver', () => {
     try {
       const { observer } = setup({ format: 'json', calls: true });
       const call = { ...request('users', 'create', { authorization: 'Bearer abc.def.ghi' }), body: { params: { password: 'hunter2' } } };
-      observer.begin(call);
-      observer.end(call, 403, 'FORBIDDEN');
-      const bad = request('bad name', 'x');
-      observer.end(bad, 400, 'BAD_REQUEST');
+      observer.end(observer.begin(call), 403, 'FORBIDDEN', 'req-1');
+      observer.refused(request('bad name', 'x'), 400, 'BAD_REQUEST', 'req-2');
       observer.onApplicationShutdown();
     } finally {
       stdout.mockRestore();

@@ -3,28 +3,26 @@ import type { Context, Span, Tracer } from '@opentelemetry/api';
 import { isValidName } from '@nest-mesh/wire';
 import { activeTracer, traceHeadersContext } from 'nest-mesh/internal';
 import { GatewayConfig } from '../config/gateway-config';
-import { requestIdOf } from '../http/request-id';
 import { CallLogWriter } from './call-log';
 import { CallSeries, GatewayMetrics } from './gateway-metrics';
 import { endHttpSpan, startHttpSpan, TracedRequest } from './http-span';
 
-const OBSERVED = Symbol('meshObservedCall');
-
-/** One call between `begin` and `end`. */
-interface ObservedCall {
-  series: CallSeries;
-  started: number;
+/** One call between `begin` and `end` (call/ keeps it with the call it observes). */
+export interface ObservedCall {
+  readonly request: TracedRequest;
+  readonly series: CallSeries;
+  readonly started: number;
   span: Span | undefined;
+  /** The trace context the call to the function continues: the span's, or without an SDK the caller's W3C headers. */
+  trace: Context | undefined;
+  ended: boolean;
 }
-
-/** undefined: not begun; null: ended (a second answer, e.g. an error after the reply, is not counted again). */
-type ObservableRequest = TracedRequest & { [OBSERVED]?: ObservedCall | null };
 
 /**
  * The edges of one HTTP call, where its metrics, span and log line are taken (docs/operations.md):
- * `begin` when the call reaches its first check, `end` when it is answered (the controller on
- * success, the error filter otherwise). Per call: two Map lookups, a few additions, and no
- * allocation beyond one small record; the span and log line only when they are on.
+ * `begin` when the call reaches its first check, `end` when it is answered. Per call: two Map
+ * lookups, a few additions, and no allocation beyond one small record; the span and log line only
+ * when they are on.
  */
 @Injectable()
 export class CallObserver implements OnApplicationShutdown {
@@ -48,55 +46,49 @@ export class CallObserver implements OnApplicationShutdown {
     this.jsonLines?.flush();
   }
 
-  /**
-   * The call has reached its first check: starts its clock and its span. Returns the trace context
-   * that the call to the function continues (the span's; without an SDK, the caller's W3C headers).
-   */
-  begin(request: ObservableRequest): Context | undefined {
+  /** The call has reached its first check: starts its clock and its span. */
+  begin(request: TracedRequest): ObservedCall {
     const observed: ObservedCall = {
+      request,
       series: this.metrics.seriesOf(request.params?.service, request.params?.func),
       started: performance.now(),
       span: undefined,
+      trace: undefined,
+      ended: false,
     };
-    request[OBSERVED] = observed;
     if (this.tracer !== undefined) {
       const { span, context } = startHttpSpan(this.tracer, request);
       observed.span = span;
-      return context;
+      observed.trace = context;
+    } else {
+      const traceparent = request.headers.traceparent;
+      if (typeof traceparent === 'string') {
+        const tracestate = request.headers.tracestate;
+        observed.trace = traceHeadersContext(traceparent, typeof tracestate === 'string' ? tracestate : undefined);
+      }
     }
-    const traceparent = request.headers.traceparent;
-    if (typeof traceparent !== 'string') return undefined;
-    const tracestate = request.headers.tracestate;
-    return traceHeadersContext(traceparent, typeof tracestate === 'string' ? tracestate : undefined);
+    return observed;
   }
 
-  /**
-   * The call was answered with `status` and `code` (`OK` for 200). A call refused before `begin`
-   * (e.g. an unparsable body) is counted too, without a duration; other routes are not calls.
-   */
-  end(httpRequest: object, status: number, code: string): void {
-    const request = httpRequest as ObservableRequest;
-    const observed = request[OBSERVED];
-    if (observed === null) return;
-    let ms = 0;
-    if (observed !== undefined) {
-      request[OBSERVED] = null;
-      ms = performance.now() - observed.started;
-      observed.series.count(status, code);
-      observed.series.duration.observe(ms / 1000);
-      if (observed.span !== undefined) endHttpSpan(observed.span, status, code, requestIdOf(request));
-    } else if (request.params?.service !== undefined) {
-      request[OBSERVED] = null;
-      this.metrics.seriesOf(request.params.service, request.params.func).count(status, code);
-    } else {
-      return;
-    }
-    if (this.logCalls) this.logCall(request, status, code, ms);
+  /** The call was answered with `status` and `code` (`OK` for 200); a second answer to it is not a second call. */
+  end(observed: ObservedCall, status: number, code: string, requestId: string): void {
+    if (observed.ended) return;
+    observed.ended = true;
+    const ms = performance.now() - observed.started;
+    observed.series.count(status, code);
+    observed.series.duration.observe(ms / 1000);
+    if (observed.span !== undefined) endHttpSpan(observed.span, status, code, requestId);
+    if (this.logCalls) this.logCall(observed.request, status, code, ms, requestId);
+  }
+
+  /** A call refused before it began (e.g. an unparsable body): counted, without a duration. */
+  refused(request: TracedRequest, status: number, code: string, requestId: string): void {
+    this.metrics.seriesOf(request.params?.service, request.params?.func).count(status, code);
+    if (this.logCalls) this.logCall(request, status, code, 0, requestId);
   }
 
   /** One line per call: names only when valid, never params, headers or tokens. */
-  private logCall(request: ObservableRequest, status: number, code: string, ms: number): void {
-    const requestId = requestIdOf(request);
+  private logCall(request: TracedRequest, status: number, code: string, ms: number, requestId: string): void {
     const service = nameOrDash(request.params?.service);
     const func = nameOrDash(request.params?.func);
     const rounded = Math.round(ms * 100) / 100;

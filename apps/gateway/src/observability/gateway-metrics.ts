@@ -4,7 +4,7 @@ import { CounterChild, HistogramChild, PreparedCounter, PreparedHistogram, regis
 import type { ConfigReloadable } from '../config/config-reloadable';
 import { GatewayConfig } from '../config/gateway-config';
 import { BrokerHealth } from './broker-health';
-import { CallsInFlight } from './calls-in-flight';
+import { InFlightLimit } from '../limits/in-flight-limit';
 
 /** The label value of a service or function that no rule names: the label set stays bounded. */
 export const OTHER = '_other';
@@ -70,7 +70,7 @@ export class GatewayMetrics implements ConfigReloadable {
   private table = new Map<string, Map<string, CallSeries>>();
   private readonly other: CallSeries;
 
-  constructor(@Inject(GatewayConfig) config: GatewayConfig, broker: BrokerHealth, inFlight: CallsInFlight) {
+  constructor(@Inject(GatewayConfig) config: GatewayConfig, broker: BrokerHealth, @Inject(InFlightLimit) inFlight: Pick<InFlightLimit, 'count'>) {
     collectDefaultMetrics({ register: this.registry });
     this.calls = registerPrepared(
       this.registry,

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { GatewayConfig } from '../config/gateway-config';
 import { answerClientError } from '../http/client-errors';
 import { createHttpServer, urlHostOf } from '../http/http-server';
-import { GatewayMetrics } from './gateway-metrics';
-import { Readiness } from './readiness';
+import { JSON_CONTENT_TYPE } from '@nest-mesh/wire';
+import { ProbeResponse, Probes } from './probes';
 
 /**
  * With `management.port` set: `/livez`, `/readyz` and `/metrics` on that port only, from a small
@@ -22,8 +22,7 @@ export class ManagementServer implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
-    private readonly readiness: Readiness,
-    private readonly metrics: GatewayMetrics,
+    private readonly probes: Probes,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -66,25 +65,18 @@ export class ManagementServer implements OnApplicationBootstrap, OnApplicationSh
     const path = (request.url ?? '/').split('?', 1)[0];
     try {
       if (request.method !== 'GET' && request.method !== 'HEAD') {
-        return send(response, 405, 'application/json; charset=utf-8', '{"error":"only GET is allowed","code":"METHOD_NOT_ALLOWED"}');
+        return send(response, { status: 405, contentType: JSON_CONTENT_TYPE, body: '{"error":"only GET is allowed","code":"METHOD_NOT_ALLOWED"}' });
       }
-      if (path === '/livez' || path === '/readyz') {
-        const { status, body } = path === '/livez' ? this.readiness.livez() : await this.readiness.readyz();
-        return send(response, status, 'application/json; charset=utf-8', JSON.stringify(body));
-      }
-      if (path === '/metrics') {
-        const { contentType, text } = await this.metrics.render();
-        return send(response, 200, contentType, text);
-      }
-      send(response, 404, 'application/json; charset=utf-8', '{"error":"not found","code":"NOT_FOUND"}');
+      const answer = await this.probes.answer(path.slice(1));
+      send(response, answer ?? { status: 404, contentType: JSON_CONTENT_TYPE, body: '{"error":"not found","code":"NOT_FOUND"}' });
     } catch (error) {
       this.logger.error(`${path}: ${error instanceof Error ? error.message : String(error)}`);
-      send(response, 500, 'application/json; charset=utf-8', '{"error":"internal error","code":"INTERNAL"}');
+      send(response, { status: 500, contentType: JSON_CONTENT_TYPE, body: '{"error":"internal error","code":"INTERNAL"}' });
     }
   }
 }
 
-function send(response: ServerResponse, status: number, contentType: string, body: string): void {
+function send(response: ServerResponse, { status, contentType, body }: ProbeResponse): void {
   response.writeHead(status, { 'Content-Type': contentType, 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
   response.end(body);
 }

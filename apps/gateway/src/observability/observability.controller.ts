@@ -1,7 +1,6 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Req, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { GatewayMetrics } from './gateway-metrics';
-import { ProbeAnswer, Readiness } from './readiness';
+import { PROBE_PATHS, Probes } from './probes';
 
 /**
  * `GET /livez`, `/readyz`, `/metrics` on the API port; only when `management.port` is not set
@@ -10,33 +9,17 @@ import { ProbeAnswer, Readiness } from './readiness';
 @Controller()
 export class ObservabilityController {
   constructor(
-    private readonly readiness: Readiness,
-    private readonly metrics: GatewayMetrics,
+    private readonly probes: Probes,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
-  @Get('livez')
-  livez(@Res() response: unknown): void {
-    this.answer(response, this.readiness.livez());
-  }
-
-  @Get('readyz')
-  async readyz(@Res() response: unknown): Promise<void> {
-    this.answer(response, await this.readiness.readyz());
-  }
-
-  @Get('metrics')
-  async scrape(@Res() response: unknown): Promise<void> {
-    const { contentType, text } = await this.metrics.render();
+  @Get([...PROBE_PATHS])
+  async probe(@Req() request: { url?: string; originalUrl?: string }, @Res() response: unknown): Promise<void> {
+    const url = request.originalUrl ?? request.url ?? '';
+    const answer = (await this.probes.answer(url.slice(1).split('?', 1)[0]))!;
     const adapter = this.adapterHost.httpAdapter;
-    adapter.setHeader(response, 'Content-Type', contentType);
-    adapter.reply(response, text, 200);
-  }
-
-  private answer(response: unknown, { status, body }: ProbeAnswer): void {
-    const adapter = this.adapterHost.httpAdapter;
-    adapter.setHeader(response, 'Content-Type', 'application/json; charset=utf-8');
+    adapter.setHeader(response, 'Content-Type', answer.contentType);
     adapter.setHeader(response, 'Cache-Control', 'no-store');
-    adapter.reply(response, JSON.stringify(body), status);
+    adapter.reply(response, answer.body, answer.status);
   }
 }

@@ -1,4 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { JSON_CONTENT_TYPE } from '@nest-mesh/wire';
 import { GatewayTokenSigner } from './mesh-token-signer';
 
 /** `GET /.well-known/jwks.json`: the public keys that verify this gateway's Mesh-Tokens (docs/security.md). */
@@ -11,7 +12,7 @@ export class JwksController {
   }
 
   @Get('jwks.json')
-  @Header('Content-Type', 'application/json; charset=utf-8')
+  @Header('Content-Type', JSON_CONTENT_TYPE)
   @Header('Cache-Control', 'public, max-age=300')
   jwks(): string {
     return this.body;

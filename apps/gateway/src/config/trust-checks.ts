@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { GatewayConfig } from '../config/gateway-config';
+import type { GatewayConfig } from './gateway-config';
 
 /**
  * The trust settings that class-validator cannot check alone, one line per mistake naming its path
