@@ -49,7 +49,7 @@ export class EventingController {
     if (!Number.isInteger(count) || count < 1 || count > MAX_LIST) {
       throw new MeshError(400, `limit must be an integer from 1 to ${MAX_LIST}`, MeshCodes.BAD_REQUEST);
     }
-    return { events: await this.eventing.store.list(status, count) };
+    return { events: (await this.eventing.store.list({ status, limit: count })).events };
   }
 
   /** Makes the dead deliveries of an event pending again: `200 {"id", "redriven"}`, 404 when it has none. */
