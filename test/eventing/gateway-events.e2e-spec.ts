@@ -188,6 +188,7 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
     expect(await get(url)).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
     expect(await get(url, { Authorization: `Bearer ${await signToken({ sub: 'ada', role: 'user' })}` })).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
     expect(await get(`${gateway.url}/v1/api/demo/eventing/events?status=done`, { Authorization: `Bearer ${admin}` })).toMatchObject({ status: 400 });
+    expect(await get(`${gateway.url}/v1/api/demo/eventing/events?status=dead&limit=0x10`, { Authorization: `Bearer ${admin}` })).toMatchObject({ status: 400 });
     expect(await post(`${gateway.url}/v1/api/demo/eventing/events/x/retry`)).toMatchObject({ status: 401 });
   });
 

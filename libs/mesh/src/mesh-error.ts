@@ -13,6 +13,10 @@ export const MeshCodes = {
   RATE_LIMITED: 'RATE_LIMITED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   OVERLOADED: 'OVERLOADED',
+  /** 503: queueing an event while the event store holds `maxPendingBytes`; docs/events.md. */
+  STORE_FULL: 'STORE_FULL',
+  /** 404: an admin route names an event the store does not hold; docs/events.md. */
+  NOT_FOUND: 'NOT_FOUND',
   TIMEOUT: 'TIMEOUT',
   INTERNAL: 'INTERNAL',
   /** 500: the function's result is larger than the broker accepts (its max_payload); docs/protocol.md. */

@@ -116,6 +116,13 @@ describe('parseConfig', () => {
     expect(errorOf('id: demo\nmodules: { eventing: { replicas: three } }\n')).toMatch(/^modules\.eventing\.replicas: /);
   });
 
+  it('has maxPendingBytes, a whole number of bytes >= 1, default 1 GiB', () => {
+    expect(parseConfig(minimal).modules.eventing.maxPendingBytes).toBe(1024 ** 3);
+    expect(parseConfig('id: demo\nmodules: { eventing: { maxPendingBytes: 5000 } }\n').modules.eventing.maxPendingBytes).toBe(5000);
+    expect(errorOf('id: demo\nmodules: { eventing: { maxPendingBytes: 0 } }\n')).toBe('modules.eventing.maxPendingBytes: must not be less than 1');
+    expect(errorOf('id: demo\nmodules: { eventing: { maxPendingBytes: 1.5 } }\n')).toMatch(/^modules\.eventing\.maxPendingBytes: /);
+  });
+
   it('refuses text that is not a mapping', () => {
     expect(errorOf('- a\n- b\n')).toBe('the config must be a mapping');
     expect(errorOf('id: [unclosed\n')).toMatch(/^not valid YAML or JSON/);
