@@ -19,9 +19,9 @@ const MAX_PENDING_BYTES = 2_000_000;
 const PAGE_BYTES = 1024 * 1024;
 
 /**
- * What bounds eventing (docs/events.md): `maxPendingBytes` (503 STORE_FULL), listing pages of at
- * most 1 MiB with a cursor, and removing events; on both brokers (local store, JetStream) and both
- * HTTP adapters.
+ * What bounds eventing (docs/events.md): `rateLimit` on an eventing rule (429), `maxPendingBytes`
+ * (503 STORE_FULL), listing pages of at most 1 MiB with a cursor, and removing events; on both
+ * brokers (local store, JetStream) and both HTTP adapters.
  */
 for (const kind of BROKERS) {
   const describeFor = kind === 'nats-server' ? describeWithNatsServer : describe;
@@ -55,7 +55,11 @@ for (const kind of BROKERS) {
                   doomed: { on: { event: 'doomed' }, call: { service: 'mail', func: 'doomed' }, retries: 0 },
                   'doomed-too': { on: { event: 'doomed.too' }, call: { service: 'mail', func: 'doomed' }, retries: 0 },
                 },
-                rules: { default: { rule: 'allow' } },
+                rules: {
+                  limited: { rule: 'allow', rateLimit: { limit: 2, window: minute } },
+                  'by.sub': { rule: 'authenticated', rateLimit: { limit: 1, window: minute, by: 'sub' } },
+                  default: { rule: 'allow' },
+                },
                 admin: { rule: 'match', eval: '==', type: 'string', f1: 'args.auth.role', f2: 'admin' },
               },
             },
@@ -77,6 +81,29 @@ for (const kind of BROKERS) {
           headers: token ? { Authorization: `Bearer ${token}` } : {},
           signal: AbortSignal.timeout(30_000),
         }).then(async (res) => ({ status: res.status, body: await res.json(), headers: res.headers }));
+
+      it('counts rateLimit on an eventing rule per caller: 429 RATE_LIMITED with Retry-After, after the token check, before the rule', async () => {
+        expect(await queue({ type: 'limited' })).toMatchObject({ status: 202 });
+        expect(await queue({ type: 'limited' }, { Authorization: 'Bearer not.a.token' })).toMatchObject({ status: 401 });
+        const second = await queue({ type: 'limited' });
+        expect(second.status).toBe(202);
+        expect(second.headers.get('x-ratelimit-remaining')).toBe('0');
+        const over = await queue({ type: 'limited' });
+        expect(over).toMatchObject({ status: 429, body: { code: 'RATE_LIMITED', error: expect.any(String) } });
+        const retryAfter = Number(over.headers.get('retry-after'));
+        expect(retryAfter).toBeGreaterThanOrEqual(1);
+        expect(retryAfter).toBeLessThanOrEqual(60);
+        expect(over.headers.get('x-request-id')).toBeTruthy();
+        expect(await queue({ type: 'other' })).toMatchObject({ status: 202 }); // another entry: not limited by it
+
+        const [ada, bob] = await Promise.all([signToken({ sub: 'ada' }), signToken({ sub: 'bob' })]);
+        expect(await queue({ type: 'by.sub' }, { Authorization: `Bearer ${ada}` })).toMatchObject({ status: 202 });
+        expect(await queue({ type: 'by.sub' }, { Authorization: `Bearer ${ada}` })).toMatchObject({ status: 429, body: { code: 'RATE_LIMITED' } });
+        expect(await queue({ type: 'by.sub' }, { Authorization: `Bearer ${bob}` })).toMatchObject({ status: 202 });
+        // No token: counted by address, then the rule says 401; the next is over the limit.
+        expect(await queue({ type: 'by.sub' })).toMatchObject({ status: 401 });
+        expect(await queue({ type: 'by.sub' })).toMatchObject({ status: 429 });
+      });
 
       it('answers 503 STORE_FULL at once past maxPendingBytes (HTTP and emit), keeps every event it accepted, lists them in pages of at most 1 MiB, and takes events again once they are removed', async () => {
         const accepted: string[] = [];

@@ -7,14 +7,14 @@ import { EventingAccess } from './eventing-access';
 import { EventingService } from './eventing.service';
 import { parseQueueRequest } from './queue-request';
 
-type HttpRequest = { headers: Record<string, string | undefined> };
+type HttpRequest = { headers: Record<string, string | undefined>; ip?: string };
 const MAX_LIST = 1000;
 const DEFAULT_LIST = 100;
 /** `limit`: plain decimal digits only (no `0x10`, `1e2`, `+5`, spaces), then 1..MAX_LIST. */
 const DECIMAL = /^[0-9]{1,4}$/;
 
 /**
- * The eventing routes (docs/events.md): queue an event over HTTP (rules per event
+ * The eventing routes (docs/events.md): queue an event over HTTP (rules and rate limits per event
  * type), and the admin routes that list events, re-drive dead ones and remove them (rule `eventing.admin`).
  */
 @Controller('v1/api/:project/eventing')
@@ -33,7 +33,7 @@ export class EventingController {
     this.access.checkProject(project);
     const auth = await this.access.verify(request);
     const queued = parseQueueRequest(body === undefined ? {} : body, this.eventing.maxPayload);
-    await this.access.allowQueue(queued.type, auth, queued.payload, requestIdOf(request));
+    await this.access.allowQueue(queued.type, auth, queued.payload, request, response);
     const { id } = await this.eventing.queue(queued);
     return { id };
   }
