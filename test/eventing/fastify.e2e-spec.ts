@@ -53,6 +53,6 @@ describe('eventing routes on fastify', () => {
     const admin = await signToken({ sub: 'ops' });
     const list = await fetch(`${gateway.url}/v1/api/demo/eventing/events?status=pending`, { headers: { Authorization: `Bearer ${admin}` } });
     expect(list.status).toBe(200);
-    expect(await list.json()).toEqual({ events: [] });
+    expect(await list.json()).toEqual({ events: [], next: null });
   });
 });

@@ -57,6 +57,8 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
           orphan: { on: { event: 'orphan' }, call: { service: 'mail', func: 'nobody' }, retries: 50, backoff: [200] },
           hang: { on: { event: 'hang' }, call: { service: 'mail', func: 'hang' }, timeout: HANG_TIMEOUT },
           tick: { on: { schedule: '* * * * * *', timezone: 'UTC' }, call: { service: 'mail', func: 'tick' } },
+          every2: { on: { schedule: '*/2 * * * * *', timezone: 'UTC' }, call: { service: 'mail', func: 'every2' } },
+          'on-x': { on: { event: 'x' }, call: { service: 'mail', func: 'onx' } },
         },
         rules: {
           'user.signup': { rule: 'allow' },
@@ -66,6 +68,7 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
           orphan: { rule: 'allow' },
           hang: { rule: 'allow' },
           'members.only': { rule: 'authenticated' },
+          x: { rule: 'authenticated' },
         },
         admin: { rule: 'match', eval: '==', type: 'string', f1: 'args.auth.role', f2: 'admin' },
       },
@@ -84,7 +87,7 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
       broken: (s) => new MeshError(500, `broken on attempt ${s.params.attempt}`),
       refuse: () => new MeshError(422, 'bad address', 'BAD_ADDRESS'),
       silent: () => 'silent',
-    }).start(gateway.brokerUrl, ['welcome', 'broken', 'refuse', 'silent', 'tick']);
+    }).start(gateway.brokerUrl, ['welcome', 'broken', 'refuse', 'silent', 'tick', 'every2', 'onx']);
     admin = await signToken({ sub: 'ops', role: 'admin' });
   });
   afterAll(async () => {
@@ -185,6 +188,7 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
     expect(await get(url)).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
     expect(await get(url, { Authorization: `Bearer ${await signToken({ sub: 'ada', role: 'user' })}` })).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
     expect(await get(`${gateway.url}/v1/api/demo/eventing/events?status=done`, { Authorization: `Bearer ${admin}` })).toMatchObject({ status: 400 });
+    expect(await get(`${gateway.url}/v1/api/demo/eventing/events?status=dead&limit=0x10`, { Authorization: `Bearer ${admin}` })).toMatchObject({ status: 400 });
     expect(await post(`${gateway.url}/v1/api/demo/eventing/events/x/retry`)).toMatchObject({ status: 401 });
   });
 
@@ -230,6 +234,24 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
       expect(t.params).toMatchObject({ source: 'schedule', type: 'tick', id: `tick:${t.params.time}` });
     }
     expect(new Set(ticks.map((t) => t.params.id)).size).toBe(ticks.length);
+  });
+
+  it('runs every occurrence of a schedule exactly once when a user queued their ids first as another type', async () => {
+    const user = await signToken({ sub: 'mallory' });
+    const period = 2000;
+    // The next three occurrences of `*/2 * * * * *` that are at least 1.5 s away: queued before they come.
+    const first = Math.ceil((Date.now() + 1500) / period) * period;
+    const ids = [0, 1, 2].map((i) => `every2:${new Date(first + i * period).toISOString()}`);
+    for (const id of ids) expect(await queue({ type: 'x', id }, { Authorization: `Bearer ${user}` })).toMatchObject({ status: 202, body: { id } });
+    await until(
+      () => service.of('every2').some((s) => Date.parse(s.params.time) > first + 2 * period) && ids.every((id) => service.of('onx').some((s) => s.params.id === id)),
+      30_000,
+      'the queued events and an occurrence after the three delivered',
+    );
+    for (const id of ids) {
+      expect(service.of('every2').filter((s) => s.params.id === id).map((s) => s.params.source)).toEqual(['schedule']);
+      expect(service.of('onx').filter((s) => s.params.id === id).map((s) => s.params.type)).toEqual(['x']);
+    }
   });
 
   it('delivers after a restart what was stored before kill -9, never losing it', async () => {

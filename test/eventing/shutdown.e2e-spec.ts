@@ -67,7 +67,7 @@ describe('eventing on SIGTERM', () => {
     service = await new EventService().start(gateway.brokerUrl, ['slow']);
     const admin = await signToken({ sub: 'ops' });
     const pending = await fetch(`${gateway.url}/v1/api/demo/eventing/events?status=pending`, { headers: { Authorization: `Bearer ${admin}` } });
-    expect(await pending.json()).toEqual({ events: [] });
+    expect(await pending.json()).toEqual({ events: [], next: null });
     await new Promise((r) => setTimeout(r, 1000));
     expect(service.of('slow')).toEqual([]);
   });

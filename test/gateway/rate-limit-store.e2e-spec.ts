@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
 import { ADAPTERS, post, startGateway } from '../support/mesh';
@@ -8,10 +11,14 @@ import { describeWithRedis, REDIS_URL } from '../support/redis';
 /**
  * `modules.functions.rateLimitStore: redis://...`: gateways share their counts; while Redis is down
  * calls go on, limited in each gateway's memory, with one warning line. The functions called are
- * served by nobody (503 at once): the limit is counted before the call is made.
+ * served by nobody (503 at once): the limit is counted before the call is made. Eventing rules'
+ * rate limits are kept in the same store.
  */
 
 const rules = { test: { ghost: { rule: 'allow', rateLimit: { limit: 3, window: 60_000 } } } };
+const eventRules = { shared: { rule: 'allow', rateLimit: { limit: 2, window: 60_000 } } };
+const stores = mkdtempSync(join(tmpdir(), 'nest-mesh-rl-events-'));
+afterAll(() => rmSync(stores, { recursive: true, force: true }));
 
 async function gateway(project: string, adapter: string, store: string): Promise<{ process: TestProcess; url: string }> {
   return startGateway(
@@ -19,7 +26,10 @@ async function gateway(project: string, adapter: string, store: string): Promise
       id: project,
       port: await freePort(),
       http: { adapter },
-      modules: { functions: { embedded: { host: '127.0.0.1', port: await freePort() }, rateLimitStore: store, rules } },
+      modules: {
+        functions: { embedded: { host: '127.0.0.1', port: await freePort() }, rateLimitStore: store, rules },
+        eventing: { enabled: true, store: mkdtempSync(join(stores, 'events-')), rules: eventRules },
+      },
     }),
   );
 }
@@ -46,6 +56,10 @@ for (const adapter of ADAPTERS) {
       expect(over.body.code).toBe('RATE_LIMITED');
       expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect((await call(one.url)).status).toBe(429);
+      // An eventing rule's limit is shared the same way.
+      const queue = (url: string) => post(`${url}/v1/api/${project}/eventing/queue`, { type: 'shared' }, {}, 15_000);
+      expect([(await queue(one.url)).status, (await queue(two.url)).status]).toEqual([202, 202]);
+      expect(await queue(one.url)).toMatchObject({ status: 429, body: { code: 'RATE_LIMITED' } });
       // Another project on the same Redis has counts of its own.
       const otherProject = `rl-${randomBytes(6).toString('hex')}`;
       const other = await gateway(otherProject, adapter, REDIS_URL);

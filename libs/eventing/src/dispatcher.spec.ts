@@ -80,7 +80,7 @@ describe('Dispatcher', () => {
     await until(async () => (await store.counts()).dead === 1);
     expect(attempts).toEqual([1, 2, 3]);
     expect(outcomes).toEqual([['welcome', 'retry'], ['welcome', 'retry'], ['welcome', 'dead']]);
-    const [dead] = await store.list('dead', 10);
+    const [dead] = (await store.list({ status: 'dead', limit: 10 })).events;
     expect(dead.lastError).toBe('500 INTERNAL: failure 3');
   });
 
@@ -90,7 +90,7 @@ describe('Dispatcher', () => {
     await enqueue();
     await until(async () => (await store.counts()).dead === 1);
     expect(calls).toBe(1);
-    expect((await store.list('dead', 1))[0].lastError).toBe('422 INVALID_EMAIL: bad email');
+    expect((await store.list({ status: 'dead', limit: 1 })).events[0].lastError).toBe('422 INVALID_EMAIL: bad email');
   });
 
   it.each([408, 429, 503, 504])('retries a %i (no instance, timeout, busy) instead of giving up', async (status) => {
@@ -122,7 +122,7 @@ describe('Dispatcher', () => {
     run({ call: async () => undefined }, trigger({ name: 'other' }));
     await enqueue();
     await until(async () => (await store.counts()).dead === 1);
-    expect((await store.list('dead', 1))[0].lastError).toMatch(/no trigger named "welcome"/);
+    expect((await store.list({ status: 'dead', limit: 1 })).events[0].lastError).toMatch(/no trigger named "welcome"/);
   });
 
   it('stop() claims nothing more and waits for the call in flight', async () => {

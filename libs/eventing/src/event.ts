@@ -47,9 +47,21 @@ export interface EventRecord {
   /** The error of the last attempt, when there was one. */
   lastError?: string;
   payload: unknown;
+  /** Set when the event is too large for a page of the listing: `payload` is then null (docs/events.md). */
+  payloadOmitted?: true;
 }
 
 /** The longest `delay` of a queued event: 30 days. */
 export const MAX_DELAY_MS = 30 * 24 * 3600 * 1000;
 /** An id given again within this window is stored once. */
 export const DEDUP_WINDOW_MS = 24 * 3600 * 1000;
+
+/**
+ * What an event is deduplicated on: `<source>|<type>|<id>`. Queued and emitted events (source
+ * `event`) dedupe only against events of the same type and id; schedule occurrences and table
+ * changes have key spaces of their own that no queued event can reach. `|` is in neither the id nor
+ * the type pattern, so two different events never share a key (docs/events.md).
+ */
+export function dedupKey(event: Pick<NewEvent, 'source' | 'type' | 'id'>): string {
+  return `${event.source}|${event.type}|${event.id}`;
+}

@@ -4,7 +4,10 @@
  * No Nest and no HTTP here: the gateway wires these parts (apps/gateway/src/eventing).
  */
 export * from './event';
-export type { EventStore, EnqueueResult, EventCounts } from './event-store';
+export type { EventStore, EnqueueResult, EnqueueOptions, EventCounts } from './event-store';
+export { StoreFullError } from './event-store';
+export { LIST_PAGE_BYTES, InvalidCursorError, PageBuilder } from './page';
+export type { ListQuery, EventPage } from './page';
 export { LocalEventStore, LOCAL_STORE_FILE } from './local-store';
 export type { LocalStoreOptions } from './local-store';
 export { Dispatcher, isFinal } from './dispatcher';

@@ -14,8 +14,9 @@ import {
   StoredMsg,
   StreamInfo,
 } from 'nats';
-import { DEDUP_WINDOW_MS, Delivery, EventRecord, EventSource, EventStatus, NewEvent } from './event';
-import type { EnqueueResult, EventCounts, EventStore } from './event-store';
+import { DEDUP_WINDOW_MS, dedupKey, Delivery, EventRecord, EventSource, NewEvent } from './event';
+import { EnqueueOptions, EnqueueResult, EventCounts, EventStore, StoreFullError } from './event-store';
+import { decodeCursor, encodeCursor, EventPage, ListQuery, PageBuilder } from './page';
 import { Wakeup } from './wakeup';
 
 export interface JetStreamStoreOptions {
@@ -40,8 +41,12 @@ const CONSUMER = 'dispatch';
 const NOT_BEFORE = 'Mesh-Not-Before';
 /** How long one pull request waits (nats.js default: 30 s, so a lost consumer leader stalls delivery that long). */
 const PULL_EXPIRES_MS = 5_000;
-/** Bound on the messages looked at when listing or re-driving. */
+/** Bound on the messages looked at when listing, re-driving or removing. */
 const MAX_SCAN = 100_000;
+/** How old the reading of the streams' bytes that `maxPendingBytes` is checked against may be (ms). */
+const HELD_BYTES_MAX_AGE_MS = 1_000;
+/** What a message counts besides its data and subject until the streams' bytes are read again (JetStream's own per-message overhead and headers). */
+const MESSAGE_OVERHEAD_BYTES = 128;
 
 interface Body {
   id: string;
@@ -60,11 +65,14 @@ interface DeadBody extends Body {
 /**
  * The event store on JetStream (docs/events.md), for gateways that use a real NATS (`conn`).
  * One work-queue stream holds one message per (event, trigger) on `<subject>.<trigger>`, published
- * with `Nats-Msg-Id: <trigger>:<id>` and a 24 h duplicate window (the same id is stored once).
+ * with `Nats-Msg-Id: <trigger>|<dedupKey>` and a 24 h duplicate window (the same key is stored once;
+ * a re-driven message's id is `<trigger>|redrive|<seq>`, which no dedupKey can be).
  * One durable pull consumer, shared by every gateway, hands each message to one of them; its
  * `ack_wait` is the lease. A retry is `nak(delay)`; a delayed event is `nak`ed until it is due; a
  * dead event is copied, with its last error, to the `<stream>_DEAD` stream, where an admin lists and
- * re-drives it. Attempts count JetStream deliveries.
+ * re-drives it. Attempts count JetStream deliveries. `maxPendingBytes` is checked against the bytes
+ * of both streams as the server reports them, read at most once a second and counted on locally
+ * in between (with several gateways, each sees what the others stored up to a second late).
  */
 export class JetStreamEventStore implements EventStore {
   private readonly stream: string;
@@ -78,6 +86,9 @@ export class JetStreamEventStore implements EventStore {
   private readonly claimed = new WeakMap<Delivery, JsMsg>();
   private readonly wakeup = new Wakeup();
   private closed = false;
+  /** The streams' bytes at the last reading, and what this store published since that reading was asked. */
+  private held = { bytes: 0, readAt: 0, since: 0 };
+  private reading?: Promise<void>;
 
   constructor(private readonly options: JetStreamStoreOptions) {
     this.stream = options.stream ?? DEFAULT_EVENT_STREAM;
@@ -119,16 +130,34 @@ export class JetStreamEventStore implements EventStore {
     });
   }
 
-  async enqueue(event: NewEvent): Promise<EnqueueResult> {
+  async enqueue(event: NewEvent, options: EnqueueOptions = {}): Promise<EnqueueResult> {
     const data = new TextEncoder().encode(JSON.stringify({ id: event.id, type: event.type, source: event.source, time: event.time, payload: event.payload ?? null }));
+    const size = event.triggers.reduce((sum, trigger) => sum + data.length + this.subject.length + trigger.length + MESSAGE_OVERHEAD_BYTES, 0);
+    const max = options.maxPendingBytes;
+    if (max !== undefined && size > 0) {
+      if (Date.now() - this.held.readAt > HELD_BYTES_MAX_AGE_MS) await this.readHeldBytes();
+      if (this.held.bytes + this.held.since + size > max) throw new StoreFullError(max);
+    }
+    this.held.since += size;
+    const key = dedupKey(event);
     let duplicate = event.triggers.length > 0;
     for (const trigger of event.triggers) {
       const headers = natsHeaders();
       if (event.notBefore !== undefined && event.notBefore > Date.now()) headers.set(NOT_BEFORE, String(event.notBefore));
-      const ack = await this.js!.publish(`${this.subject}.${trigger}`, data, { msgID: `${trigger}:${event.id}`, headers });
+      const ack = await this.js!.publish(`${this.subject}.${trigger}`, data, { msgID: `${trigger}|${key}`, headers });
       if (!ack.duplicate) duplicate = false;
     }
     return { id: event.id, duplicate };
+  }
+
+  /** Reads the bytes of both streams (one reading at a time); what was published before it was asked is in it. */
+  private readHeldBytes(): Promise<void> {
+    this.reading ??= (async () => {
+      const since = this.held.since;
+      const [pending, dead] = await Promise.all([this.jsm!.streams.info(this.stream), this.jsm!.streams.info(this.deadStream)]);
+      this.held = { bytes: pending.state.bytes + dead.state.bytes, readAt: Date.now(), since: Math.max(0, this.held.since - since) };
+    })().finally(() => (this.reading = undefined));
+    return this.reading;
   }
 
   async claim(max: number, waitMs: number): Promise<Delivery[]> {
@@ -193,32 +222,55 @@ export class JetStreamEventStore implements EventStore {
     await msg?.ackAck();
   }
 
-  async list(status: EventStatus, limit: number): Promise<EventRecord[]> {
-    const records: EventRecord[] = [];
-    const stream = status === 'dead' ? this.deadStream : this.stream;
-    for await (const msg of this.scan(stream, status === 'dead' ? `${this.subject}-dead.*` : `${this.subject}.*`)) {
-      if (records.length >= limit) break;
+  async list(query: ListQuery): Promise<EventPage> {
+    const { status, limit } = query;
+    const after = query.cursor === undefined ? 0 : (decodeCursor(query.cursor, status, ['number'])[0] as number);
+    const page = new PageBuilder(limit, query.maxBytes);
+    let last = 0;
+    let more = false;
+    for await (const msg of status === 'dead' ? this.scanDead(after + 1) : this.scanPending(after + 1)) {
+      let record: EventRecord;
       if (status === 'dead') {
         const { lastError, attempts, trigger, ...body } = msg.json<DeadBody>();
-        records.push({ ...body, trigger, status, attempts, lastError });
+        record = { ...body, trigger, status, attempts, lastError };
       } else {
-        records.push({ ...msg.json<Body>(), trigger: msg.subject.slice(this.subject.length + 1), status, attempts: 0 });
+        record = { ...msg.json<Body>(), trigger: msg.subject.slice(this.subject.length + 1), status, attempts: 0 };
       }
+      if (!page.add(record)) {
+        more = true;
+        break;
+      }
+      last = msg.seq;
     }
-    return records;
+    return { events: page.events, next: more ? encodeCursor(status, [last]) : null };
   }
 
-  async redrive(id: string): Promise<number> {
+  async redrive(id: string, type?: string): Promise<number> {
     let count = 0;
-    for await (const msg of this.scan(this.deadStream, `${this.subject}-dead.*`)) {
+    for await (const msg of this.scanDead()) {
       const dead = msg.json<DeadBody>();
-      if (dead.id !== id) continue;
+      if (!matches(dead, id, type)) continue;
       const body: Body = { id: dead.id, type: dead.type, source: dead.source, time: dead.time, payload: dead.payload };
       await this.js!.publish(`${this.subject}.${dead.trigger}`, new TextEncoder().encode(JSON.stringify(body)), {
-        msgID: `${dead.trigger}:${dead.id}:redrive:${msg.seq}`,
+        msgID: `${dead.trigger}|redrive|${msg.seq}`,
       });
       await this.jsm!.streams.deleteMessage(this.deadStream, msg.seq);
       count++;
+    }
+    return count;
+  }
+
+  async remove(id: string, type?: string): Promise<number> {
+    let count = 0;
+    for (const [stream, messages] of [
+      [this.stream, this.scanPending()],
+      [this.deadStream, this.scanDead()],
+    ] as const) {
+      for await (const msg of messages) {
+        if (!matches(bodyOf(msg), id, type)) continue;
+        // false: gone meanwhile (acked, or removed by another gateway)
+        if (await this.jsm!.streams.deleteMessage(stream, msg.seq).catch(() => false)) count++;
+      }
     }
     return count;
   }
@@ -294,10 +346,18 @@ export class JetStreamEventStore implements EventStore {
     }
   }
 
-  /** The messages of a stream in order, read one by one with direct gets (a work queue allows no second consumer). */
-  private async *scan(stream: string, subject: string): AsyncGenerator<StoredMsg> {
+  private scanPending(from = 0): AsyncGenerator<StoredMsg> {
+    return this.scan(this.stream, `${this.subject}.*`, from);
+  }
+
+  private scanDead(from = 0): AsyncGenerator<StoredMsg> {
+    return this.scan(this.deadStream, `${this.subject}-dead.*`, from);
+  }
+
+  /** The messages of a stream from `from` on, in order, read one by one with direct gets (a work queue allows no second consumer). */
+  private async *scan(stream: string, subject: string, from: number): AsyncGenerator<StoredMsg> {
     const info = await this.jsm!.streams.info(stream);
-    let seq = info.state.first_seq;
+    let seq = Math.max(from, info.state.first_seq);
     for (let seen = 0; seq <= info.state.last_seq && seen < MAX_SCAN; seen++) {
       let msg: StoredMsg;
       try {
@@ -308,6 +368,19 @@ export class JetStreamEventStore implements EventStore {
       yield msg;
       seq = msg.seq + 1;
     }
+  }
+}
+
+/** Is this the event `id` (of `type`, when given)? */
+function matches(body: Body | undefined, id: string, type: string | undefined): boolean {
+  return body !== undefined && body.id === id && (type === undefined || body.type === type);
+}
+
+function bodyOf(msg: StoredMsg): Body | undefined {
+  try {
+    return msg.json<Body>();
+  } catch {
+    return undefined; // not an event of ours
   }
 }
 

@@ -1,8 +1,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEDUP_WINDOW_MS, Delivery, EventRecord, EventSource, EventStatus, NewEvent } from './event';
-import type { EnqueueResult, EventCounts, EventStore } from './event-store';
+import { DEDUP_WINDOW_MS, dedupKey, Delivery, EventRecord, EventSource, EventStatus, NewEvent } from './event';
+import { EnqueueOptions, EnqueueResult, EventCounts, EventStore, StoreFullError } from './event-store';
+import { EVENT_OVERHEAD_BYTES, migrate, prepare } from './local-schema';
+import { decodeCursor, encodeCursor, EventPage, ListQuery, PageBuilder } from './page';
 import { Wakeup } from './wakeup';
 
 export interface LocalStoreOptions {
@@ -15,16 +17,6 @@ export interface LocalStoreOptions {
 /** The database file inside the store's folder. */
 export const LOCAL_STORE_FILE = 'events.sqlite';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  id TEXT PRIMARY KEY, type TEXT NOT NULL, source TEXT NOT NULL, time TEXT NOT NULL,
-  payload TEXT NOT NULL, stored_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS deliveries (
-  event_id TEXT NOT NULL, trigger TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
-  ready_at INTEGER NOT NULL, last_error TEXT, PRIMARY KEY (event_id, trigger));
-CREATE INDEX IF NOT EXISTS deliveries_ready ON deliveries (status, ready_at);
-CREATE INDEX IF NOT EXISTS events_stored ON events (stored_at);`;
-
 interface Write {
   run(): unknown;
   /** Must be on disk before it resolves (an enqueue, a re-drive); others may wait for the next fsync. */
@@ -34,22 +26,25 @@ interface Write {
 }
 
 interface DeliveryRow {
-  event_id: string;
+  event_key: string;
   trigger: string;
   attempts: number;
+  id: string;
   type: string;
   source: EventSource;
   time: string;
   payload: string;
   status: EventStatus;
   last_error: string | null;
+  stored_at: number;
 }
 
 /**
  * The event store on local disk: SQLite (better-sqlite3) in WAL mode; an event is committed with
  * `synchronous=FULL`, so once `enqueue` resolves it survives kill -9 and power loss. Writes made in
- * one event-loop turn share one transaction (one fsync). A delivered event's id is kept 24 hours
- * (for dedup), its payload is not. A claim is a lease:
+ * one event-loop turn share one transaction (one fsync). A delivered event's key is kept 24 hours
+ * (for dedup), its payload is not. The bytes of waiting events are counted in memory (summed once
+ * at open), so `maxPendingBytes` costs nothing per enqueue. A claim is a lease:
  * `ready_at` moves to the lease's end, so a delivery whose dispatcher died is handed out again.
  * One gateway owns a store folder.
  */
@@ -62,6 +57,8 @@ export class LocalEventStore implements EventStore {
   private readonly wakeup = new Wakeup();
   private pruneTimer?: NodeJS.Timeout;
   private syncFull = true;
+  /** What waiting events count against `maxPendingBytes`: SUM(size), plus enqueues not yet committed. */
+  private heldBytes = 0;
 
   constructor(private readonly options: LocalStoreOptions) {}
 
@@ -71,26 +68,48 @@ export class LocalEventStore implements EventStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
+    try {
+      migrate(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
     this.db = db;
     this.statements = prepare(db);
+    this.heldBytes = (this.statements.heldBytes.get() as { n: number }).n;
     this.prune();
     this.pruneTimer = setInterval(() => this.write(false, () => this.prune()).catch(() => undefined), 3600_000);
     this.pruneTimer.unref();
   }
 
-  enqueue(event: NewEvent): Promise<EnqueueResult> {
-    const payload = JSON.stringify(event.payload ?? null);
-    return this.write(true, () => {
+  enqueue(event: NewEvent, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+    const delivered = event.triggers.length > 0;
+    const payload = delivered ? JSON.stringify(event.payload ?? null) : 'null';
+    const size = delivered ? Buffer.byteLength(payload) + EVENT_OVERHEAD_BYTES : 0;
+    const max = options.maxPendingBytes;
+    if (max !== undefined && size > 0 && this.heldBytes + size > max) return Promise.reject(new StoreFullError(max));
+    this.heldBytes += size; // reserved now, so enqueues of the same turn see it
+    const key = dedupKey(event);
+    const stored = this.write(true, () => {
       const s = this.statements!;
       const now = Date.now();
-      const seen = s.eventStoredAt.get(event.id) as { stored_at: number } | undefined;
-      if (seen && seen.stored_at > now - DEDUP_WINDOW_MS) return { id: event.id, duplicate: true };
-      s.upsertEvent.run(event.id, event.type, event.source, event.time, event.triggers.length > 0 ? payload : 'null', now);
+      const seen = s.seen.get(key) as { stored_at: number; size: number } | undefined;
+      if (seen && seen.stored_at > now - DEDUP_WINDOW_MS) return { duplicate: true, freed: size };
+      s.upsertEvent.run(key, event.id, event.type, event.source, event.time, payload, size, now);
       const readyAt = Math.max(now, event.notBefore ?? 0);
-      for (const trigger of event.triggers) s.upsertDelivery.run(event.id, trigger, readyAt);
-      return { id: event.id, duplicate: false };
-    }) as Promise<EnqueueResult>;
+      for (const trigger of event.triggers) s.upsertDelivery.run(key, trigger, readyAt);
+      return { duplicate: false, freed: seen?.size ?? 0 };
+    }) as Promise<{ duplicate: boolean; freed: number }>;
+    return stored.then(
+      ({ duplicate, freed }) => {
+        this.heldBytes -= freed;
+        return { id: event.id, duplicate };
+      },
+      (error: Error) => {
+        this.heldBytes -= size;
+        throw error;
+      },
+    );
   }
 
   async claim(max: number, waitMs: number): Promise<Delivery[]> {
@@ -101,7 +120,7 @@ export class LocalEventStore implements EventStore {
       this.sync(false);
       const claimed = this.db!.transaction(() => {
         const rows = this.statements!.due.all(now, max) as DeliveryRow[];
-        for (const row of rows) this.statements!.lease.run(now + this.options.leaseMs, row.event_id, row.trigger);
+        for (const row of rows) this.statements!.lease.run(now + this.options.leaseMs, row.event_key, row.trigger);
         return rows;
       })();
       if (claimed.length > 0) return claimed.map(toDelivery);
@@ -112,42 +131,61 @@ export class LocalEventStore implements EventStore {
     }
   }
 
-  ack(delivery: Delivery): Promise<void> {
-    return this.write(false, () => {
-      this.statements!.remove.run(delivery.id, delivery.trigger, delivery.attempt);
-      this.statements!.forgetPayload.run(delivery.id, delivery.id); // only the id is kept, for dedup
-    }) as Promise<never>;
+  async ack(delivery: Delivery): Promise<void> {
+    const key = dedupKey(delivery);
+    const freed = (await this.write(false, () => {
+      this.statements!.remove.run(key, delivery.trigger, delivery.attempt);
+      return this.forgetIfDone(key);
+    })) as number;
+    this.heldBytes -= freed;
   }
 
   retry(delivery: Delivery, delayMs: number, error: string): Promise<void> {
     return this.write(false, () =>
-      this.statements!.retry.run(Date.now() + delayMs, error, delivery.id, delivery.trigger, delivery.attempt),
+      this.statements!.retry.run(Date.now() + delayMs, error, dedupKey(delivery), delivery.trigger, delivery.attempt),
     ) as Promise<never>;
   }
 
   bury(delivery: Delivery, error: string): Promise<void> {
-    return this.write(false, () => this.statements!.bury.run(error, delivery.id, delivery.trigger, delivery.attempt)) as Promise<never>;
+    return this.write(false, () => this.statements!.bury.run(error, dedupKey(delivery), delivery.trigger, delivery.attempt)) as Promise<never>;
   }
 
-  async list(status: EventStatus, limit: number): Promise<EventRecord[]> {
-    const rows = this.statements!.list.all(status, limit) as DeliveryRow[];
-    return rows.map((row) => ({
-      id: row.event_id,
-      type: row.type,
-      source: row.source,
-      time: row.time,
-      trigger: row.trigger,
-      status: row.status,
-      attempts: row.attempts,
-      ...(row.last_error !== null ? { lastError: row.last_error } : {}),
-      payload: JSON.parse(row.payload),
-    }));
+  async list(query: ListQuery): Promise<EventPage> {
+    const { status, limit } = query;
+    const [storedAt, key, trigger] = query.cursor === undefined ? [-1, '', ''] : decodeCursor(query.cursor, status, ['number', 'string', 'string']);
+    const page = new PageBuilder(limit, query.maxBytes);
+    let last: DeliveryRow | undefined;
+    let more = false;
+    // Synchronous from the first row to the last: no other statement runs on the connection meanwhile.
+    for (const row of this.statements!.list.iterate(status, storedAt, storedAt, key, trigger, limit + 1) as IterableIterator<DeliveryRow>) {
+      if (!page.add(toRecord(row))) {
+        more = true;
+        break;
+      }
+      last = row;
+    }
+    return { events: page.events, next: more && last ? encodeCursor(status, [last.stored_at, last.event_key, last.trigger]) : null };
   }
 
-  async redrive(id: string): Promise<number> {
-    const changes = (await this.write(true, () => this.statements!.redrive.run(Date.now(), id).changes)) as number;
+  async redrive(id: string, type?: string): Promise<number> {
+    const changes = (await this.write(true, () => this.statements!.redrive.run(Date.now(), id, type ?? null, type ?? null).changes)) as number;
     if (changes > 0) this.wakeup.wake();
     return changes;
+  }
+
+  async remove(id: string, type?: string): Promise<number> {
+    const { removed, freed } = (await this.write(true, () => {
+      const s = this.statements!;
+      let removed = 0;
+      let freed = 0;
+      for (const { key } of s.keysOf.all(id, type ?? null, type ?? null) as { key: string }[]) {
+        removed += s.removeAll.run(key).changes;
+        freed += this.forgetIfDone(key);
+      }
+      return { removed, freed };
+    })) as { removed: number; freed: number };
+    this.heldBytes -= freed;
+    return removed;
   }
 
   async counts(): Promise<EventCounts> {
@@ -216,44 +254,40 @@ export class LocalEventStore implements EventStore {
     this.syncFull = full;
   }
 
+  /**
+   * Forgets the payload of event `key` once it has no delivery left (only the key is kept, for dedup);
+   * returns the bytes it stops counting. Runs inside a write.
+   */
+  private forgetIfDone(key: string): number {
+    const done = this.statements!.sizeIfDone.get(key, key) as { size: number } | undefined;
+    if (done === undefined) return 0;
+    this.statements!.forgetPayload.run(key);
+    return done.size;
+  }
+
   /** Forgets events older than the dedup window that no trigger still has to deliver. */
   private prune(): void {
     this.statements!.prune.run(Date.now() - DEDUP_WINDOW_MS);
   }
 }
 
-function prepare(db: Database.Database) {
-  const row = `d.event_id, d.trigger, d.attempts, d.status, d.last_error, e.type, e.source, e.time, e.payload`;
+function toRecord(row: DeliveryRow): EventRecord {
   return {
-    eventStoredAt: db.prepare('SELECT stored_at FROM events WHERE id = ?'),
-    upsertEvent: db.prepare('INSERT OR REPLACE INTO events (id, type, source, time, payload, stored_at) VALUES (?, ?, ?, ?, ?, ?)'),
-    upsertDelivery: db.prepare(
-      `INSERT OR REPLACE INTO deliveries (event_id, trigger, status, attempts, ready_at, last_error) VALUES (?, ?, 'pending', 0, ?, NULL)`,
-    ),
-    due: db.prepare(
-      `SELECT ${row} FROM deliveries d JOIN events e ON e.id = d.event_id
-       WHERE d.status = 'pending' AND d.ready_at <= ? ORDER BY d.ready_at LIMIT ?`,
-    ),
-    lease: db.prepare('UPDATE deliveries SET attempts = attempts + 1, ready_at = ? WHERE event_id = ? AND trigger = ?'),
-    nextReady: db.prepare(`SELECT MIN(ready_at) AS at FROM deliveries WHERE status = 'pending'`),
-    remove: db.prepare('DELETE FROM deliveries WHERE event_id = ? AND trigger = ? AND attempts = ?'),
-    forgetPayload: db.prepare(`UPDATE events SET payload = 'null' WHERE id = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id = ?)`),
-    retry: db.prepare('UPDATE deliveries SET ready_at = ?, last_error = ? WHERE event_id = ? AND trigger = ? AND attempts = ?'),
-    bury: db.prepare(`UPDATE deliveries SET status = 'dead', last_error = ? WHERE event_id = ? AND trigger = ? AND attempts = ?`),
-    list: db.prepare(
-      `SELECT ${row} FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.status = ? ORDER BY e.stored_at, d.trigger LIMIT ?`,
-    ),
-    redrive: db.prepare(`UPDATE deliveries SET status = 'pending', attempts = 0, ready_at = ? WHERE event_id = ? AND status = 'dead'`),
-    counts: db.prepare('SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status'),
-    prune: db.prepare(
-      'DELETE FROM events WHERE stored_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)',
-    ),
+    id: row.id,
+    type: row.type,
+    source: row.source,
+    time: row.time,
+    trigger: row.trigger,
+    status: row.status,
+    attempts: row.attempts,
+    ...(row.last_error !== null ? { lastError: row.last_error } : {}),
+    payload: JSON.parse(row.payload),
   };
 }
 
 function toDelivery(row: DeliveryRow): Delivery {
   return {
-    id: row.event_id,
+    id: row.id,
     type: row.type,
     source: row.source,
     time: row.time,

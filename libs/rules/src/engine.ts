@@ -91,7 +91,7 @@ export function compileRules(rules: unknown, options: CompileRulesOptions = {}):
       if (!isValidName(func)) {
         throw new RuleConfigError(funcPath, `invalid function name (${NAME_RULE})`);
       }
-      const entry = compileEntry(rule, funcPath, ctx);
+      const entry = compileRuleEntry(rule, funcPath, ctx);
       if (entry.rateLimit !== undefined) rateLimits.push(entry.rateLimit);
       compiled.set(func, entry);
     }
@@ -100,8 +100,11 @@ export function compileRules(rules: unknown, options: CompileRulesOptions = {}):
   return new RuleEngine(services, services.get('default')?.fallback, rateLimits, describeRules(rules, root));
 }
 
-/** An entry is a rule plus, at its top level only (not inside clauses), an optional `rateLimit`. */
-function compileEntry(config: unknown, path: string, ctx: CompileContext): RuleEntry {
+/**
+ * An entry is a rule plus, at its top level only (not inside clauses), an optional `rateLimit`
+ * (the entries of `modules.functions.rules` and `modules.eventing.rules` alike).
+ */
+export function compileRuleEntry(config: unknown, path: string, ctx: CompileContext): RuleEntry {
   if (!isPlainObject(config) || config.rateLimit === undefined) {
     const { async, evaluate } = compileRule(config, path, ctx);
     return { async, evaluate, rateLimit: undefined };

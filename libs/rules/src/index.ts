@@ -1,5 +1,5 @@
 export * from './types';
-export { compileRules, RuleEngine, DEFAULT_FUNC_TIMEOUT_MS, DEFAULT_RULES_PATH } from './engine';
+export { compileRules, compileRuleEntry, RuleEngine, DEFAULT_FUNC_TIMEOUT_MS, DEFAULT_RULES_PATH } from './engine';
 export type { CompileRulesOptions, RuleEntry } from './engine';
 export type { RateLimit, RateLimitBy } from './rate-limit';
 export { toNumber, toStringValue, toBool } from './values';

@@ -8,6 +8,7 @@ export const MESH_CODES = {
   UNAUTHENTICATED: { status: 401, description: 'the token is invalid, or the rule needs one and none was sent' },
   FORBIDDEN: { status: 403, description: 'no rule applies, or the rule denies the call' },
   PROJECT_NOT_FOUND: { status: 404, description: 'the project is not the gateway\'s' },
+  NOT_FOUND: { status: 404, description: 'an eventing admin route names an event the store does not hold' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'the body is over the limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'a POST whose Content-Type is not JSON, or a compressed body' },
   RATE_LIMITED: { status: 429, description: 'the rate limit is used up: see Retry-After' },
@@ -15,6 +16,7 @@ export const MESH_CODES = {
   RESULT_TOO_LARGE: { status: 500, description: 'the result is larger than the broker accepts' },
   SERVICE_UNAVAILABLE: { status: 503, description: 'no instance serves the function, or the broker is unreachable' },
   OVERLOADED: { status: 503, description: 'the gateway has `maxInFlight` calls waiting: see Retry-After' },
+  STORE_FULL: { status: 503, description: 'queueing an event while the event store holds `maxPendingBytes`' },
   TIMEOUT: { status: 504, description: 'no reply within the timeout' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -207,6 +207,12 @@ export class EventingConfig {
   @Min(1)
   maxPayload = 262_144;
 
+  /** What may wait in the event store (pending and dead events), in bytes; past it queueing answers 503 STORE_FULL. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  maxPendingBytes = 1_073_741_824;
+
   /** With `conn`: the replicas of the JetStream event streams (3 on a 3-node cluster survives a lost node). */
   @Type(() => Number)
   @IsInt()

@@ -129,6 +129,26 @@ describe('parseConfig', () => {
     expect(errorOf('id: demo\nmodules: { eventing: { replicas: three } }\n')).toMatch(/^modules\.eventing\.replicas: /);
   });
 
+  it('has maxPendingBytes, a whole number of bytes >= 1, default 1 GiB', () => {
+    expect(parseConfig(minimal).modules.eventing.maxPendingBytes).toBe(1024 ** 3);
+    expect(parseConfig('id: demo\nmodules: { eventing: { maxPendingBytes: 5000 } }\n').modules.eventing.maxPendingBytes).toBe(5000);
+    expect(errorOf('id: demo\nmodules: { eventing: { maxPendingBytes: 0 } }\n')).toBe('modules.eventing.maxPendingBytes: must not be less than 1');
+    expect(errorOf('id: demo\nmodules: { eventing: { maxPendingBytes: 1.5 } }\n')).toMatch(/^modules\.eventing\.maxPendingBytes: /);
+  });
+
+  it('takes rateLimit on an eventing rule, as on a function rule, and names the path of a bad one', () => {
+    const rules = (rateLimit: string) => `id: demo\nmodules: { eventing: { enabled: true, rules: { user.signup: { rule: allow, rateLimit: ${rateLimit} } } } }\n`;
+    expect(parseConfig(rules('{ limit: 5, window: 60000, by: sub }')).modules.eventing.rules).toEqual({
+      'user.signup': { rule: 'allow', rateLimit: { limit: 5, window: 60000, by: 'sub' } },
+    });
+    expect(errorOf(rules('{ limit: 0, window: 60000 }'))).toBe('modules.eventing.rules.user.signup.rateLimit.limit: must be a whole number of calls >= 1, not 0');
+    expect(errorOf(rules('{ limit: 5, window: 1500 }'))).toMatch(/^modules\.eventing\.rules\.user\.signup\.rateLimit\.window: /);
+    expect(errorOf(rules('{ limit: 5, window: 60000, per: ip }'))).toBe('modules.eventing.rules.user.signup.rateLimit.per: unknown key in a rateLimit');
+    expect(errorOf('id: demo\nmodules: { eventing: { admin: { rule: allow, rateLimit: { limit: 1, window: 1000 } } } }\n')).toBe(
+      'modules.eventing.admin.rateLimit: unknown key in a "allow" rule',
+    );
+  });
+
   it('refuses text that is not a mapping', () => {
     expect(errorOf('- a\n- b\n')).toBe('the config must be a mapping');
     expect(errorOf('id: [unclosed\n')).toMatch(/^not valid YAML or JSON/);

@@ -1,4 +1,4 @@
-import { compileRule, CompiledRule, Decision, forbidden, RuleArgs, RuleCaller, RuleConfigError, unauthenticated } from '@nest-mesh/rules';
+import { compileRule, CompiledRule, compileRuleEntry, Decision, forbidden, RuleArgs, RuleCaller, RuleConfigError, RuleEntry, unauthenticated } from '@nest-mesh/rules';
 import { isValidEventType } from '@nest-mesh/wire';
 import type { EventingConfig } from '../config/gateway-config';
 
@@ -11,30 +11,35 @@ const ADMIN_NEEDS_TOKEN: Decision = unauthenticated(ADMIN_PATH, 'the admin route
 /**
  * The rules of eventing, compiled once: who may queue each event type over HTTP
  * (`rules.<type>`, else `rules.default`, else 403) and who may use the admin routes (`admin`,
- * which always needs a token). The same rule engine and rule kinds as functions (docs/rules.md).
+ * which always needs a token). The same rule engine and rule kinds as functions (docs/rules.md);
+ * an entry of `rules` may carry a `rateLimit`, as a function's does (`admin` takes none).
  */
 export class EventRules {
   private constructor(
-    private readonly byType: ReadonlyMap<string, CompiledRule>,
+    private readonly byType: ReadonlyMap<string, RuleEntry>,
     private readonly admin: CompiledRule | undefined,
   ) {}
 
   /** Throws RuleConfigError naming the path of the first mistake. */
   static compile(config: Pick<EventingConfig, 'rules' | 'admin'>, caller?: RuleCaller, funcTimeoutMs = 5000): EventRules {
     const ctx = { caller, funcTimeoutMs };
-    const byType = new Map<string, CompiledRule>();
+    const byType = new Map<string, RuleEntry>();
     for (const [type, rule] of Object.entries(config.rules)) {
       if (!isValidEventType(type)) throw new RuleConfigError(`${RULES_PATH}.${type}`, 'invalid event type (1-128 of [A-Za-z0-9._:-])');
-      byType.set(type, compileRule(rule, `${RULES_PATH}.${type}`, ctx));
+      byType.set(type, compileRuleEntry(rule, `${RULES_PATH}.${type}`, ctx));
     }
     const admin = config.admin === undefined ? undefined : compileRule(config.admin, ADMIN_PATH, ctx);
     return new EventRules(byType, admin);
   }
 
-  /** May an event of `type` with `args` (claims and payload as params) be queued? */
-  decideQueue(type: string, args: RuleArgs): Decision | Promise<Decision> {
-    const rule = this.byType.get(type) ?? this.byType.get('default');
-    return rule === undefined ? NO_RULE : rule.evaluate(args, 'eventing', type);
+  /** The entry that covers queueing `type` (`rules.<type>`, else `rules.default`); undefined: none (403). */
+  queueEntry(type: string): RuleEntry | undefined {
+    return this.byType.get(type) ?? this.byType.get('default');
+  }
+
+  /** May an event of `type` with `args` (claims and payload as params) be queued, by the entry `queueEntry(type)`? */
+  decideQueue(entry: RuleEntry | undefined, type: string, args: RuleArgs): Decision | Promise<Decision> {
+    return entry === undefined ? NO_RULE : entry.evaluate(args, 'eventing', type);
   }
 
   /** May these claims use the admin routes? */

@@ -4,14 +4,16 @@ import { MeshClient, MeshCodes, MeshError } from 'nest-mesh';
 import { CurrentTokenVerifier, TokenError } from '../auth';
 import { GatewayConfig } from '../config/gateway-config';
 import { requestIdOf } from '../http/request-id';
+import { RateLimits } from '../limits';
 import { funcRuleCaller } from '../rules/rules.service';
 import { EventRules } from './event-rules';
 
-type HttpRequest = { headers: Record<string, string | undefined> };
+type HttpRequest = { headers: Record<string, string | undefined>; ip?: string };
 
 /**
  * Who may use the eventing routes: the project must match (404), a token that is sent is always
- * verified (401), then the rules decide (401/403), as for function calls (docs/rules.md).
+ * verified (401), then the entry's `rateLimit` is counted (429), then the rules decide (401/403),
+ * as for function calls (docs/rules.md, docs/operations.md#rate-limits).
  */
 @Injectable()
 export class EventingAccess {
@@ -19,7 +21,12 @@ export class EventingAccess {
   private readonly projectId: string;
   private readonly rules: EventRules;
 
-  constructor(config: GatewayConfig, mesh: MeshClient, private readonly tokens: CurrentTokenVerifier) {
+  constructor(
+    config: GatewayConfig,
+    mesh: MeshClient,
+    private readonly tokens: CurrentTokenVerifier,
+    private readonly limits: RateLimits,
+  ) {
     this.projectId = config.id;
     this.rules = EventRules.compile(config.modules.eventing, funcRuleCaller(mesh), config.modules.functions.ruleTimeout);
   }
@@ -39,8 +46,11 @@ export class EventingAccess {
     }
   }
 
-  async allowQueue(type: string, auth: RuleArgs['auth'], payload: unknown, requestId: string): Promise<void> {
-    this.enforce(await this.rules.decideQueue(type, { auth, params: payload }), `queue ${type}`, requestId);
+  /** Counts the entry's rate limit for this caller (429 with Retry-After on `response`), then runs its rule. */
+  async allowQueue(type: string, auth: RuleArgs['auth'], payload: unknown, request: HttpRequest, response: unknown): Promise<void> {
+    const entry = this.rules.queueEntry(type);
+    if (entry?.rateLimit !== undefined) await this.limits.check(entry.rateLimit, request, response, auth);
+    this.enforce(await this.rules.decideQueue(entry, type, { auth, params: payload }), `queue ${type}`, requestIdOf(request));
   }
 
   async allowAdmin(project: string, request: HttpRequest): Promise<void> {

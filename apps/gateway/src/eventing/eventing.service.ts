@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Dispatcher, EnqueueResult, EventStore, Scheduler, TriggerSpec } from '@nest-mesh/eventing';
+import { Dispatcher, EnqueueResult, EventStore, Scheduler, StoreFullError, TriggerSpec } from '@nest-mesh/eventing';
 import { MeshClient, MeshCodes, MeshError } from 'nest-mesh';
 import { GatewayConfig } from '../config/gateway-config';
 import { GatewayMetrics, Readiness } from '../observability';
@@ -25,6 +25,10 @@ export class EventingService implements OnModuleInit, OnApplicationBootstrap, Be
   readonly metrics: EventingMetrics;
   /** The largest payload of an event, in bytes of JSON. */
   readonly maxPayload: number;
+  /** What may wait in the store before queueing answers 503 STORE_FULL (bytes). */
+  private readonly maxPendingBytes: number;
+  /** Refusing with STORE_FULL now: logged once when it starts and once when it ends. */
+  private full = false;
   private readonly byEventType = new Map<string, string[]>();
   private readonly dispatcher: Dispatcher;
   private readonly scheduler: Scheduler;
@@ -39,6 +43,7 @@ export class EventingService implements OnModuleInit, OnApplicationBootstrap, Be
   ) {
     this.triggers = triggersOf(config);
     this.maxPayload = config.modules.eventing.maxPayload;
+    this.maxPendingBytes = config.modules.eventing.maxPendingBytes;
     for (const trigger of this.triggers) {
       if (trigger.on.kind !== 'event') continue;
       const list = this.byEventType.get(trigger.on.event) ?? [];
@@ -69,23 +74,36 @@ export class EventingService implements OnModuleInit, OnApplicationBootstrap, Be
     this.logger.log(`eventing started: ${this.triggers.length} trigger(s)`);
   }
 
-  /** Stores an event for the triggers of its type; resolves once it is durable. */
+  /**
+   * Stores an event for the triggers of its type; resolves once it is durable. 503 STORE_FULL at
+   * once when the store holds `maxPendingBytes` (schedules and table changes are not bounded by it).
+   */
   async queue(request: Pick<QueueRequest, 'type' | 'payload' | 'id' | 'delay'>): Promise<EnqueueResult> {
     let result: EnqueueResult;
     try {
-      result = await this.store.enqueue({
-        id: request.id ?? randomUUID(),
-        type: request.type,
-        source: 'event',
-        time: new Date().toISOString(),
-        payload: request.payload,
-        triggers: this.byEventType.get(request.type) ?? [],
-        notBefore: request.delay > 0 ? Date.now() + request.delay : undefined,
-      });
+      result = await this.store.enqueue(
+        {
+          id: request.id ?? randomUUID(),
+          type: request.type,
+          source: 'event',
+          time: new Date().toISOString(),
+          payload: request.payload,
+          triggers: this.byEventType.get(request.type) ?? [],
+          notBefore: request.delay > 0 ? Date.now() + request.delay : undefined,
+        },
+        { maxPendingBytes: this.maxPendingBytes },
+      );
     } catch (error) {
+      if (error instanceof StoreFullError) {
+        if (!this.full) this.logger.warn(`${error.message}: queueing answers 503 STORE_FULL until events are delivered or removed`);
+        this.full = true;
+        throw new MeshError(503, 'the event store is full; retry later', MeshCodes.STORE_FULL);
+      }
       this.logger.error(`cannot store an event of type ${request.type}: ${(error as Error).message}`);
       throw new MeshError(503, 'the event store is unavailable', MeshCodes.SERVICE_UNAVAILABLE);
     }
+    if (this.full) this.logger.log('the event store takes events again');
+    this.full = false;
     if (!result.duplicate) this.metrics.queued(request.type);
     return result;
   }
