@@ -268,7 +268,7 @@ describe('the npm package, installed into fresh Nest 12 and Nest 11 apps', () =>
     });
 
     // The type checks `nest new` apps get: NodeNext (both majors' templates), and the older Node10
-    // resolution of CommonJS apps. In the ES module app typed.ts is an ES module too.
+    // resolution of CommonJS apps; against the app's own Nest. In the ES module app typed.ts is an ES module too.
     const client = pkg.exports['./client'];
     type Check = [name: string, files: string[], resolution: Pick<ts.CompilerOptions, 'module' | 'moduleResolution'>, clientTypes: string[]];
     const nodeNext = { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext };
@@ -278,7 +278,7 @@ describe('the npm package, installed into fresh Nest 12 and Nest 11 apps', () =>
           ['nodenext', ['typed.ts', 'typed-esm.mts'], nodeNext, [client.default.types, client.import.types]],
           ['node10', ['typed.ts'], { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 }, [client.default.types]],
         ];
-    it.each(checks)('type-checks an app using nest-mesh and nest-mesh/client from the package (%s resolution)', (_name, files, resolution, clientTypes) => {
+    it.each(checks)('type-checks an app using nest-mesh (with its Nest) and nest-mesh/client from the package (%s resolution)', (_name, files, resolution, clientTypes) => {
       const program = ts.createProgram(
         files.map((file) => join(app, file)),
         {
@@ -297,7 +297,7 @@ describe('the npm package, installed into fresh Nest 12 and Nest 11 apps', () =>
       expect(errors).toEqual([]);
       const resolved = program.getSourceFiles().map((f) => f.fileName);
       const installed = (path: string) => join(app, 'node_modules/nest-mesh', path);
-      expect(resolved).toEqual(expect.arrayContaining([pkg.exports['.'].types, ...clientTypes].map(installed)));
+      expect(resolved).toEqual(expect.arrayContaining([...[pkg.exports['.'].types, ...clientTypes].map(installed), join(app, 'node_modules/@nestjs/common/index.d.ts')]));
     });
   });
 });
