@@ -102,7 +102,8 @@ describe('the npm package, installed into fresh Nest 12 and Nest 11 apps', () =>
     tarball = JSON.parse(await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], root, 120_000))[0];
     const prebuild = await serveSqlitePrebuild();
     try {
-      await Promise.all(
+      // Side by side (npm's cache takes concurrent installs); both finish before a failure is reported.
+      const installs = await Promise.allSettled(
         APPS.map(async (spec) => {
           const app = appDir(spec);
           mkdirSync(app);
@@ -113,6 +114,7 @@ describe('the npm package, installed into fresh Nest 12 and Nest 11 apps', () =>
           if (spec.esm) for (const file of readdirSync(join(fixtures, 'esm'))) copyFileSync(join(fixtures, 'esm', file), join(app, file));
         }),
       );
+      for (const install of installs) if (install.status === 'rejected') throw install.reason;
     } finally {
       await prebuild.close();
     }
