@@ -1,18 +1,29 @@
-const { isAbsolute, join, resolve, sep } = require('node:path');
+const { builtinModules } = require('node:module');
 const webpack = require('webpack');
+const { dependencies, peerDependencies } = require('../../package.json');
+const { compilerOptions } = require('../../tsconfig.json');
 
-const MESH_LIBRARY = join(__dirname, '..', '..', 'libs', 'mesh', 'src') + sep;
+/**
+ * The packages the bundle requires at run time from the app's node_modules: the package's
+ * dependencies and peers, except Nest's own (docs/getting-started.md#0-install).
+ */
+const FROM_NODE_MODULES = new Set([...Object.keys(dependencies), ...Object.keys(peerDependencies)].filter((name) => !name.startsWith('@nestjs/')));
+const NODE_BUILTINS = new Set(builtinModules);
+/** Our own libraries ('nest-mesh', '@nest-mesh/broker', ...), found through tsconfig paths. */
+const OUR_LIBRARIES = new Set(Object.keys(compilerOptions.paths));
 
 /**
  * The gateway's bundle, as Nest CLI makes it, plus:
  * - a second entry: the embedded broker's worker thread (BrokerThread looks for
  *   `broker-thread-main.js` next to the code that starts it);
  * - the console's static page files, bundled as text;
- * - `nest-mesh` stays outside the bundle: at run time it resolves to the package's own compiled
- *   library (dist/libs/mesh, through the package's `exports`), so a process never holds two copies
- *   of MeshClient, MeshError and their Nest metadata. `nest-mesh/internal` (what only the gateway
- *   uses) is not in the exports: it is required by its path next to main.js. Reaching into
- *   libs/mesh by a relative path would bundle a second copy, so the build refuses it;
+ * - Nest inside: an app that installs the package may run Nest 11 or Nest 12, so the bundle
+ *   carries the Nest it was built and tested with (common, core, microservices, the HTTP adapters,
+ *   terminus, and what they use) and its own copy of libs/mesh on that Nest; at run time it
+ *   requires only Node's modules and FROM_NODE_MODULES. A package that a bundled one loads only
+ *   when the app uses it (grpc, kafka, @fastify/static, ...) and that is not installed here is
+ *   left out: loading it fails as it would in an app without it;
+ * - dynamic imports inside the entry's own file (no chunk files beside it);
  * - a `#!/usr/bin/env node` line on main.js, which is also the package's `nest-mesh` command.
  */
 module.exports = (options) => ({
@@ -24,19 +35,39 @@ module.exports = (options) => ({
   output: { ...options.output, filename: 'apps/gateway/[name].js' },
   module: {
     ...options.module,
+    parser: { javascript: { dynamicImportMode: 'eager' } },
     // The console's page files are bundled as text (apps/gateway/src/console/console-page.ts).
     rules: [...(options.module?.rules ?? []), { test: /[\\/]console[\\/]static[\\/][^\\/]+\.(html|css|js)$/, type: 'asset/source' }],
   },
-  externals: [...options.externals, meshLibraryOutside],
-  plugins: [...options.plugins, new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true, include: /(^|\/)main\.js$/ })],
+  externals: [fromNodeModules],
+  plugins: [
+    ...options.plugins,
+    new webpack.IgnorePlugin({ checkResource: notInstalled }),
+    // terminus looks for optional database packages with require(`${name}`): nothing to bundle there.
+    new webpack.ContextReplacementPlugin(/@nestjs[\\/]terminus[\\/]dist[\\/]utils$/, /$^/),
+    new webpack.BannerPlugin({ banner: '#!/usr/bin/env node', raw: true, entryOnly: true, include: /(^|\/)main\.js$/ }),
+  ],
 });
 
-function meshLibraryOutside({ context, request }, callback) {
-  if (request === 'nest-mesh') return callback(null, 'commonjs nest-mesh');
-  if (request === 'nest-mesh/internal') return callback(null, 'commonjs ../../libs/mesh/src/internal');
-  const target = request.startsWith('.') ? resolve(context, request) : isAbsolute(request) ? request : '';
-  if (target.startsWith(MESH_LIBRARY)) {
-    return callback(new Error(`${context}: import '${request}' from 'nest-mesh' instead (libs/mesh must not be bundled into the gateway)`));
+function fromNodeModules({ request }, callback) {
+  if (request.startsWith('node:') || NODE_BUILTINS.has(request) || FROM_NODE_MODULES.has(packageName(request))) {
+    return callback(null, `commonjs ${request}`);
   }
   callback();
+}
+
+function notInstalled(request, context) {
+  const name = packageName(request);
+  if (!name || NODE_BUILTINS.has(request) || request.startsWith('node:') || OUR_LIBRARIES.has(request)) return false;
+  try {
+    require.resolve(request, { paths: [context] });
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** 'fastify' for 'fastify/lib/x', '@nestjs/core' for '@nestjs/core/router'; undefined for a relative path. */
+function packageName(request) {
+  return /^(@[^/]+\/)?[^/.][^/]*/.exec(request)?.[0];
 }
