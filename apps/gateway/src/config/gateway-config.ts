@@ -1,5 +1,7 @@
 import { Type } from 'class-transformer';
+import type { TriggerSpec } from '@nest-mesh/eventing';
 import type { RuleEngine } from '@nest-mesh/rules';
+import type { EventRules } from './event-rules';
 import {
   ArrayNotEmpty,
   IsArray,
@@ -188,7 +190,7 @@ export class EventingConfig {
   @MinLength(1)
   store = './data/events';
 
-  /** Trigger name -> trigger; checked by `triggersOf` (apps/gateway/src/eventing/trigger-config.ts), naming the path of any mistake. */
+  /** Trigger name -> trigger; checked by `triggersOf` (triggers.ts), naming the path of any mistake. */
   @IsObject()
   triggers: Record<string, unknown> = {};
 
@@ -219,6 +221,12 @@ export class EventingConfig {
   @Min(1)
   @Max(5)
   replicas = 1;
+
+  /** `triggers` checked and with their defaults, once, by loadConfig. */
+  declare triggerSpecs: TriggerSpec[];
+
+  /** `rules` and `admin` compiled once, by loadConfig. */
+  declare eventRules: EventRules;
 }
 
 export class ModulesConfig {

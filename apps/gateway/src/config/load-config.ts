@@ -3,8 +3,9 @@ import { ValidationError, validateSync } from 'class-validator';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { compileRules } from '@nest-mesh/rules';
+import { EventRules } from './event-rules';
+import { triggersOf } from './triggers';
 import { trustProblems } from './trust-checks';
-import { checkEventing } from '../eventing/check-eventing';
 import { GatewayConfig } from './gateway-config';
 
 /** A configuration that cannot be used; the message names the path, e.g. `modules.functions.conn: ...`. */
@@ -70,7 +71,12 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   try {
     const { rules, ruleTimeout } = config.modules.functions;
     config.modules.functions.ruleEngine = compileRules(rules, { funcTimeoutMs: ruleTimeout });
-    checkEventing(config);
+    const eventing = config.modules.eventing;
+    if (eventing.enabled && !config.modules.functions.enabled) {
+      throw new Error('modules.eventing.enabled: needs modules.functions.enabled (triggers call functions)');
+    }
+    eventing.triggerSpecs = triggersOf(config);
+    eventing.eventRules = EventRules.compile(eventing, ruleTimeout);
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }

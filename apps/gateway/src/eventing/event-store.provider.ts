@@ -4,7 +4,6 @@ import { resolve } from 'node:path';
 import { MeshOptions } from 'nest-mesh';
 import { connectionOptions } from 'nest-mesh/internal';
 import { GatewayConfig } from '../config/gateway-config';
-import { triggersOf } from './trigger-config';
 
 export const EVENT_STORE = Symbol('EventStore');
 /** The broker options the gateway connects with (for the JetStream store). */
@@ -15,7 +14,7 @@ const LEASE_MARGIN_MS = 5_000;
 
 /** The lease of a claimed delivery: the longest trigger timeout plus a margin. */
 function leaseOf(config: GatewayConfig): number {
-  return Math.max(config.modules.functions.timeout.default, ...triggersOf(config).map((t) => t.timeout)) + LEASE_MARGIN_MS;
+  return Math.max(config.modules.functions.timeout.default, ...config.modules.eventing.triggerSpecs.map((t) => t.timeout)) + LEASE_MARGIN_MS;
 }
 
 /** The event store: JetStream on the NATS of `conn`, else SQLite in the `store` folder. Opened before the gateway serves. */

@@ -8,7 +8,6 @@ import { EventingMetrics } from './eventing-metrics';
 import { EVENT_STORE } from './event-store.provider';
 import type { QueueRequest } from './queue-request';
 import { TableSources } from './table-sources';
-import { triggersOf } from './trigger-config';
 
 /** How long stopping waits for deliveries in flight before leaving them for redelivery (ms). */
 const STOP_GRACE_MS = 10_000;
@@ -41,7 +40,7 @@ export class EventingService implements OnModuleInit, OnApplicationBootstrap, Be
     gatewayMetrics: GatewayMetrics,
     private readonly readiness: Readiness,
   ) {
-    this.triggers = triggersOf(config);
+    this.triggers = config.modules.eventing.triggerSpecs;
     this.maxPayload = config.modules.eventing.maxPayload;
     this.maxPendingBytes = config.modules.eventing.maxPendingBytes;
     for (const trigger of this.triggers) {

@@ -1,6 +1,6 @@
 import { compileRule, CompiledRule, compileRuleEntry, Decision, forbidden, RuleArgs, RuleCaller, RuleConfigError, RuleEntry, unauthenticated } from '@nest-mesh/rules';
-import { isValidEventType } from '@nest-mesh/wire';
-import type { EventingConfig } from '../config/gateway-config';
+import { DEFAULT_RULE_TIMEOUT_MS, isValidEventType } from '@nest-mesh/wire';
+import type { EventingConfig } from './gateway-config';
 
 const RULES_PATH = 'modules.eventing.rules';
 const ADMIN_PATH = 'modules.eventing.admin';
@@ -20,9 +20,9 @@ export class EventRules {
     private readonly admin: CompiledRule | undefined,
   ) {}
 
-  /** Throws RuleConfigError naming the path of the first mistake. */
-  static compile(config: Pick<EventingConfig, 'rules' | 'admin'>, caller?: RuleCaller, funcTimeoutMs = 5000): EventRules {
-    const ctx = { caller, funcTimeoutMs };
+  /** Throws RuleConfigError naming the path of the first mistake. A `func` rule gets its caller with each decision (RuleArgs.caller). */
+  static compile(config: Pick<EventingConfig, 'rules' | 'admin'>, funcTimeoutMs = DEFAULT_RULE_TIMEOUT_MS): EventRules {
+    const ctx = { caller: undefined, funcTimeoutMs };
     const byType = new Map<string, RuleEntry>();
     for (const [type, rule] of Object.entries(config.rules)) {
       if (!isValidEventType(type)) throw new RuleConfigError(`${RULES_PATH}.${type}`, 'invalid event type (1-128 of [A-Za-z0-9._:-])');
@@ -42,10 +42,10 @@ export class EventRules {
     return entry === undefined ? NO_RULE : entry.evaluate(args, 'eventing', type);
   }
 
-  /** May these claims use the admin routes? */
-  decideAdmin(auth: RuleArgs['auth']): Decision | Promise<Decision> {
+  /** May these claims use the admin routes? `caller`: how a `func` rule calls its function. */
+  decideAdmin(auth: RuleArgs['auth'], caller?: RuleCaller): Decision | Promise<Decision> {
     if (this.admin === undefined) return NO_ADMIN_RULE;
     if (auth === undefined) return ADMIN_NEEDS_TOKEN;
-    return this.admin.evaluate({ auth, params: null }, 'eventing', 'admin');
+    return this.admin.evaluate({ auth, params: null, caller }, 'eventing', 'admin');
   }
 }

@@ -1,6 +1,6 @@
 import { DEDUP_WINDOW_MS, DEFAULT_BACKOFF, DEFAULT_RETRIES, DEFAULT_TOLERANCE, scheduleError, TableOp, TriggerSpec } from '@nest-mesh/eventing';
 import { isValidEventType, isValidName, NAME_RULE } from '@nest-mesh/wire';
-import type { GatewayConfig } from '../config/gateway-config';
+import type { GatewayConfig } from './gateway-config';
 
 /** A trigger config mistake; the message starts with the path, e.g. `modules.eventing.triggers.x.call.service: ...`. */
 export class TriggerConfigError extends Error {

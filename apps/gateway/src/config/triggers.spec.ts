@@ -1,5 +1,5 @@
-import { parseConfig } from '../config/load-config';
-import { triggersOf } from './trigger-config';
+import { parseConfig } from './load-config';
+import { triggersOf } from './triggers';
 
 const config = (triggers: Record<string, unknown>) =>
   parseConfig(JSON.stringify({ id: 'demo', modules: { functions: { timeout: { default: 7000, max: 20000 } }, eventing: { enabled: true, triggers } } }));
