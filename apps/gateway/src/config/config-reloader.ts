@@ -2,35 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CONFIG_RELOADABLES, ConfigReloadable } from './config-reloadable';
 import { GatewayConfig } from './gateway-config';
 import { loadConfig } from './load-config';
-
-/** Settings read once at start-up (listeners, the broker connection, the call guard): a reload leaves them as they are. */
-const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
-  ['id', (c) => c.id],
-  ['port', (c) => c.port],
-  ['host', (c) => c.host],
-  ['http.adapter', (c) => c.http.adapter],
-  ['http.bodyLimit', (c) => c.http.bodyLimit],
-  ['http.trustProxy', (c) => c.http.trustProxy],
-  ['http.cors', (c) => c.http.cors !== undefined],
-  ['http.cors.credentials', (c) => c.http.cors?.credentials],
-  ['http.cors.maxAge', (c) => c.http.cors?.maxAge],
-  ['modules.functions.rateLimitStore', (c) => c.modules.functions.rateLimitStore],
-  ['http.maxDepth', (c) => c.http.maxDepth],
-  ['http.headersTimeout', (c) => c.http.headersTimeout],
-  ['http.requestTimeout', (c) => c.http.requestTimeout],
-  ['http.keepAliveTimeout', (c) => c.http.keepAliveTimeout],
-  ['modules.functions.enabled', (c) => c.modules.functions.enabled],
-  ['modules.functions.broker', (c) => c.modules.functions.broker],
-  ['modules.functions.conn', (c) => c.modules.functions.conn],
-  ['modules.functions.embedded', (c) => c.modules.functions.embedded],
-  ['modules.functions.timeout', (c) => c.modules.functions.timeout],
-  ['modules.functions.services', (c) => [...(c.modules.functions.services ?? [])]],
-  ['auth.signingKey', (c) => c.auth.signingKey],
-  ['management', (c) => c.management],
-  ['log', (c) => c.log],
-  ['console', (c) => c.console],
-  ['modules.eventing', (c) => c.modules.eventing],
-];
+import { restartOnlyChanges } from './reload';
 
 /**
  * Reloads the config file without a restart (on SIGHUP, see cli/run-gateway.ts). The file is read and
@@ -38,7 +10,8 @@ const RESTART_ONLY: readonly [string, (config: GatewayConfig) => unknown][] = [
  * (the rules with their `rateLimit`s, the token settings, the CORS origins, `maxInFlight`, the metrics'
  * label values): each prepares, then all apply in one synchronous step, so a call sees either the old
  * settings or the new ones. An invalid file, or a part that refuses it, is logged in one line and
- * changes nothing. Reloads run one after another, in order. Keys in RESTART_ONLY are left as they were.
+ * changes nothing. Reloads run one after another, in order. Keys not marked `@Reloads()` are left as
+ * they were, with one warning naming them.
  */
 @Injectable()
 export class ConfigReloader {
@@ -71,20 +44,11 @@ export class ConfigReloader {
     // All at once, with nothing awaited in between.
     this.parts.forEach((part, index) => part.applyConfig(next, prepared[index]));
 
-    const kept = RESTART_ONLY.filter(([, of]) => stableJson(of(next)) !== stableJson(of(this.running))).map(([key]) => key);
+    const kept = restartOnlyChanges(this.running, next);
     if (kept.length > 0) {
       this.logger.warn(`config reload: ${kept.join(', ')} differ in ${path} but need a restart; kept as they were`);
     }
     this.logger.log(`config reloaded from ${path}`);
     return true;
   }
-}
-
-/** JSON with object keys sorted, so that key order in the file does not count as a change. */
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_, inner: unknown) =>
-    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : inner,
-  ) ?? 'undefined';
 }
