@@ -1,9 +1,8 @@
 import { KeyObject } from 'node:crypto';
 import { JWTPayload, JWTVerifyOptions, KeyLike, createRemoteJWKSet, decodeProtectedHeader, importSPKI, importX509, jwtVerify } from 'jose';
-import { isCanonicalJws } from 'nest-mesh/internal';
+import { freezeClaims, isCanonicalJws, joseRefusal, printable, TokenCache } from 'nest-mesh/internal';
 import type { AsymmetricAlg, TokenSettings } from '../config/token-settings';
 import { MIN_SECRET_BYTES, SECRET_TOO_SHORT } from '../config/validators';
-import { TokenCache } from './token-cache';
 import { Claims, TokenError, TokenSettingsError } from './token-errors';
 
 
@@ -34,7 +33,7 @@ export class TokenVerifier {
     private readonly publicKeys: ReadonlyMap<string, readonly PublicKey[]>,
     private readonly jwks: { readonly keys: RemoteKeys; readonly algorithms: readonly AsymmetricAlg[] } | undefined,
     private readonly claimChecks: Omit<JWTVerifyOptions, 'algorithms'>,
-    private readonly cache: TokenCache,
+    private readonly cache: TokenCache<Claims>,
     private readonly now: () => number,
   ) {}
 
@@ -105,7 +104,7 @@ export class TokenVerifier {
       issuer: issuer && [...issuer],
       requiredClaims: requireExp ? ['exp'] : undefined,
     };
-    const cache = new TokenCache(options.cacheSize ?? 10_000, options.cacheMaxAgeMs ?? 60_000);
+    const cache = new TokenCache<Claims>(options.cacheSize ?? 10_000, options.cacheMaxAgeMs ?? 60_000);
     return new TokenVerifier(secret, publicKeys, jwks, claimChecks, cache, options.now ?? Date.now);
   }
 
@@ -115,8 +114,9 @@ export class TokenVerifier {
     const token = bearerToken(authorization);
     const cached = this.cache.get(token, this.now());
     if (cached !== undefined) return cached;
-    const claims = deepFreeze(await this.verifyToken(token)) as Claims;
-    this.cache.set(token, claims, this.now());
+    const claims = freezeClaims(await this.verifyToken(token)) as Claims;
+    const exp = claims.exp;
+    this.cache.set(token, claims, this.now(), typeof exp === 'number' ? exp * 1000 : Infinity);
     return claims;
   }
 
@@ -147,9 +147,9 @@ export class TokenVerifier {
       }
       if (this.jwks !== undefined && this.jwks.algorithms.includes(alg)) return this.check(token, this.jwks.keys, alg);
       if (lastFailure !== undefined) throw lastFailure;
-      if (this.publicKeys.has(alg)) throw new TokenError(`no configured ${alg} key has kid ${safeText(header.kid)}`);
+      if (this.publicKeys.has(alg)) throw new TokenError(`no configured ${alg} key has kid ${printable(header.kid)}`);
     }
-    throw new TokenError(`algorithm ${safeText(alg)} is not allowed`);
+    throw new TokenError(`algorithm ${printable(alg)} is not allowed`);
   }
 
   private async check(token: string, key: KeyLike | Uint8Array | RemoteKeys, alg: string): Promise<JWTPayload> {
@@ -164,7 +164,8 @@ export class TokenVerifier {
   }
 }
 
-const BAD_SIGNATURE = 'bad signature';
+/** A key of the right algorithm but not the one that signed the token: another key may have (see `verifyToken`). */
+const BAD_SIGNATURE = 'token has a bad signature';
 
 /** The token of `Bearer <token>` (scheme case-insensitive); anything else present is an error. */
 function bearerToken(authorization: string): string {
@@ -178,45 +179,11 @@ function bearerToken(authorization: string): string {
   return token;
 }
 
-function toTokenError(error: unknown): TokenError {
-  if (error instanceof TokenError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  switch (code) {
-    case 'ERR_JWT_EXPIRED':
-      return new TokenError('token expired');
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
-      const { claim, reason } = error as { claim?: unknown; reason?: unknown };
-      if (claim === 'nbf') return new TokenError('token not yet valid');
-      if (claim === 'exp' && reason === 'missing') return new TokenError('token has no exp (auth.requireExp)');
-      if (claim === 'aud') return new TokenError(reason === 'missing' ? 'token has no aud (auth.audience)' : 'token audience not accepted (auth.audience)');
-      if (claim === 'iss') return new TokenError(reason === 'missing' ? 'token has no iss (auth.issuer)' : 'token issuer not accepted (auth.issuer)');
-      return new TokenError(`invalid claim ${safeText(claim)}`);
-    }
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return new TokenError(BAD_SIGNATURE);
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-      return new TokenError('algorithm not allowed');
-    case 'ERR_JWKS_NO_MATCHING_KEY':
-      return new TokenError('no JWKS key matches the token');
-    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
-      return new TokenError('several JWKS keys match the token and none verifies it');
-    case 'ERR_JWKS_TIMEOUT':
-      return new TokenError('the JWKS did not answer in time');
-    case 'ERR_JWKS_INVALID':
-      return new TokenError('the JWKS is invalid');
-    case 'ERR_JWS_INVALID':
-    case 'ERR_JWT_INVALID':
-    case 'ERR_JOSE_NOT_SUPPORTED':
-      return new TokenError('malformed token');
-    default:
-      return new TokenError('token verification failed (JWKS unavailable or unexpected error)');
-  }
-}
+/** What the token settings say of a claim jose refused, for the log line. */
+const CLAIM_SETTINGS = { exp: 'auth.requireExp', aud: 'auth.audience', iss: 'auth.issuer' };
 
-/** A short, printable rendering of a header value for a log line. */
-function safeText(value: unknown): string {
-  if (typeof value !== 'string') return value === undefined ? '(none)' : typeof value;
-  return /^[A-Za-z0-9._-]{1,64}$/.test(value) ? `"${value}"` : '(unprintable)';
+function toTokenError(error: unknown): TokenError {
+  return error instanceof TokenError ? error : new TokenError(joseRefusal(error, 'token', CLAIM_SETTINGS));
 }
 
 async function importPublicKey(pem: unknown, alg: AsymmetricAlg, at: string): Promise<KeyLike> {
@@ -234,12 +201,4 @@ async function importPublicKey(pem: unknown, alg: AsymmetricAlg, at: string): Pr
       : object.asymmetricKeyType === 'ec' && object.asymmetricKeyDetails?.namedCurve === 'prime256v1';
   if (!fits) throw new TokenSettingsError(`${at}: the key does not fit ${alg} (${alg === 'RS256' ? 'RSA' : 'EC P-256'} expected)`);
   return key;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }

@@ -4,7 +4,9 @@ import { MeshCodes } from '@nest-mesh/wire';
 import { MeshError } from '../mesh-error';
 import type { MeshAuth, MeshContext } from '../service/mesh-context';
 import { isCanonicalJws } from './canonical-jws';
+import { freezeClaims, joseRefusal } from './jose-refusal';
 import { MESH_TOKEN_ALG, MESH_TOKEN_ISSUER, MESH_TOKEN_MAX_LIFETIME_SEC, MESH_TOKEN_TYPE } from './mesh-token';
+import { TokenCache } from './token-cache';
 import { MeshVerifyOptions } from './verify-options';
 
 /** What a verified token tells a call: its end-user claims, and their JSON to pass on as Mesh-Auth. */
@@ -27,17 +29,18 @@ const ALGORITHMS = [MESH_TOKEN_ALG];
  * once: the gateway reuses its tokens, so the hot path is a map lookup.
  */
 export class MeshTokenVerifier {
-  private readonly cache = new Map<string, TrustedAuth>();
+  private readonly cache: TokenCache<TrustedAuth>;
   private readonly toleranceMs: number;
 
   private constructor(
     private readonly key: KeyLike | JWTVerifyGetKey,
     private readonly audience: string,
     private readonly tolerance: number,
-    private readonly cacheSize: number,
+    cacheSize: number,
     private readonly logger: Pick<LoggerService, 'warn'>,
   ) {
     this.toleranceMs = tolerance * 1000;
+    this.cache = new TokenCache(cacheSize);
   }
 
   /** Checks the options and imports the key; throws an Error naming the option that is wrong. */
@@ -76,8 +79,8 @@ export class MeshTokenVerifier {
   verify(ctx: MeshContext): Promise<void> | undefined {
     const token = ctx.meshToken;
     if (token !== undefined) {
-      const known = this.cache.get(token);
-      if (known !== undefined && Date.now() < known.until) {
+      const known = this.cache.get(token, Date.now());
+      if (known !== undefined) {
         ctx.trust(known);
         return undefined;
       }
@@ -89,7 +92,7 @@ export class MeshTokenVerifier {
     try {
       if (token === undefined) throw new MeshTokenError('no Mesh-Token');
       const trusted = await this.check(token);
-      this.remember(token, trusted);
+      this.cache.set(token, trusted, Date.now(), trusted.until);
       ctx.trust(trusted);
     } catch (error) {
       const reason = error instanceof MeshTokenError ? error.message : 'Mesh-Token verification failed';
@@ -113,53 +116,13 @@ export class MeshTokenVerifier {
       };
       payload = (typeof this.key === 'function' ? await jwtVerify(token, this.key, options) : await jwtVerify(token, this.key, options)).payload;
     } catch (error) {
-      throw new MeshTokenError(reasonOf(error));
+      throw new MeshTokenError(joseRefusal(error, 'Mesh-Token'));
     }
     const { iat, exp, auth } = payload as { iat: number; exp: number; auth?: unknown };
     if (exp - iat > MESH_TOKEN_MAX_LIFETIME_SEC) throw new MeshTokenError(`Mesh-Token lives longer than ${MESH_TOKEN_MAX_LIFETIME_SEC} s`);
     if (iat * 1000 > Date.now() + this.toleranceMs) throw new MeshTokenError('Mesh-Token issued in the future');
     if (auth !== null && (typeof auth !== 'object' || Array.isArray(auth))) throw new MeshTokenError('Mesh-Token auth claim is not an object or null');
-    const claims = auth === null ? null : deepFreeze(auth as MeshAuth);
+    const claims = auth === null ? null : freezeClaims(auth as MeshAuth);
     return { auth: claims, authJson: claims === null ? undefined : JSON.stringify(claims), until: exp * 1000 + this.toleranceMs };
   }
-
-  private remember(token: string, trusted: TrustedAuth): void {
-    if (this.cacheSize <= 0) return;
-    if (this.cache.size >= this.cacheSize) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
-    this.cache.set(token, trusted);
-  }
-}
-
-function reasonOf(error: unknown): string {
-  switch ((error as { code?: unknown } | null)?.code) {
-    case 'ERR_JWT_EXPIRED':
-      return 'Mesh-Token expired';
-    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
-      return `Mesh-Token claim ${String((error as { claim?: unknown }).claim)} is wrong`;
-    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-      return 'Mesh-Token has a bad signature';
-    case 'ERR_JOSE_ALG_NOT_ALLOWED':
-      return 'Mesh-Token algorithm is not EdDSA';
-    case 'ERR_JWKS_NO_MATCHING_KEY':
-      return 'no key of the JWKS matches the Mesh-Token';
-    case 'ERR_JWKS_TIMEOUT':
-      return 'the JWKS did not answer in time';
-    case 'ERR_JWS_INVALID':
-    case 'ERR_JWT_INVALID':
-    case 'ERR_JOSE_NOT_SUPPORTED':
-      return 'Mesh-Token is malformed';
-    default:
-      return 'Mesh-Token verification failed (JWKS unavailable or unexpected error)';
-  }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }

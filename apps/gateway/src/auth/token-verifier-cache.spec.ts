@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { TokenVerifier } from './token-verifier';
-import { TokenCache } from './token-cache';
+import { TokenCache } from 'nest-mesh/internal';
 
 // Count the real signature checks: jwtVerify is wrapped, everything else in jose is the real thing.
 jest.mock('jose', () => {
