@@ -3,7 +3,6 @@ import { context, Tracer } from '@opentelemetry/api';
 import { CustomStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { EventEmitter } from 'node:events';
 import { connect, Empty, NatsConnection, Service, ServiceMsg } from 'nats';
-import { firstValueFrom, isObservable } from 'rxjs';
 import { MeshCodes, parseSubject, QUEUE_GROUP, subjectFor } from '@nest-mesh/wire';
 import { drainOrClose } from '../drain';
 import { errorHeaders } from '../error-headers';
@@ -20,6 +19,7 @@ import { failureOf } from './failure';
 import { MeshContext } from './mesh-context';
 import { paramsAnnouncement } from './params-schema';
 import { RunningCalls } from './running-calls';
+import { isStreamResult, lastItemOf, StreamResult } from './stream-source';
 
 /** The transport id of the mesh, for `@MessagePattern(pattern, MESH_TRANSPORT)` if ever needed. */
 export const MESH_TRANSPORT = Symbol('nest-mesh');
@@ -146,7 +146,8 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       }
       ctx.bindParams(params);
       const result = await currentCall.run(ctx, runHandler, handler, params, ctx);
-      if (msg.reply) status = this.respondResult(msg, encodeJson(result), service, func);
+      if (isStreamResult(result)) status = await this.respondStream(msg, result, ctx);
+      else if (msg.reply) status = this.respondResult(msg, encodeJson(result), service, func);
     } catch (error) {
       const failure = failureOf(error, service, func, this.logger);
       status = failure.status;
@@ -157,6 +158,15 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       span?.end();
       this.running.delete(ctx);
     }
+  }
+
+  /**
+   * Answers a handler that returned a stream (docs/protocol.md#streams) with its last item, as
+   * `lastValueFrom`. Resolves to the status recorded; rejects as the handler would.
+   */
+  private async respondStream(msg: ServiceMsg, result: StreamResult, ctx: MeshContext): Promise<number> {
+    const last = await inCall(ctx, () => lastItemOf(result, ctx.deadline));
+    return msg.reply ? this.respondResult(msg, encodeJson(last), ctx.service, ctx.func) : 200;
   }
 
   /**
@@ -199,22 +209,18 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   }
 }
 
-/** Runs the handler, inside the call's span when there is one, so that the spans it starts are children. */
-function runHandler(handler: MessageHandler, params: unknown, ctx: MeshContext): Promise<unknown> {
-  return ctx.trace === undefined ? resultOf(handler(params, ctx)) : context.with(ctx.trace, resultOfCall, undefined, handler, params, ctx);
-}
-
-function resultOfCall(handler: MessageHandler, params: unknown, ctx: MeshContext): Promise<unknown> {
-  return resultOf(handler(params, ctx));
-}
-
 /**
- * The value a Nest message handler resolves to: a plain value (the usual case, without going
- * through RxJS), or the first value of the Observable it returned (`null` when it completes empty).
+ * Runs the handler, inside the call's span when there is one, so that the spans it starts are
+ * children. Resolves to what the handler returned: a plain value (the usual case, without going
+ * through RxJS), or a stream (an Observable, also what Nest makes of a thrown error; an AsyncIterable).
  */
-async function resultOf(handled: unknown): Promise<unknown> {
-  const value = await handled;
-  return isObservable(value) ? firstValueFrom(value, { defaultValue: null }) : value;
+function runHandler(handler: MessageHandler, params: unknown, ctx: MeshContext): Promise<unknown> {
+  return ctx.trace === undefined ? handler(params, ctx) : context.with(ctx.trace, handler, undefined, params, ctx);
+}
+
+/** Runs `fn` in the call's async context (MeshContext and span), as the handler ran: a stream's source runs there. */
+function inCall<R>(ctx: MeshContext, fn: () => R): R {
+  return currentCall.run(ctx, () => (ctx.trace === undefined ? fn() : context.with(ctx.trace, fn)));
 }
 
 /**
