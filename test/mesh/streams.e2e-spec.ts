@@ -3,7 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { join } from 'node:path';
 import { EmbeddedBroker } from '@nest-mesh/broker';
 import { MeshClient, MeshContext, MeshError, MeshFunction, meshMicroservice, MeshModule, MeshService } from 'nest-mesh';
-import { encodeJson } from 'nest-mesh/internal';
+import { encodeJson, MeshConnection } from 'nest-mesh/internal';
+import type { NatsConnection } from 'nats';
 import { finalize, interval, lastValueFrom, map, Observable, of, range, take, toArray } from 'rxjs';
 import { TestProcess } from '../support/child';
 import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
@@ -103,6 +104,14 @@ class StreamsService {
   }
 }
 
+@MeshService('fresh')
+class FreshService {
+  @MeshFunction('count')
+  async *count(n: number) {
+    for (let i = 1; i <= n; i++) yield i;
+  }
+}
+
 function appModule(url: string) {
   @Module({ imports: [MeshModule.forRoot({ servers: url, callTimeout: 5000 })], controllers: [StreamsService] })
   class AppModule {}
@@ -112,6 +121,11 @@ function appModule(url: string) {
 interface Broker {
   url: string;
   stop(): Promise<void>;
+}
+
+/** The subscriptions a nats.js connection holds (nats.js keeps them in `protocol.subscriptions`). */
+function subscriptions(nc: NatsConnection): number {
+  return (nc as unknown as { protocol: { subscriptions: { size(): number } } }).protocol.subscriptions.size();
 }
 
 async function startBroker(kind: BrokerKind): Promise<Broker> {
@@ -152,6 +166,31 @@ for (const kind of BROKERS) {
     });
 
     const all = <T>(func: string, params?: unknown, options = {}) => lastValueFrom(client.stream<T>('streams', func, params, options).pipe(toArray()));
+
+    it('costs plain calls no subscription: the caller and the service subscribe their stream inboxes with their first stream', async () => {
+      // a fresh pair, so that no stream has run on it yet, with a service of its own
+      @Module({ imports: [MeshModule.forRoot({ servers: broker.url })], controllers: [FreshService] })
+      class FreshModule {}
+      const fresh = await NestFactory.create(FreshModule, { logger: false });
+      try {
+        fresh.connectMicroservice(meshMicroservice({ servers: broker.url }));
+        await fresh.startAllMicroservices();
+        await fresh.init();
+        const caller = fresh.get(MeshConnection).current!;
+        const service = fresh.getMicroservices()[0].unwrap<NatsConnection>();
+        const freshClient = fresh.get(MeshClient);
+        await freshClient.call('fresh', 'count', 1);
+        const before = [subscriptions(caller), subscriptions(service)];
+        for (let i = 0; i < 20; i++) await freshClient.call('fresh', 'count', 3);
+        expect([subscriptions(caller), subscriptions(service)]).toEqual(before);
+        await lastValueFrom(freshClient.stream('fresh', 'count', 3).pipe(toArray()));
+        expect([subscriptions(caller), subscriptions(service)]).toEqual([before[0] + 1, before[1] + 1]);
+        await lastValueFrom(freshClient.stream('fresh', 'count', 3).pipe(toArray()));
+        expect([subscriptions(caller), subscriptions(service)]).toEqual([before[0] + 1, before[1] + 1]);
+      } finally {
+        await fresh.close();
+      }
+    });
 
     it('gives every item of an async generator and of an Observable, in order', async () => {
       await expect(all('count', 200)).resolves.toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
