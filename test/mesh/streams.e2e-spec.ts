@@ -1,4 +1,4 @@
-import { INestApplication, Module } from '@nestjs/common';
+import { CallHandler, ExecutionContext, INestApplication, Injectable, Module, NestInterceptor, UseInterceptors } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { join } from 'node:path';
 import { EmbeddedBroker } from '@nest-mesh/broker';
@@ -21,6 +21,14 @@ const released = new Map<string, number>();
 let countedCalls = 0;
 /** Resolves the `handshake` generator's wait for its reader. */
 let letSecondGo: (() => void) | undefined;
+
+/** An interceptor that changes nothing. */
+@Injectable()
+class PassThrough implements NestInterceptor {
+  intercept(_: ExecutionContext, next: CallHandler) {
+    return next.handle();
+  }
+}
 
 @MeshService('streams')
 class StreamsService {
@@ -95,6 +103,20 @@ class StreamsService {
     } finally {
       released.set(params.name, Date.now());
     }
+  }
+
+  /** A small item, then one larger than the broker accepts. */
+  @MeshFunction('huge')
+  async *huge() {
+    yield 'small';
+    yield 'x'.repeat(2 * 1024 * 1024);
+  }
+
+  /** An async generator behind an interceptor (Nest hands the generator over inside an Observable). */
+  @MeshFunction('intercepted')
+  @UseInterceptors(PassThrough)
+  async *intercepted(n: number) {
+    for (let i = 1; i <= n; i++) yield i;
   }
 
   /** The deadline and request id it was called with, as one item. */
@@ -221,6 +243,46 @@ for (const kind of BROKERS) {
 
     it('gives a plain result as one item', async () => {
       await expect(all('plain')).resolves.toEqual([{ a: 1 }]);
+    });
+
+    it('fails with 500 RESULT_TOO_LARGE on an item larger than the broker accepts, after the items before it', async () => {
+      const items: string[] = [];
+      const error = await lastValueFrom(client.stream<string>('streams', 'huge').pipe(map((item) => items.push(item)))).catch((e: unknown) => e);
+      expect(items).toEqual(['small']);
+      expect(error).toMatchObject({ status: 500, code: 'RESULT_TOO_LARGE' });
+    });
+
+    it('streams an async generator behind a Nest interceptor (which hands it over inside an Observable)', async () => {
+      await expect(all('intercepted', 100, { window: 4 })).resolves.toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      await expect(client.call('streams', 'intercepted', 5)).resolves.toBe(5);
+    });
+
+    it('ends an open stream with 503 when its service stops, and stops the generator', async () => {
+      @MeshService('stopping')
+      class StoppingService {
+        @MeshFunction('endless')
+        async *endless(name: string) {
+          try {
+            for (let i = 1; ; i++) {
+              await sleep(20);
+              yield i;
+            }
+          } finally {
+            released.set(name, Date.now());
+          }
+        }
+      }
+      @Module({ controllers: [StoppingService] })
+      class StoppingModule {}
+      const service = await NestFactory.createMicroservice(StoppingModule, { ...meshMicroservice({ servers: broker.url, gracePeriod: 300 }), logger: false });
+      await service.listen();
+      const name = `stopping-${kind}`;
+      const items: number[] = [];
+      const ended = lastValueFrom(client.stream<number>('stopping', 'endless', name).pipe(map((n) => items.push(n)))).catch((e: unknown) => e);
+      while (items.length < 2) await sleep(10);
+      await service.close();
+      await expect(ended).resolves.toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE', message: 'the service instance is stopping' });
+      expect(await releasedAt(name)).toBeDefined();
     });
 
     it('is cold: subscribing makes the call', async () => {
