@@ -48,8 +48,13 @@ for (const { kind, adapter } of variants) {
       expect(res).toMatchObject({ status: 200, body: { result: null } });
     });
 
-    it('takes the first value of an Observable', async () => {
-      expect((await mesh.call(fn('stream'), {})).body).toEqual({ result: 'first' });
+    it('takes the last value of an Observable, as lastValueFrom', async () => {
+      expect((await mesh.call(fn('stream'), {})).body).toEqual({ result: 'second' });
+    });
+
+    it('takes the last item of an async generator, null when it yields none', async () => {
+      expect((await mesh.call(fn('generate'), {})).body).toEqual({ result: 'item-3' });
+      expect((await mesh.call(fn('generate'), { params: { items: 0 } })).body).toEqual({ result: null });
     });
 
     it('keeps the status, message and code of a MeshError', async () => {

@@ -60,7 +60,7 @@ for (const kind of BROKERS) {
             ...(kind === 'nats-server'
               ? { conn: `nats://nest-mesh-gateway:${GATEWAY_PASSWORD}@127.0.0.1:${natsPort}` }
               : { embedded: { host: '127.0.0.1', port: natsPort } }),
-            services: { orders: { password: ORDERS_PASSWORD, calls: ['billing.charge'] }, billing: { ...billingLogin, calls: [] } },
+            services: { orders: { password: ORDERS_PASSWORD, calls: ['billing.charge', 'billing.history'] }, billing: { ...billingLogin, calls: [] } },
             rules: {
               orders: { guarded: { rule: 'func', service: 'billing', func: 'allow' }, default: { rule: 'allow' } },
               billing: { default: { rule: 'allow' } },
@@ -98,7 +98,8 @@ for (const kind of BROKERS) {
       for (const item of started.reverse()) await item.stop().catch(() => undefined);
     });
 
-    const call = (path: string, jwt?: string) => post(`${url}/v1/api/demo/functions/${path}`, {}, jwt ? { Authorization: `Bearer ${jwt}` } : {});
+    const call = (path: string, jwt?: string, params?: unknown) =>
+      post(`${url}/v1/api/demo/functions/${path}`, params === undefined ? {} : { params }, jwt ? { Authorization: `Bearer ${jwt}` } : {});
 
     it('serves the public keys at /.well-known/jwks.json', async () => {
       const res = await fetch(`${url}/.well-known/jwks.json`);
@@ -187,6 +188,26 @@ for (const kind of BROKERS) {
       const reply = await directCall({ 'Mesh-Token': genuine, 'Mesh-Auth': '{"sub":"u1","role":"admin"}' });
       expect(reply.status).toBeUndefined();
       expect(JSON.parse(reply.body).auth).toEqual(expect.objectContaining({ sub: 'u1', role: 'user' }));
+    });
+
+    it('lets an identity stream to another: the whole stream as responses, the credits back as responses', async () => {
+      const res = await call('orders/history', userJwt, { items: 40 });
+      expect(res.status).toBe(200);
+      expect(res.body.result).toEqual(Array.from({ length: 40 }, (_, i) => ({ entry: i + 1 })));
+    });
+
+    it('lets a caller identity cancel a stream of another: the service stops within a second', async () => {
+      const before = (await call('billing/historiesReleased')).body.result as number;
+      const res = await call('orders/history', userJwt, { items: 100_000, take: 3 });
+      expect(res.body.result).toEqual([{ entry: 1 }, { entry: 2 }, { entry: 3 }]);
+      const left = Date.now();
+      let released = before;
+      while (released === before && Date.now() - left < 3000) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        released = (await call('billing/historiesReleased')).body.result as number;
+      }
+      expect(released).toBe(before + 1);
+      expect(Date.now() - left).toBeLessThan(1000);
     });
 
     it('does not let a service call a function its calls do not name', async () => {

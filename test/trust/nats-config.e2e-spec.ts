@@ -1,4 +1,4 @@
-import { NatsConnection, nkeyAuthenticator, nkeys } from 'nats';
+import { headers, NatsConnection, nkeyAuthenticator, nkeys } from 'nats';
 import { identityInboxPrefix } from 'nest-mesh';
 import { parseConfig } from '../../apps/gateway/src/config/load-config';
 import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-config';
@@ -22,7 +22,7 @@ describeWithNatsServer('service identities on nats-server, from the rendered con
       functions: {
         embedded: { users: [{ user: 'ops', password: 'ops-secret-1', permissions: { subscribe: ['$SRV.>'], publish: ['$SRV.>'], allow_responses: { max: 1, expires: 60000 } } }] },
         services: {
-          orders: { password: ORDERS_PASSWORD, calls: ['billing.charge', 'mail.*'] },
+          orders: { password: ORDERS_PASSWORD, calls: ['billing.charge', 'billing.history', 'mail.*'] },
           billing: { nkey: billingKey.getPublicKey() },
         },
       },
@@ -129,6 +129,35 @@ describeWithNatsServer('service identities on nats-server, from the rendered con
     expect(new TextDecoder().decode(reply.data)).toBe('charged');
   });
 
+  it('lets a service send a whole stream to a request it received, and its caller send credits and a cancel back (docs/protocol.md#streams)', async () => {
+    const enc = new TextEncoder();
+    const fromOrders: string[] = [];
+    const control = `${identityInboxPrefix('billing')}.stream.1`;
+    billing.subscribe(control, { callback: (_, msg) => fromOrders.push(msg.headers?.get('Mesh-Stream-Credit') || msg.headers?.get('Mesh-Stream-Cancel') || '') });
+    billing.subscribe('mesh.billing.history', {
+      queue: 'q',
+      callback: (_, req) => {
+        for (let i = 1; i <= 50; i++) req.respond(enc.encode(String(i)), { reply: control });
+      },
+    });
+    await billing.flush();
+    const inbox = `${identityInboxPrefix('orders')}.stream.1`;
+    const items: string[] = [];
+    orders.subscribe(inbox, { callback: (_, msg) => items.push(new TextDecoder().decode(msg.data)) });
+    await orders.flush();
+    const errors = watchErrors(orders);
+    orders.publish('mesh.billing.history', undefined, { reply: inbox });
+    const until = Date.now() + 5_000;
+    while (items.length < 50 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(items).toEqual(Array.from({ length: 50 }, (_, i) => String(i + 1)));
+    for (const credit of ['2', '2', '0']) orders.publish(control, undefined, { headers: header('Mesh-Stream-Credit', credit) });
+    orders.publish(control, undefined, { headers: header('Mesh-Stream-Cancel', '1') });
+    await orders.flush();
+    while (fromOrders.length < 4 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fromOrders).toEqual(['2', '2', '0', '1']);
+    expect(errors).toEqual([]);
+  });
+
   it('keeps embedded.users with the permissions written for them', async () => {
     const ops = await mustConnect(nats.url, { user: 'ops', pass: 'ops-secret-1' });
     open.push(ops);
@@ -142,3 +171,9 @@ describeWithNatsServer('service identities on nats-server, from the rendered con
     expect(text).not.toContain(GATEWAY_PASSWORD);
   });
 });
+
+function header(name: string, value: string) {
+  const h = headers();
+  h.set(name, value);
+  return h;
+}

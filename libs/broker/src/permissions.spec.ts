@@ -73,6 +73,32 @@ describe('ReplyPermits', () => {
     }
   });
 
+  it('forgets expired subjects a second after it last looked, however few it holds', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const r = new ReplyPermits({ max: -1, expires: 500 });
+      for (let i = 0; i < 10; i++) r.received(`old.${i}`);
+      jest.setSystemTime(1_000_000 + 1001);
+      r.received('new');
+      expect(r.size).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('looks for expired subjects once per 4096 new ones, not on every message, when many are alive (streams keep them for an hour)', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const r = new ReplyPermits({ max: -1, expires: 3_600_000 });
+      const prune = jest.spyOn(r as unknown as { pruneStale(now: number): void }, 'pruneStale');
+      for (let i = 0; i < 20_000; i++) r.received(`live.${i}`);
+      expect(r.size).toBe(20_000);
+      expect(prune.mock.calls.length).toBeLessThanOrEqual(5);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('forgets expired subjects once it holds many', () => {
     jest.useFakeTimers({ now: 1_000_000 });
     try {

@@ -22,11 +22,12 @@ export interface BrokerPermissions {
 /** nats-server's defaults for allow_responses (DEFAULT_ALLOW_RESPONSE_MAX_MSGS / _EXPIRATION). */
 const RESPONSE_MAX_DEFAULT = 1;
 const RESPONSE_EXPIRES_DEFAULT_MS = 2 * 60 * 1000;
-/** nats-server's maxPermCacheSize / pruneSize / replyPermLimit / maxDenyPermCacheSize. */
+/** nats-server's maxPermCacheSize / pruneSize / replyPermLimit / maxDenyPermCacheSize / replyPruneTime. */
 const PUB_CACHE_MAX = 128;
 const DENY_CACHE_MAX = 256;
 const PRUNE = 32;
 const REPLY_LIMIT = 4096;
+const REPLY_PRUNE_MS = 1000;
 
 interface Entry {
   readonly subject: string;
@@ -126,22 +127,29 @@ interface Reply {
   sent: number;
 }
 
-/** The reply subjects one connection has received, for allow_responses (nats-server's c.replies). */
+/**
+ * The reply subjects one connection has received, for allow_responses (nats-server's c.replies).
+ * Expired entries are pruned as nats-server 2.11 does: after every `REPLY_LIMIT` new entries, or
+ * after a second, so a long `expires` (streams keep many entries alive) never costs a scan per message.
+ */
 export class ReplyPermits {
   private readonly replies = new Map<string, Reply>();
+  private sincePrune = 0;
+  private lastPrune = Date.now();
 
   constructor(private readonly rule: ResponsePermission) {}
 
   /** Called for every message delivered to the connection with a reply subject. */
   received(reply: string): void {
+    const now = Date.now();
     const known = this.replies.get(reply);
     if (known !== undefined) {
-      known.at = Date.now();
+      known.at = now;
       known.sent = 0;
       return;
     }
-    this.replies.set(reply, { at: Date.now(), sent: 0 });
-    if (this.replies.size > REPLY_LIMIT) this.pruneStale();
+    this.replies.set(reply, { at: now, sent: 0 });
+    if (++this.sincePrune > REPLY_LIMIT || now - this.lastPrune > REPLY_PRUNE_MS) this.pruneStale(now);
   }
 
   /** Uses one reply to the subject if it is permitted now; an entry that is used up or expired goes. */
@@ -162,10 +170,11 @@ export class ReplyPermits {
     return this.replies.size;
   }
 
-  private pruneStale(): void {
+  private pruneStale(now: number): void {
+    this.sincePrune = 0;
+    this.lastPrune = now;
     const { expires } = this.rule;
     if (expires <= 0) return;
-    const now = Date.now();
     for (const [subject, reply] of this.replies) if (now - reply.at > expires) this.replies.delete(subject);
   }
 }

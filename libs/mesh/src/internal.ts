@@ -10,6 +10,8 @@ export { MeshConnection } from './calling/mesh-connection';
 export { decodeReply, replyJson } from './calling/mesh-client';
 export { RequestMux } from './calling/request-mux';
 export type { RequestFailure, RequestFailureKind } from './calling/request-mux';
+export { StreamMux, ReplyStream } from './calling/stream-mux';
+export type { StreamFailure, StreamFailureKind, StreamRequestOptions } from './calling/stream-mux';
 export { MESH_OPTIONS } from './mesh.module-definition';
 export { connectionOptions, inboxPrefixOf, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION } from './options';
 export { errorHeaders, errorOfHeaders } from './error-headers';

@@ -15,6 +15,7 @@ export const MESH_CODES = {
   INTERNAL: { status: 500, description: 'the function failed' },
   RESULT_TOO_LARGE: { status: 500, description: 'the result is larger than the broker accepts' },
   SERVICE_UNAVAILABLE: { status: 503, description: 'no instance serves the function, or the broker is unreachable' },
+  SLOW_CONSUMER: { status: 503, description: 'a stream that cannot be paused got more than the high-water mark ahead of its reader' },
   OVERLOADED: { status: 503, description: 'the gateway has `maxInFlight` calls waiting: see Retry-After' },
   STORE_FULL: { status: 503, description: 'queueing an event while the event store holds `maxPendingBytes`' },
   TIMEOUT: { status: 504, description: 'no reply within the timeout' },

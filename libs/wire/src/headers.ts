@@ -18,7 +18,23 @@ export const MeshHeaders = {
   eventId: 'Mesh-Event-Id',
   traceparent: 'traceparent',
   tracestate: 'tracestate',
+  /**
+   * Streams (docs/protocol.md#streams). On a request: the caller asks for a stream and grants that
+   * many items at first; on the service's first message: `open` (`STREAM_OPEN`).
+   */
+  stream: 'Mesh-Stream',
+  /** The number of an item of a stream: 1, 2, ... */
+  streamSeq: 'Mesh-Stream-Seq',
+  /** The last message of a stream that ended well, with its number of items. */
+  streamEnd: 'Mesh-Stream-End',
+  /** Caller to service: that many more items may come (0: only a keepalive). */
+  streamCredit: 'Mesh-Stream-Credit',
+  /** Caller to service: stop the stream, nobody reads it any more. */
+  streamCancel: 'Mesh-Stream-Cancel',
 } as const;
+
+/** The `Mesh-Stream` value of a service's first message of a stream (docs/protocol.md#streams). */
+export const STREAM_OPEN = 'open';
 
 /** HTTP headers the gateway reads or writes (docs/protocol.md, docs/operations.md). */
 export const HttpHeaders = {

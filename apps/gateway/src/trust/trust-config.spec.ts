@@ -76,7 +76,7 @@ describe('deriveBrokerUsers', () => {
       permissions: {
         publish: { allow: ['mesh.billing.charge', 'mesh.mail.*'] },
         subscribe: { allow: ['mesh.orders.* q', ...discoverySubjects('orders'), '_INBOX.orders.>'] },
-        allow_responses: true,
+        allow_responses: { max: -1, expires: 3_660_000 },
       },
     });
     expect(users[3]).toMatchObject({ nkey: NKEY, permissions: { publish: { deny: ['>'] } } });
@@ -102,7 +102,7 @@ describe('deriveBrokerUsers', () => {
         '      permissions: {',
         '        publish: { allow: ["mesh.billing.charge", "mesh.mail.*"] }',
         '        subscribe: { allow: ["mesh.orders.* q", "$SRV.PING", "$SRV.PING.orders", "$SRV.PING.orders.*", "$SRV.INFO", "$SRV.INFO.orders", "$SRV.INFO.orders.*", "$SRV.STATS", "$SRV.STATS.orders", "$SRV.STATS.orders.*", "_INBOX.orders.>"] }',
-        '        allow_responses: true',
+        '        allow_responses: { max: -1, expires: "3660000ms" }',
         '      }',
         '    }',
       ].join('\n'),

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Context, Tracer } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
-import { headers as natsHeaders, Msg } from 'nats';
-import { DEFAULT_CALL_TIMEOUT_MS, EMIT_SUBJECT, isValidName, MeshCodes, MeshHeaders, NAME_RULE, subjectFor } from '@nest-mesh/wire';
+import { headers as natsHeaders, Msg, MsgHdrs } from 'nats';
+import { Observable } from 'rxjs';
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_STREAM_TIMEOUT_MS, EMIT_SUBJECT, isValidName, MeshCodes, MeshHeaders, NAME_RULE, subjectFor } from '@nest-mesh/wire';
 import { errorOfHeaders } from '../error-headers';
 import { decodeJson, encodeJson, jsonText } from '../json';
 import { MeshError } from '../mesh-error';
@@ -10,11 +11,12 @@ import { MESH_OPTIONS } from '../mesh.module-definition';
 import { inboxPrefixOf, MeshOptions } from '../options';
 import { currentCall } from '../service/call-storage';
 import type { MeshAuth, MeshContext } from '../service/mesh-context';
-import { activeTracer, endCallSpan, passTraceHeaders, startCallSpan } from '../telemetry/tracing';
+import { activeTracer, endCallSpan, failSpan, passTraceHeaders, startCallSpan } from '../telemetry/tracing';
 import type { MeshTokenSigner } from '../token/mesh-token';
-import { callFailure } from './call-failure';
+import { callFailure, streamFailure } from './call-failure';
 import { MeshConnection } from './mesh-connection';
 import { RequestMux } from './request-mux';
+import { ReplyStream, StreamMux } from './stream-mux';
 
 /** Options of `MeshClient.call` (and `callJson`, `request`). */
 export interface CallOptions {
@@ -32,15 +34,28 @@ export interface CallOptions {
   eventId?: string;
 }
 
+/** Options of `MeshClient.stream` (docs/protocol.md#streams). */
+export interface StreamOptions extends CallOptions {
+  /** `timeout` here bounds the wait for each item (the first included), in ms. */
+  timeout?: number;
+  /** Milliseconds the whole stream may last; never beyond the deadline of the call being served. Default 3600000. */
+  streamTimeout?: number;
+  /** Items the function may send ahead of the reader (the credits). Default 64. */
+  window?: number;
+}
+
 /**
  * Calls mesh functions: `call('users', 'create', params)` resolves to the result or rejects with
  * a MeshError (503 no instance or no broker, 504 timeout, the function's own status otherwise).
+ * `stream` reads the items of a function that streams.
  */
 @Injectable()
 export class MeshClient {
   private readonly defaultTimeout: number;
   /** The calls waiting for a reply: the broker going away fails them at once. */
   private readonly inbox: RequestMux<MeshError>;
+  /** The streams being read; subscribes its inbox with the first stream, so plain calls never pay for it. */
+  private readonly streams: StreamMux<MeshError>;
   private readonly signer?: MeshTokenSigner;
   /** The OpenTelemetry SDK's tracer; undefined when none is registered (docs/operations.md#tracing). */
   private readonly tracer: Tracer | undefined = activeTracer();
@@ -51,9 +66,11 @@ export class MeshClient {
   ) {
     this.defaultTimeout = options.callTimeout ?? DEFAULT_CALL_TIMEOUT_MS;
     this.inbox = new RequestMux(callFailure, inboxPrefixOf(options));
+    this.streams = new StreamMux(streamFailure, inboxPrefixOf(options));
     this.signer = options.signer;
     connection.onLost(() => {
       this.inbox.failAll();
+      this.streams.failAll();
     });
   }
 
@@ -88,17 +105,11 @@ export class MeshClient {
     const nc = this.connection.current;
     if (!nc) throw new MeshError(503, 'the broker is unreachable', MeshCodes.SERVICE_UNAVAILABLE);
 
-    // append, not set: the headers are new, so there is nothing to replace (set scans the keys twice).
-    const headers = natsHeaders();
-    headers.append(MeshHeaders.requestId, options.requestId ?? (parent?.requestId || randomUUID()));
-    headers.append(MeshHeaders.deadline, String(deadline));
-    const auth = options.auth !== undefined ? authJson(options.auth) : parent?.rawAuth;
-    if (auth !== undefined) headers.append(MeshHeaders.auth, auth);
+    const headers = callHeaders(options, parent, deadline);
     // Mesh-Token: the served call's, passed on; else the gateway's signature (docs/security.md).
     let token = parent?.meshToken ?? this.signer?.tokenFor(service, func, options.auth);
     if (typeof token === 'object') token = await token;
     if (token !== undefined) headers.append(MeshHeaders.token, token);
-    if (options.eventId !== undefined) headers.append(MeshHeaders.eventId, options.eventId);
 
     const subject = subjectFor(service, func);
     if (this.tracer === undefined) {
@@ -107,6 +118,78 @@ export class MeshClient {
     }
     const span = startCallSpan(this.tracer, subject, service, func, headers, options.trace ?? parent?.trace);
     return endCallSpan(span, this.inbox.request(nc, subject, payload, headers, timeout));
+  }
+
+  /**
+   * Calls `service.func`, a function that streams (docs/protocol.md#streams): a cold Observable of its
+   * items, each as it is produced. Subscribing makes the call, unsubscribing cancels it (the function's
+   * Observable is unsubscribed, its generator returns); errors are MeshErrors (the function's, 503 no
+   * instance, 504 when an item takes longer than `timeout` or the stream longer than `streamTimeout`).
+   * A function that returns a plain value gives one item. The function sends at most `window` items
+   * ahead of the subscriber's `next`.
+   */
+  stream<T = unknown>(service: string, func: string, params?: unknown, options: StreamOptions = {}): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      let replies: ReplyStream<MeshError> | undefined;
+      let stopped = false;
+      const read = async (): Promise<void> => {
+        replies = await this.openStream(service, func, encodeJson(params), options);
+        if (stopped) return replies.cancel();
+        for (;;) {
+          const next = await replies.next();
+          if (next.done || stopped) break;
+          subscriber.next(decodeReply(next.value, service, func) as T);
+        }
+        subscriber.complete();
+      };
+      read().catch((error: unknown) => {
+        replies?.cancel();
+        subscriber.error(error);
+      });
+      return () => {
+        stopped = true;
+        replies?.cancel();
+      };
+    });
+  }
+
+  /**
+   * The pull side of `stream`, for a reader that writes items at its own pace (the gateway's
+   * server-sent events): resolves once the call is sent, to a ReplyStream whose `next()` yields each
+   * item's message (its data is the item's JSON) and grants the function a credit only as items are
+   * read; `return()`/`cancel()` stops the function. Rejects at once like `call` (400, 503, 504).
+   */
+  async openStream(service: string, func: string, payload: Uint8Array, options: StreamOptions = {}): Promise<ReplyStream<MeshError>> {
+    if (!isValidName(service) || !isValidName(func)) {
+      throw new MeshError(400, `service and function names ${NAME_RULE}`, MeshCodes.BAD_REQUEST);
+    }
+    const parent = options.context ?? currentCall.getStore();
+    const now = Date.now();
+    let deadline = now + (options.streamTimeout ?? DEFAULT_STREAM_TIMEOUT_MS);
+    if (parent && parent.deadline < deadline) deadline = parent.deadline;
+    if (deadline <= now) throw new MeshError(504, `no time left to call ${service}.${func}`, MeshCodes.TIMEOUT);
+    const nc = this.connection.current;
+    if (!nc) throw new MeshError(503, 'the broker is unreachable', MeshCodes.SERVICE_UNAVAILABLE);
+
+    const headers = callHeaders(options, parent, deadline);
+    const token = await (parent?.meshToken ?? this.signer?.tokenFor(service, func, options.auth));
+    if (token !== undefined) headers.append(MeshHeaders.token, token);
+
+    const subject = subjectFor(service, func);
+    const span = this.tracer && startCallSpan(this.tracer, subject, service, func, headers, options.trace ?? parent?.trace);
+    if (!span) passTraceHeaders(headers, options.trace, parent);
+    const stream = this.streams.open(nc, subject, payload, headers, {
+      timeout: options.timeout ?? this.defaultTimeout,
+      deadline,
+      window: options.window,
+    });
+    if (span) {
+      stream.onSettle((failure) => {
+        if (failure) failSpan(span, failure.status, failure.code, failure.message);
+        span.end();
+      });
+    }
+    return stream;
   }
 
   /**
@@ -134,6 +217,18 @@ export interface EmitOptions {
   delay?: number;
   /** Milliseconds to wait for a gateway to store it; default the client's call timeout. */
   timeout?: number;
+}
+
+/** The headers of a call but its Mesh-Token: request id, deadline, auth, event id. */
+function callHeaders(options: CallOptions, parent: MeshContext | undefined, deadline: number): MsgHdrs {
+  // append, not set: the headers are new, so there is nothing to replace (set scans the keys twice).
+  const headers = natsHeaders();
+  headers.append(MeshHeaders.requestId, options.requestId ?? (parent?.requestId || randomUUID()));
+  headers.append(MeshHeaders.deadline, String(deadline));
+  const auth = options.auth !== undefined ? authJson(options.auth) : parent?.rawAuth;
+  if (auth !== undefined) headers.append(MeshHeaders.auth, auth);
+  if (options.eventId !== undefined) headers.append(MeshHeaders.eventId, options.eventId);
+  return headers;
 }
 
 /** Mesh-Auth texts of frozen claims (a gateway's cached, verified tokens): written once, not per call. */

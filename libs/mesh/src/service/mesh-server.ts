@@ -1,15 +1,14 @@
 import { Logger } from '@nestjs/common';
-import { context, Tracer } from '@opentelemetry/api';
+import { context, Span, Tracer } from '@opentelemetry/api';
 import { CustomStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { EventEmitter } from 'node:events';
 import { connect, Empty, NatsConnection, Service, ServiceMsg } from 'nats';
-import { firstValueFrom, isObservable } from 'rxjs';
 import { MeshCodes, parseSubject, QUEUE_GROUP, subjectFor } from '@nest-mesh/wire';
 import { drainOrClose } from '../drain';
 import { errorHeaders } from '../error-headers';
 import { decodeJson, encodeJson } from '../json';
 import { MeshError } from '../mesh-error';
-import { connectionOptions, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION, MeshOptions } from '../options';
+import { connectionOptions, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION, inboxPrefixOf, MeshOptions } from '../options';
 import { isMaxPayloadError, resultTooLarge } from '../payload-limit';
 import { FunctionMetrics, FunctionSeries } from '../telemetry/metrics';
 import { activeTracer, failSpan, startServeSpan } from '../telemetry/tracing';
@@ -20,6 +19,8 @@ import { failureOf } from './failure';
 import { MeshContext } from './mesh-context';
 import { paramsAnnouncement } from './params-schema';
 import { RunningCalls } from './running-calls';
+import { requestedCredits, ServedStreams } from './stream-reply';
+import { isStreamResult, lastItemOf, StreamResult } from './stream-source';
 
 /** The transport id of the mesh, for `@MessagePattern(pattern, MESH_TRANSPORT)` if ever needed. */
 export const MESH_TRANSPORT = Symbol('nest-mesh');
@@ -40,6 +41,8 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   private connected = false;
   private services: Service[] = [];
   private readonly running = new RunningCalls();
+  /** The streams being sent (docs/protocol.md#streams); made with the first one. */
+  private streams?: ServedStreams;
   /** Set with the `verify` option: every call's Mesh-Token is checked before its handler. */
   private tokens?: MeshTokenVerifier;
   /** The OpenTelemetry SDK's tracer, looked up at listen time; undefined when none is registered. */
@@ -80,6 +83,8 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       const reason = by === 'deadlines' ? 'their callers stopped waiting (Mesh-Deadline)' : 'the grace period is over';
       this.logger.warn(`closing: abandoned ${abandoned} call(s) still running after ${waited} ms: ${reason}`);
     }
+    // Streams still running after the grace period end with an error their callers can act on.
+    this.streams?.closeAll(new MeshError(503, 'the service instance is stopping', MeshCodes.SERVICE_UNAVAILABLE));
     await drainOrClose(nc, this.connected);
     this.events.removeAllListeners();
   }
@@ -146,7 +151,8 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       }
       ctx.bindParams(params);
       const result = await currentCall.run(ctx, runHandler, handler, params, ctx);
-      if (msg.reply) status = this.respondResult(msg, encodeJson(result), service, func);
+      if (isStreamResult(result)) status = await this.respondStream(msg, result, ctx, span);
+      else if (msg.reply) status = this.respondResult(msg, encodeJson(result), service, func);
     } catch (error) {
       const failure = failureOf(error, service, func, this.logger);
       status = failure.status;
@@ -157,6 +163,26 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       span?.end();
       this.running.delete(ctx);
     }
+  }
+
+  /**
+   * Answers a handler that returned a stream (docs/protocol.md#streams): item by item to a caller that
+   * asked for a stream, else with the last item. Resolves to the status recorded; rejects as the
+   * handler would (the caller then gets the error reply).
+   */
+  private async respondStream(msg: ServiceMsg, result: StreamResult, ctx: MeshContext, span: Span | undefined): Promise<number> {
+    const credits = msg.reply ? requestedCredits(msg.headers) : undefined;
+    if (credits === undefined) {
+      const last = await inCall(ctx, () => lastItemOf(result, ctx.deadline));
+      return msg.reply ? this.respondResult(msg, encodeJson(last), ctx.service, ctx.func) : 200;
+    }
+    const nc = this.nc;
+    if (!nc) throw new MeshError(503, 'the service instance is stopping', MeshCodes.SERVICE_UNAVAILABLE);
+    const streams = (this.streams ??= new ServedStreams(this.logger, inboxPrefixOf(this.options)));
+    const failure = (error: unknown) => failureOf(error, ctx.service, ctx.func, this.logger);
+    const { status, error } = await inCall(ctx, () => streams.serve(nc, msg, result, credits, ctx, failure));
+    if (span && error) failSpan(span, status, error.code, error.message);
+    return status;
   }
 
   /**
@@ -199,22 +225,18 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   }
 }
 
-/** Runs the handler, inside the call's span when there is one, so that the spans it starts are children. */
-function runHandler(handler: MessageHandler, params: unknown, ctx: MeshContext): Promise<unknown> {
-  return ctx.trace === undefined ? resultOf(handler(params, ctx)) : context.with(ctx.trace, resultOfCall, undefined, handler, params, ctx);
-}
-
-function resultOfCall(handler: MessageHandler, params: unknown, ctx: MeshContext): Promise<unknown> {
-  return resultOf(handler(params, ctx));
-}
-
 /**
- * The value a Nest message handler resolves to: a plain value (the usual case, without going
- * through RxJS), or the first value of the Observable it returned (`null` when it completes empty).
+ * Runs the handler, inside the call's span when there is one, so that the spans it starts are
+ * children. Resolves to what the handler returned: a plain value (the usual case, without going
+ * through RxJS), or a stream (an Observable, also what Nest makes of a thrown error; an AsyncIterable).
  */
-async function resultOf(handled: unknown): Promise<unknown> {
-  const value = await handled;
-  return isObservable(value) ? firstValueFrom(value, { defaultValue: null }) : value;
+function runHandler(handler: MessageHandler, params: unknown, ctx: MeshContext): Promise<unknown> {
+  return ctx.trace === undefined ? handler(params, ctx) : context.with(ctx.trace, handler, undefined, params, ctx);
+}
+
+/** Runs `fn` in the call's async context (MeshContext and span), as the handler ran: a stream's source runs there. */
+function inCall<R>(ctx: MeshContext, fn: () => R): R {
+  return currentCall.run(ctx, () => (ctx.trace === undefined ? fn() : context.with(ctx.trace, fn)));
 }
 
 /**
