@@ -8,7 +8,7 @@ import { NatsConnection } from 'nats';
 import { EMIT_SUBJECT } from '@nest-mesh/wire';
 import { MeshClient, MeshContext, MeshEvent, MeshFunction, meshMicroservice, MeshModule, MeshService } from 'nest-mesh';
 import { parseConfig } from '../../apps/gateway/src/config/load-config';
-import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-config';
+import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-authorization';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
 import { writeConfig } from '../support/config-file';

@@ -4,7 +4,7 @@ import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { headers as natsHeaders, NatsConnection, nkeys } from 'nats';
 import { identityInboxPrefix } from 'nest-mesh';
 import { parseConfig } from '../../apps/gateway/src/config/load-config';
-import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-config';
+import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-authorization';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
 import { BROKERS, JWT_SECRET, post, startGateway } from '../support/mesh';

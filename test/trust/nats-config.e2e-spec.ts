@@ -1,7 +1,7 @@
 import { headers, NatsConnection, nkeyAuthenticator, nkeys } from 'nats';
 import { identityInboxPrefix } from 'nest-mesh';
 import { parseConfig } from '../../apps/gateway/src/config/load-config';
-import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-config';
+import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-authorization';
 import { TestProcess } from '../support/child';
 import { writeConfig } from '../support/config-file';
 import { GATEWAY_MAIN } from '../support/mesh';

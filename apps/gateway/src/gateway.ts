@@ -1,12 +1,13 @@
 import { INestApplication, Logger, LoggerService } from '@nestjs/common';
 import { BrokerThread } from '@nest-mesh/broker';
 import type { MeshOptions } from 'nest-mesh';
+import { serverCredentials } from 'nest-mesh/internal';
 import { GatewayConfig } from './config/gateway-config';
 import { GatewayModule } from './gateway.module';
 import { BodyLimit } from './http/body-limit';
 import { createHttpApp } from './http/http-app';
 import { urlHostOf } from './http/http-server';
-import { checkOwnBrokerTls, connServers, embeddedBrokerAuth, GatewayTokenSigner, gatewayTlsOptions } from './trust';
+import { checkOwnBrokerTls, embeddedBrokerAuth, GatewayTokenSigner, gatewayTlsOptions } from './trust';
 import { gatewayLogger, ManagementServer, Readiness } from './observability';
 
 export interface RunningGateway {
@@ -43,7 +44,7 @@ export async function startGateway(config: GatewayConfig, logger: LoggerService 
     connection = { servers: [] };
   } else if (functions.conn !== undefined) {
     // The gateway's credential comes from the conn URL (nats://user:pass@host), see docs/security.md.
-    const { servers, user, pass, token } = connServers(functions.conn);
+    const { servers, user, pass, token } = serverCredentials(functions.conn);
     connection = { servers, ...(user !== undefined && { user, pass }), ...(token !== undefined && { token }) };
     if (functions.services !== undefined && user === undefined && token === undefined) {
       log.warn('modules.functions.services is set but the conn URL has no credential: the gateway connects anonymously (docs/security.md)');

@@ -1,8 +1,8 @@
 export { EmbeddedBroker } from './broker';
 export { BrokerThread } from './broker-thread';
 export { BrokerAddressInUseError, BrokerConfigError } from './errors';
-export { natsServerAuthorization } from './nats-config';
-export type { NatsAuthorizationOptions } from './nats-config';
+export { natsServerAuthorization } from './authorization-block';
+export type { NatsAuthorizationOptions } from './authorization-block';
 export type { EmbeddedBrokerOptions, BrokerLogger } from './options';
 export type { BrokerUser } from './auth';
 export type { BrokerPermissions, SubjectPermission } from './permissions';

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MeshError } from 'nest-mesh';
 import { Dispatcher, EventParams } from './dispatcher';
-import { DeliveryOutcome, EventCaller } from './event-caller';
+import { EventCaller } from './event-caller';
+import { DeliveryOutcome } from './event-metrics';
 import { LocalEventStore } from './local-store';
 import { backoffAfter, TriggerSpec } from './trigger';
 

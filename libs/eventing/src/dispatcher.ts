@@ -1,6 +1,8 @@
 import { MeshError } from 'nest-mesh';
 import type { Delivery } from './event';
-import { EventCaller, EventLogger, EventMetrics, NO_METRICS, SILENT } from './event-caller';
+import { EventCaller } from './event-caller';
+import { EventLogger, SILENT } from './event-logger';
+import { EventMetrics, NO_METRICS } from './event-metrics';
 import type { EventStore } from './event-store';
 import { backoffAfter, TriggerSpec } from './trigger';
 

@@ -13,6 +13,8 @@ export type { LocalStoreOptions } from './local-store';
 export { Dispatcher, isFinal } from './dispatcher';
 export type { DispatcherOptions, EventParams } from './dispatcher';
 export * from './event-caller';
+export * from './event-metrics';
+export * from './event-logger';
 export * from './trigger';
 export { Scheduler, scheduleError, occurrenceId, latestMissed } from './scheduler';
 export { TableSource, DEFAULT_TABLE_SCHEMA } from './table-source';

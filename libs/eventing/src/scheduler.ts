@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
-import { EventLogger, EventMetrics, NO_METRICS, SILENT } from './event-caller';
+import { EventLogger, SILENT } from './event-logger';
+import { EventMetrics, NO_METRICS } from './event-metrics';
 import type { EventStore } from './event-store';
 import type { TriggerSpec } from './trigger';
 

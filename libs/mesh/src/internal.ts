@@ -13,7 +13,7 @@ export type { RequestFailure, RequestFailureKind } from './calling/request-mux';
 export { StreamMux, ReplyStream } from './calling/stream-mux';
 export type { StreamFailure, StreamFailureKind, StreamRequestOptions } from './calling/stream-mux';
 export { MESH_OPTIONS } from './mesh.module-definition';
-export { connectionOptions, inboxPrefixOf, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION } from './options';
+export { connectionOptions, inboxPrefixOf, serverCredentials, DEFAULT_GRACE_PERIOD, DEFAULT_VERSION } from './options';
 export { errorHeaders, errorOfHeaders } from './error-headers';
 export { decodeJson, encodeJson, jsonText } from './json';
 export { drainOrClose } from './drain';

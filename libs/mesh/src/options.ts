@@ -52,13 +52,50 @@ export function inboxPrefixOf(options: MeshOptions): string | undefined {
   return isValidName(user) ? identityInboxPrefix(user) : undefined;
 }
 
-function userOfServer(servers: MeshOptions['servers']): string | undefined {
-  const first = Array.isArray(servers) ? servers[0] : servers;
-  if (typeof first !== 'string' || !first.includes('@')) return undefined;
-  try {
-    const username = new URL(first.includes('://') ? first : `nats://${first}`).username;
-    return username === '' ? undefined : decodeURIComponent(username);
-  } catch {
-    return undefined;
+/** Server URLs without their credentials, and the credential they carried (docs/security.md). */
+export interface ServerCredentials {
+  servers: string[];
+  user?: string;
+  pass?: string;
+  token?: string;
+}
+
+/**
+ * The credential in NATS server URLs, the NATS convention: `nats://u:p@host:4222` gives user `u`
+ * and password `p`; `nats://tok@host:4222` gives token `tok`. The first URL with a credential gives
+ * it; every URL is returned without one. A comma-separated string is a list; a URL without a scheme
+ * is read as `nats://`.
+ */
+export function serverCredentials(servers: string | string[]): ServerCredentials {
+  const urls = (Array.isArray(servers) ? servers : servers.split(',')).map((url) => url.trim()).filter(Boolean);
+  const result: ServerCredentials = { servers: [] };
+  for (const url of urls) {
+    const at = url.lastIndexOf('@');
+    const scheme = url.indexOf('://');
+    const start = scheme < 0 ? 0 : scheme + 3;
+    if (at < start) {
+      result.servers.push(url);
+      continue;
+    }
+    result.servers.push(url.slice(0, start) + url.slice(at + 1));
+    if (result.user !== undefined || result.token !== undefined) continue;
+    const userinfo = url.slice(start, at);
+    const colon = userinfo.indexOf(':');
+    try {
+      if (colon < 0) result.token = decodeURIComponent(userinfo);
+      else {
+        result.user = decodeURIComponent(userinfo.slice(0, colon));
+        result.pass = decodeURIComponent(userinfo.slice(colon + 1));
+      }
+    } catch {
+      // a malformed percent escape: no credential taken from this URL
+    }
   }
+  return result;
+}
+
+function userOfServer(servers: MeshOptions['servers']): string | undefined {
+  if (servers === undefined) return undefined;
+  const { user, token } = serverCredentials(Array.isArray(servers) ? servers.slice(0, 1) : servers.split(',').slice(0, 1));
+  return user ?? token;
 }

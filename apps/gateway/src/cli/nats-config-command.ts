@@ -1,6 +1,6 @@
 import { GatewayConfig } from '../config/gateway-config';
 import { ConfigError, configPathFrom, loadConfig } from '../config/load-config';
-import { renderNatsConfig } from '../trust/nats-config';
+import { renderNatsConfig } from '../trust/nats-authorization';
 import { CommandResult, failed } from './command-result';
 
 /**

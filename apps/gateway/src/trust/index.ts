@@ -1,4 +1,3 @@
-export { connServers } from './gateway-credential';
 export { GatewayTokenSigner } from './mesh-token-signer';
 export { JwksController } from './jwks.controller';
 export { embeddedBrokerAuth } from './embedded-broker-auth';

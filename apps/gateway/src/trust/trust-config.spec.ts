@@ -1,7 +1,7 @@
 import { parseConfig } from '../config/load-config';
 import { deriveBrokerUsers, discoverySubjects, meshUsers } from './broker-users';
-import { connServers } from './gateway-credential';
-import { renderNatsConfig } from './nats-config';
+import { serverCredentials as connServers } from 'nest-mesh/internal';
+import { renderNatsConfig } from './nats-authorization';
 import { isLoopback } from '../config/trust-checks';
 
 const NKEY = 'UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4';

@@ -1,7 +1,7 @@
 import { natsServerAuthorization } from '@nest-mesh/broker';
 import type { GatewayConfig } from '../config/gateway-config';
 import { BrokerUser, GATEWAY_USER, meshUsers } from './broker-users';
-import { connServers } from './gateway-credential';
+import { serverCredentials } from 'nest-mesh/internal';
 
 /** The environment variable nats-server reads the gateway's password from, when `conn` names none. */
 export const GATEWAY_PASSWORD_ENV = 'NEST_MESH_GATEWAY_PASSWORD';
@@ -14,7 +14,7 @@ export const GATEWAY_PASSWORD_ENV = 'NEST_MESH_GATEWAY_PASSWORD';
  */
 export function renderNatsConfig(config: GatewayConfig): string {
   const conn = config.modules.functions.conn;
-  const fromUrl = conn === undefined ? undefined : connServers(conn);
+  const fromUrl = conn === undefined ? undefined : serverCredentials(conn);
   const gatewayFromUrl = fromUrl?.user !== undefined && fromUrl.pass !== undefined;
   const gateway: BrokerUser = gatewayFromUrl ? { user: fromUrl!.user!, password: fromUrl!.pass! } : { user: GATEWAY_USER };
   const header = [

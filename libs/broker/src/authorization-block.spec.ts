@@ -1,4 +1,4 @@
-import { natsServerAuthorization } from './nats-config';
+import { natsServerAuthorization } from './authorization-block';
 
 describe('natsServerAuthorization', () => {
   it("prints users and permissions in nats-server's syntax, one field per line, expires as a duration", () => {
