@@ -39,5 +39,5 @@ export interface BenchSystem {
   start(ctx: SystemContext): Promise<RunningSystem>;
 }
 
-/** Thrown by start() when the system cannot run here (e.g. the gateway has no fastify adapter yet). */
+/** Thrown by start() when the system cannot run here (e.g. a peer that is not installed, or a broker that is missing). */
 export class SystemUnavailable extends Error {}

@@ -27,7 +27,7 @@ export function useFastifyBody(app: NestFastifyApplication, http: HttpConfig): v
  * On fastify, the gateway reads every request body itself, in place of fastify's content-type
  * parsing: fastify's `ContentTypeParser.run` wraps each request's parse callback with
  * `AsyncResource.bind`, which on Node 20 defines two deprecation getters per call: with the
- * garbage they leave, a third or more of the gateway's CPU per call (bench/RESULTS.md). The reader keeps what that wrapper is for:
+ * garbage they leave, a large share of the gateway's CPU per call (measured in bench/RESULTS.md). The reader keeps what that wrapper is for:
  * the route's handler runs in the async context the request had when its body began, through
  * `runInAsyncScope` (AsyncLocalStorage, OpenTelemetry context).
  */

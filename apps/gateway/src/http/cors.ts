@@ -99,8 +99,7 @@ export function corsOptionsOf(cors: CorsConfig, origins: CorsOrigins) {
  * fastify: one `onRequest` hook that adds the headers computed for the request's origin, and
  * answers an allowed origin's preflight with 204. `@fastify/cors` (what `enableCors` registers on
  * fastify) does the same work over again on every request, resolving its options and the origin:
- * that measured +7 to +11 µs of CPU per call, most of what CORS cost on the call path
- * (bench/RESULTS.md, "The edge features"); this hook costs ~1 µs.
+ * most of what CORS cost on the call path; this hook looks one Map entry up (bench/RESULTS.md, "The edge features").
  */
 export function useFastifyCors(app: NestFastifyApplication, origins: CorsOrigins): void {
   app
