@@ -16,7 +16,7 @@ import {
 } from '@opentelemetry/api';
 import type { Msg, MsgHdrs } from 'nats';
 import { MeshHeaders, QUEUE_GROUP } from '@nest-mesh/wire';
-import { ServiceErrorCodeHeader, ServiceErrorHeader } from 'nats';
+import { errorOfHeaders } from '../error-headers';
 import type { MeshError } from '../mesh-error';
 import type { MeshContext } from '../service/mesh-context';
 
@@ -91,8 +91,8 @@ export function startCallSpan(tracer: Tracer, subject: string, service: string, 
 export function endCallSpan(span: Span, reply: Promise<Msg>): Promise<Msg> {
   return reply.then(
     (msg) => {
-      const status = msg.headers?.get(ServiceErrorCodeHeader);
-      if (status) failSpan(span, Number(status), msg.headers!.get(MeshHeaders.errorCode), msg.headers!.get(ServiceErrorHeader));
+      const failure = errorOfHeaders(msg.headers);
+      if (failure) failSpan(span, failure.status, failure.code, failure.message);
       span.end();
       return msg;
     },
