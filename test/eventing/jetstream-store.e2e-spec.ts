@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
-import { eventStoreSuite } from './store-suite';
+import { eventStoreSuite } from '@nest-mesh/eventing/testing';
 
 describeWithNatsServer('JetStreamEventStore (a nats-server with JetStream)', () => {
   let nats: NatsServerProcess;

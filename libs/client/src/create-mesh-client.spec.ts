@@ -1,6 +1,5 @@
 import { createMeshClient, FetchLike } from './create-mesh-client';
 import { MeshHttpCodes, MeshHttpError } from './mesh-http-error';
-import { rejectionOf } from '../../../test/support/rejection';
 
 type Init = Parameters<FetchLike>[1];
 
@@ -17,7 +16,16 @@ function fakeFetch(answer: (url: string, init: Init) => Promise<Response> | Resp
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
-const rejection = (promise: Promise<unknown>) => rejectionOf(promise, MeshHttpError);
+/** Awaits `promise`, which must reject with a MeshHttpError, and resolves with it. */
+async function rejection(promise: Promise<unknown>): Promise<MeshHttpError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(MeshHttpError);
+    return error as MeshHttpError;
+  }
+  throw new Error('expected a rejection');
+}
 
 describe('createMeshClient().call', () => {
   it('POSTs {params, timeout} to the function route and resolves to the result', async () => {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeConfig as write } from '../../../../test/support/config-file';
+import { writeConfig as write } from './config-fixtures.spec-helper';
 import { CurrentTokenVerifier, TokenVerifier } from '../auth';
 import { RulesService } from '../rules/rules.service';
 import type { ConfigReloadable } from './config-reloadable';

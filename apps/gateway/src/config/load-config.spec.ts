@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configErrorOf as errorOf } from '../../../../test/support/config-errors';
+import { configErrorOf as errorOf } from './config-fixtures.spec-helper';
 import { configPathFrom, loadConfig, parseConfig } from './load-config';
 
 const minimal = 'id: demo\n';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
-import { writeConfig as write } from '../../../../test/support/config-file';
+import { writeConfig as write } from '../config/config-fixtures.spec-helper';
 import { ConfigReloader } from '../config/config-reloader';
 import { GatewayConfig } from '../config/gateway-config';
 import { parseConfig } from '../config/load-config';

@@ -1,5 +1,5 @@
 import { ConsoleLogger, Logger } from '@nestjs/common';
-import { writeConfig } from '../../../../test/support/config-file';
+import { writeConfig } from '../config/config-fixtures.spec-helper';
 import { ConfigReloader } from '../config/config-reloader';
 import { parseConfig } from '../config/load-config';
 import type { BrokerHealth } from './broker-health';

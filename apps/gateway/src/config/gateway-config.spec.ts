@@ -1,6 +1,6 @@
-import { configErrorOf as errorOf } from '../../../../test/support/config-errors';
-import { parseConfig } from '../config/load-config';
-import { gatewayLogger } from './gateway-logger';
+import { configErrorOf as errorOf } from './config-fixtures.spec-helper';
+import { parseConfig } from './load-config';
+import { gatewayLogger } from '../observability/gateway-logger';
 
 describe('the management and log keys', () => {
   it('default to no management port and text logs at level log, without call lines', () => {

@@ -1,9 +1,9 @@
-import { EventStore, LOCAL_STORE_FILE, LocalEventStore, StoreFullError } from '@nest-mesh/eventing';
+import { EventStore, LOCAL_STORE_FILE, LocalEventStore, StoreFullError } from './index';
 import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventStoreSuite } from './store-suite';
+import { eventStoreSuite } from './testing/event-store-suite';
 
 describe('LocalEventStore (SQLite on local disk)', () => {
   const folders = new Map<EventStore, string>();

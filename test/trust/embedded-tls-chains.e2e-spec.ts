@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { connect as tlsConnect, createServer, Server } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { CertFiles, makeTestCerts, TestCerts } from '../../../../test/support/test-certs';
+import { CertFiles, makeTestCerts, TestCerts } from '../support/test-certs';
 import { EmbeddedBroker } from '@nest-mesh/broker';
-import { checkOwnBrokerTls, gatewayTlsOptions, readEmbeddedTls } from './embedded-tls';
+import { checkOwnBrokerTls, gatewayTlsOptions, readEmbeddedTls } from '../../apps/gateway/src/trust/embedded-tls';
 
 /**
  * The embedded broker's TLS files, checked at start-up, and the gateway's own TLS connection to

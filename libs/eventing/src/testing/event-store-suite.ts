@@ -1,4 +1,4 @@
-import { EventStore, InvalidCursorError, NewEvent, StoreFullError } from '@nest-mesh/eventing';
+import { EventStore, InvalidCursorError, NewEvent, StoreFullError } from '../index';
 
 /**
  * The behaviour every event store must have (docs/events.md), run against each implementation.

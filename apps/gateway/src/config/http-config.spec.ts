@@ -1,4 +1,4 @@
-import { configErrorOf as errorOf } from '../../../../test/support/config-errors';
+import { configErrorOf as errorOf } from './config-fixtures.spec-helper';
 import { parseConfig } from './load-config';
 
 /** The config keys of CORS, trustProxy, rate limits and maxInFlight (docs/config.md). */
