@@ -15,7 +15,7 @@ import { FunctionMetrics, FunctionSeries } from '../telemetry/metrics';
 import { activeTracer, failSpan, startServeSpan } from '../telemetry/tracing';
 import { MeshTokenVerifier } from '../token/mesh-token-verifier';
 import { currentCall } from './call-storage';
-import { PARAMS_TYPE_EXTRA } from './decorators';
+import { declarationOf } from './decorators';
 import { failureOf } from './failure';
 import { MeshContext } from './mesh-context';
 import { paramsAnnouncement } from './params-schema';
@@ -112,7 +112,8 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       for (const [func, handler] of functions) {
         const subject = subjectFor(name, func);
         const series = metrics.forFunction(name, func);
-        const params = paramsAnnouncement(handler.extras?.[PARAMS_TYPE_EXTRA]);
+        const declaration = declarationOf(handler);
+        const params = paramsAnnouncement(declaration?.paramsType);
         if (params.warning) this.logger.warn(`${name}.${func}: ${params.warning}`);
         service.addEndpoint(func, {
           subject,
@@ -148,7 +149,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       const result = await currentCall.run(ctx, runHandler, handler, params, ctx);
       if (msg.reply) status = this.respondResult(msg, encodeJson(result), service, func);
     } catch (error) {
-      const failure = failureOf(error, service, func, this.logger);
+      const failure = failureOf(error, service, func, this.logger, ctx);
       status = failure.status;
       if (span) failSpan(span, status, failure.code, failure.message);
       if (msg.reply) this.respondError(msg, failure);

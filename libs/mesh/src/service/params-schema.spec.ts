@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsEmail, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants';
-import { MeshFunction, MeshService, PARAMS_TYPE_EXTRA } from './decorators';
+import { FUNCTION_EXTRA, MeshFunction, MeshService } from './decorators';
 import { paramsAnnouncement, paramsSchemaOf } from './params-schema';
 import { PARAMS_METADATA_KEY } from '@nest-mesh/wire';
 
@@ -120,7 +120,7 @@ describe('paramsAnnouncement', () => {
 });
 
 describe('@MeshFunction params type', () => {
-  it('hands the method\'s params type to the transport as a handler extra', () => {
+  it("hands the method's params type (when validated) to the transport as a handler extra", () => {
     @MeshService('typed')
     class Typed {
       @MeshFunction('signup')
@@ -132,8 +132,15 @@ describe('@MeshFunction params type', () => {
       loose(params: unknown) {
         return params;
       }
+
+      @MeshFunction('unchecked', { validate: false })
+      unchecked(params: Signup) {
+        return params;
+      }
     }
-    expect(Reflect.getMetadata(PATTERN_EXTRAS_METADATA, Typed.prototype.signup)).toEqual({ [PARAMS_TYPE_EXTRA]: Signup });
-    expect(Reflect.getMetadata(PATTERN_EXTRAS_METADATA, Typed.prototype.loose)).toEqual({ [PARAMS_TYPE_EXTRA]: Object });
+    const extra = (method: Function) => Reflect.getMetadata(PATTERN_EXTRAS_METADATA, method)[FUNCTION_EXTRA];
+    expect(extra(Typed.prototype.signup)).toEqual({ owner: Typed, method: 'signup', paramsType: Signup });
+    expect(extra(Typed.prototype.loose)).toEqual({ owner: Typed, method: 'loose', paramsType: Object });
+    expect(extra(Typed.prototype.unchecked)).toEqual({ owner: Typed, method: 'unchecked', paramsType: undefined });
   });
 });

@@ -77,7 +77,8 @@ export function paramsAnnouncement(dto: unknown, limit = PARAMS_SCHEMA_LIMIT): P
   return { metadata: { [PARAMS_METADATA_KEY]: json } };
 }
 
-function isDtoClass(value: unknown): value is Function {
+/** Whether `value` is a class with class-validator decorators: a DTO (whose schema is announced, and which the mesh validates). */
+export function isDtoClass(value: unknown): value is Function {
   if (typeof value !== 'function' || !value.prototype || NOT_DTOS.includes(value)) return false;
   return getMetadataStorage().getTargetValidationMetadatas(value, '', true, false).length > 0;
 }
