@@ -43,6 +43,10 @@ export function declarationOf(handler: { extras?: Record<string, unknown> } | un
   return handler?.extras?.[FUNCTION_EXTRA] as FunctionDeclaration | undefined;
 }
 
+/** Every class with `@MeshService`, and every class with a `@MeshFunction`, for the start-up checks (start-up-checks.ts). */
+export const meshServiceClasses = new Set<Function>();
+export const meshFunctionClasses = new Set<Function>();
+
 /**
  * Marks a class as a mesh service named `name`: its `@MeshFunction`s are served on
  * `mesh.<name>.<func>`. The class is a Nest controller: list it in a module's `controllers`.
@@ -72,6 +76,7 @@ export function MeshService(name: string, options: MeshServiceOptions = {}): Cla
       MessagePattern(subjectFor(name, func.name), { [FUNCTION_EXTRA]: declaration })(proto, key, descriptor);
     }
     Reflect.defineMetadata(MESH_SERVICE, name, target);
+    meshServiceClasses.add(target);
     // No path: Nest's HTTP router neither maps nor logs the class (its handlers serve the mesh only).
     Controller({ path: [] })(target);
   };
@@ -86,6 +91,7 @@ export function MeshFunction(name: string, options: MeshFunctionOptions = {}): M
   assertName('function', name);
   return (target, key) => {
     Reflect.defineMetadata(MESH_FUNCTION, { name, options } satisfies StoredFunction, target, key);
+    meshFunctionClasses.add(target.constructor);
     // Without parameter decorators Nest would skip pipes; give the two arguments their roles
     // unless the user already decorated them (@Payload('field'), @Ctx(), a custom one...).
     const decorated = Reflect.getMetadata(PARAM_ARGS_METADATA, target.constructor, key) ?? {};

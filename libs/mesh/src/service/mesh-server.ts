@@ -20,6 +20,7 @@ import { failureOf } from './failure';
 import { MeshContext } from './mesh-context';
 import { paramsAnnouncement } from './params-schema';
 import { RunningCalls } from './running-calls';
+import { duplicateFunctionError, unservedWarnings } from './start-up-checks';
 
 /** The transport id of the mesh, for `@MessagePattern(pattern, MESH_TRANSPORT)` if ever needed. */
 export const MESH_TRANSPORT = Symbol('nest-mesh');
@@ -44,14 +45,25 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   private tokens?: MeshTokenVerifier;
   /** The OpenTelemetry SDK's tracer, looked up at listen time; undefined when none is registered. */
   private tracer?: Tracer;
+  /** A function that two handlers serve: `listen` fails with it (start-up-checks.ts). */
+  private duplicate?: Error;
 
   /** Usually made by `meshMicroservice(options)`. */
   constructor(private readonly options: MeshOptions = {}) {
     super();
   }
 
+  /** Nest registers each handler here; a second handler for the same function is a start-up error instead of silently winning. */
+  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
+    const previous = !isEventHandler && typeof pattern === 'string' ? this.messageHandlers.get(pattern) : undefined;
+    super.addHandler(pattern, callback, isEventHandler, extras);
+    if (previous) this.duplicate ??= duplicateFunctionError(pattern as string, previous, callback);
+  }
+
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
+      if (this.duplicate) throw this.duplicate;
+      for (const warning of unservedWarnings(this.messageHandlers.values())) this.logger.warn(warning);
       if (this.options.verify) this.tokens = await MeshTokenVerifier.create(this.options.verify, this.logger);
       this.tracer = activeTracer();
       this.nc = await connect({ waitOnFirstConnect: true, ...connectionOptions(this.options, 'nest-mesh service') });
