@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { EmbeddedBroker } from '@nest-mesh/broker';
 import { MeshClient, MeshFunction, meshMicroservice, MeshModule, MeshService } from 'nest-mesh';
 import { CaptureLogger } from '../support/capture-logger';
+import { freePort } from '../support/free-port';
+import { until } from '../support/until';
 
 /**
  * The mistakes a Nest developer makes that used to leave functions silently unserved, answered at
@@ -97,5 +99,53 @@ describe('start-up checks of a mesh service app', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('says at once, and on every try, which broker it waits for; then serves once the broker is there', async () => {
+    const port = await freePort();
+    const servers = `nats://127.0.0.1:${port}`;
+    @Module({ controllers: [ServedService] })
+    class AppModule {}
+    const logger = new CaptureLogger();
+    const app = await NestFactory.createMicroservice(AppModule, { ...meshMicroservice({ servers, reconnectTimeWait: 100 }), logger });
+    const listening = app.listen();
+    let late: EmbeddedBroker | undefined;
+    try {
+      await until(() => logger.at('warn').filter((line) => line.text.startsWith(`waiting for the broker at ${servers}: `)).length >= 2, 10_000, 'two tries logged');
+      expect(logger.at('log').map((line) => line.text)).toContain(`connecting to the broker at ${servers}`);
+      late = await new EmbeddedBroker({ port }).start();
+      await listening;
+      expect(logger.at('log').map((line) => line.text)).toContain(`connected to the broker at 127.0.0.1:${port}`);
+    } finally {
+      await app.close();
+      await late?.close();
+    }
+  });
+
+  it('stops waiting when closed: listen() rejects instead of hanging', async () => {
+    @Module({ controllers: [ServedService] })
+    class AppModule {}
+    const logger = new CaptureLogger();
+    const servers = `nats://127.0.0.1:${await freePort()}`;
+    const app = await NestFactory.createMicroservice(AppModule, { ...meshMicroservice({ servers, reconnectTimeWait: 60_000 }), logger });
+    const listening = app.listen();
+    await until(() => logger.at('warn').length > 0, 10_000, 'the first try logged');
+    await app.close();
+    await expect(listening).rejects.toThrow('closed before the broker could be reached');
+  });
+
+  it('refuses an http:// URL as a configuration error, for serving and for calling', async () => {
+    @Module({ controllers: [ServedService] })
+    class ServingModule {}
+    const serving = await NestFactory.createMicroservice(ServingModule, { ...meshMicroservice({ servers: 'http://127.0.0.1:4122' }), logger: false });
+    await expect(serving.listen()).rejects.toThrow(/^servers: "http:\/\/127\.0\.0\.1:4122" is not a NATS URL: give the broker's nats:\/\/host:port/);
+    await serving.close();
+
+    @Module({ imports: [MeshModule.forRoot({ servers: ['nats://127.0.0.1:4222', 'https://gateway.example.com'] })] })
+    class CallingModule {}
+    const calling = await NestFactory.createApplicationContext(CallingModule, { logger: false, abortOnError: false }).catch((error: Error) => error);
+    const failure = calling instanceof Error ? calling : await calling.init().then(() => undefined, (error: Error) => error);
+    expect(failure?.message).toMatch(/^servers: "https:\/\/gateway\.example\.com" is not a NATS URL/);
+    if (!(calling instanceof Error)) await calling.close();
   });
 });

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { context, Tracer } from '@opentelemetry/api';
 import { CustomStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { EventEmitter } from 'node:events';
-import { connect, Empty, NatsConnection, Service, ServiceMsg } from 'nats';
+import { Empty, NatsConnection, Service, ServiceMsg } from 'nats';
 import { firstValueFrom, isObservable } from 'rxjs';
 import { MeshCodes, parseSubject, QUEUE_GROUP, subjectFor } from '@nest-mesh/wire';
 import { drainOrClose } from '../drain';
@@ -14,6 +14,7 @@ import { isMaxPayloadError, resultTooLarge } from '../payload-limit';
 import { FunctionMetrics, FunctionSeries } from '../telemetry/metrics';
 import { activeTracer, failSpan, startServeSpan } from '../telemetry/tracing';
 import { MeshTokenVerifier } from '../token/mesh-token-verifier';
+import { connectWhenReachable } from './broker-wait';
 import { currentCall } from './call-storage';
 import { declarationOf } from './decorators';
 import { failureOf } from './failure';
@@ -47,6 +48,8 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   private tracer?: Tracer;
   /** A function that two handlers serve: `listen` fails with it (start-up-checks.ts). */
   private duplicate?: Error;
+  /** Aborted by `close`: stops waiting for the broker at start-up. */
+  private readonly closing = new AbortController();
 
   /** Usually made by `meshMicroservice(options)`. */
   constructor(private readonly options: MeshOptions = {}) {
@@ -64,9 +67,12 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
     try {
       if (this.duplicate) throw this.duplicate;
       for (const warning of unservedWarnings(this.messageHandlers.values())) this.logger.warn(warning);
+      const options = connectionOptions(this.options, 'nest-mesh service');
       if (this.options.verify) this.tokens = await MeshTokenVerifier.create(this.options.verify, this.logger);
       this.tracer = activeTracer();
-      this.nc = await connect({ waitOnFirstConnect: true, ...connectionOptions(this.options, 'nest-mesh service') });
+      const nc = await connectWhenReachable(options, this.logger, this.closing.signal);
+      if (!nc) throw new Error('closed before the broker could be reached');
+      this.nc = nc;
       this.connected = true;
       this._status$.next('connected');
       void this.watchStatus(this.nc);
@@ -81,6 +87,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
 
   /** Graceful stop: no new calls, then the calls in flight finish (or their callers stop waiting), then the connection drains. */
   async close(): Promise<void> {
+    this.closing.abort();
     const nc = this.nc;
     if (!nc) return;
     this.nc = undefined;
