@@ -5,6 +5,7 @@
 
 // Declaring services and functions
 export { MeshService, MeshFunction } from './service/decorators';
+export type { MeshServiceOptions, MeshFunctionOptions } from './service/decorators';
 export { MeshContext } from './service/mesh-context';
 export type { MeshAuth, MeshEvent } from './service/mesh-context';
 export { MeshError } from './mesh-error';

@@ -3,7 +3,7 @@ import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { PARAM_ARGS_METADATA } from '@nestjs/microservices/constants';
 import { isValidName, NAME_RULE, subjectFor } from '@nest-mesh/wire';
 import { MESH_EXCEPTION_PROBE } from './exception-probe';
-import { isDtoClass } from './params-schema';
+import { isDtoClass, ResultType } from './params-schema';
 import { MESH_VALIDATION } from './validation';
 
 const MESH_SERVICE = 'nest-mesh:service';
@@ -24,6 +24,12 @@ export interface MeshServiceOptions {
 export interface MeshFunctionOptions {
   /** As `MeshServiceOptions.validate`, for this function; default: the service's. */
   validate?: boolean;
+  /**
+   * The type of the result, announced to discovery, OpenAPI and `nest-mesh types`
+   * (docs/discovery.md#result-schemas): a class-validator DTO, `[Dto]` for an array of them,
+   * `String`, `Number` or `Boolean`. The result itself is not checked.
+   */
+  result?: ResultType;
 }
 
 /** The handler extra (Nest `MessagePattern` extras) that tells the transport about a function. */
@@ -36,6 +42,7 @@ export interface FunctionDeclaration {
   method: string;
   /** The type of the params when the mesh validates them (its schema is announced), else undefined. */
   paramsType?: unknown;
+  resultType?: ResultType;
 }
 
 /** The declaration a handler carries, when `@MeshService` made it. */
@@ -72,7 +79,7 @@ export function MeshService(name: string, options: MeshServiceOptions = {}): Cla
       if (validate && payload.pipes === 0 && isDtoClass(payload.type)) UsePipes(MESH_VALIDATION)(proto, key, descriptor);
       // Last at method level: of all filters, Nest asks the probe first.
       UseFilters(MESH_EXCEPTION_PROBE)(proto, key, descriptor);
-      const declaration: FunctionDeclaration = { owner: target, method: key, paramsType: validate ? payload.type : undefined };
+      const declaration: FunctionDeclaration = { owner: target, method: key, paramsType: validate ? payload.type : undefined, resultType: func.options.result };
       MessagePattern(subjectFor(name, func.name), { [FUNCTION_EXTRA]: declaration })(proto, key, descriptor);
     }
     Reflect.defineMetadata(MESH_SERVICE, name, target);

@@ -132,8 +132,9 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
         const subject = subjectFor(name, func);
         const series = metrics.forFunction(name, func);
         const declaration = declarationOf(handler);
-        const params = paramsAnnouncement(declaration?.paramsType);
+        const params = paramsAnnouncement(declaration?.paramsType, undefined, declaration?.resultType);
         if (params.warning) this.logger.warn(`${name}.${func}: ${params.warning}`);
+        if (params.resultWarning) this.logger.warn(`${name}.${func}: ${params.resultWarning}`);
         service.addEndpoint(func, {
           subject,
           metadata: params.metadata,
