@@ -16,7 +16,7 @@ export { meshMicroservice } from './service/mesh-server';
 export { MeshModule } from './mesh.module';
 export type { MeshOptions } from './options';
 export { MeshClient } from './calling/mesh-client';
-export type { CallOptions, EmitOptions } from './calling/mesh-client';
+export type { CallOptions, EmitOptions, MeshCallArgs } from './calling/mesh-client';
 
 // Trust: verifying the gateway's Mesh-Token, and a service identity's own reply inbox (docs/security.md)
 export type { MeshVerifyOptions } from './token';
