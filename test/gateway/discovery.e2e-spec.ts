@@ -108,6 +108,26 @@ for (const { kind, adapter } of variants) {
       expect(doc.paths['/v1/api/demo/functions/test/whoami'].post.security).toEqual([{ bearer: [] }]);
       expect(doc.paths['/v1/api/demo/functions/test/relay'].post.security).toEqual([{ bearer: [] }, {}]);
       expect(doc.paths['/v1/api/demo/functions/test/echo'].post.responses['200'].content['application/json'].schema.required).toEqual(['result']);
+      expect(signup.responses['200'].content['application/json'].schema.properties.result).toEqual({
+        type: 'object',
+        properties: { welcome: { type: 'string' }, isSignup: { type: 'boolean' } },
+        required: ['welcome', 'isSignup'],
+      });
+    });
+
+    it('writes with nest-mesh types the result type a function declares (@MeshFunction(name, { result }))', async () => {
+      await listingWhen(mesh, (b) => serviceOf(b, 'test') !== undefined);
+      const dir = mkdtempSync(join(tmpdir(), 'nest-mesh-types-'));
+      try {
+        const out = join(dir, 'mesh-types.d.ts');
+        const types = await TestProcess.run('nest-mesh types', process.execPath, [GATEWAY_MAIN, 'types', '--url', mesh.url, '--project', 'demo', '--out', out], { timeoutMs: 30_000 });
+        expect(types).toMatchObject({ code: 0 });
+        const written = readFileSync(out, 'utf8');
+        expect(written).toContain('      result: {\n        welcome: string;\n        isSignup: boolean;\n      };\n    };\n    "whoami": {');
+        expect(written).toContain('    "echo": {\n      params: unknown;\n      result: unknown;\n    };');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('answers 404 PROJECT_NOT_FOUND for another project', async () => {

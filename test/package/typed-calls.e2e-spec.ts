@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { TestProcess } from '../support/child';
 import { freePort } from '../support/free-port';
 import { GATEWAY_MAIN } from '../support/mesh';
-import { TYPED_CLIENT_HEADER as header, typeErrors } from '../support/type-check';
+import { TYPED_CLIENT_HEADER as header, TYPED_MESH_CLIENT_HEADER, typeErrors } from '../support/type-check';
 
 const root = join(__dirname, '..', '..');
 const fixture = readFileSync(join(root, 'test/fixtures/openapi.json'), 'utf8');
@@ -72,6 +72,41 @@ describe('nest-mesh types', () => {
       ...Object.fromEntries(Object.entries(wrong).map(([name, [body]]) => [name, `${header}  ${body}\n}`])),
     });
     expect(errors['right.ts']).toBeUndefined();
+    expect(errors['(global)']).toBeUndefined();
+    for (const [name, [, complaint]] of Object.entries(wrong)) expect([name, errors[name]?.join('\n') ?? 'no error']).toEqual([name, expect.stringContaining(complaint)]);
+  });
+
+  it('types MeshClient<MeshFunctions> calls the same way; an untyped MeshClient takes any call, with a result type the caller states', async () => {
+    const dir = tempDir();
+    const { code } = await types(['--url', url, '--project', 'demo', '--out', join(dir, 'mesh-types.d.ts')]);
+    expect(code).toBe(0);
+    const wrong: Record<string, [string, string]> = {
+      'wrong-type.ts': [`client.call('users', 'create', { name: 42 });`, `Type 'number' is not assignable to type 'string'`],
+      'missing-params.ts': [`client.call('users', 'create');`, 'Expected 3-4 arguments, but got 2'],
+      'unknown-function.ts': [`client.call('users', 'remove', { name: 'a' });`, `'"remove"' is not assignable`],
+      'unknown-service.ts': [`client.call('billing', 'charge', {});`, `'"billing"' is not assignable`],
+      'wrong-result.ts': [`const s: string = await client.call('math', 'divide', { a: 1, b: 2 }); void s;`, `Type 'number' is not assignable to type 'string'`],
+      'stated-result.ts': [`await client.call<number>('math', 'divide', { a: 1, b: 2 });`, 'Expected 5 arguments, but got 3'],
+    };
+    const errors = await typeErrors(dir, {
+      'right.ts': `${TYPED_MESH_CLIENT_HEADER}
+  const user = await client.call('users', 'create', { name: 'Ada', age: 36, role: 'admin', tags: ['x'], nickname: null, address: { city: 'London' } });
+  const quotient: number = await client.call('math', 'divide', { a: 1, b: 2 }, { timeout: 500 });
+  await client.call('misc', 'anything');
+  return [user, quotient];
+}`,
+      'untyped.ts': `import { MeshClient } from 'nest-mesh';
+declare const client: MeshClient;
+export async function use() {
+  const anything: unknown = await client.call('any', 'thing', { x: 1 }, { timeout: 5 });
+  const stated: { id: string } = await client.call<{ id: string }>('users', 'get', { id: 'a' });
+  await client.call('any', 'thing');
+  return [anything, stated.id];
+}`,
+      ...Object.fromEntries(Object.entries(wrong).map(([name, [body]]) => [name, `${TYPED_MESH_CLIENT_HEADER}  ${body}\n}`])),
+    });
+    expect(errors['right.ts']).toBeUndefined();
+    expect(errors['untyped.ts']).toBeUndefined();
     expect(errors['(global)']).toBeUndefined();
     for (const [name, [, complaint]] of Object.entries(wrong)) expect([name, errors[name]?.join('\n') ?? 'no error']).toEqual([name, expect.stringContaining(complaint)]);
   });

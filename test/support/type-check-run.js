@@ -15,7 +15,9 @@ const program = ts.createProgram(
     lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
     types: [],
     baseUrl: root,
-    paths: { 'nest-mesh/client': ['libs/client/src'] },
+    paths: { 'nest-mesh/client': ['libs/client/src'], 'nest-mesh': ['libs/mesh/src'], '@nest-mesh/wire': ['libs/wire/src'] },
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
   },
 );
 const errors = {};

@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 const root = join(__dirname, '..', '..');
 
 /**
- * Type-checks `files` (name -> source, written to `dir`) strictly against 'nest-mesh/client' (its
- * sources); resolves to the compiler's errors per file name ('(global)' for errors of no file).
+ * Type-checks `files` (name -> source, written to `dir`) strictly against 'nest-mesh/client' and
+ * 'nest-mesh' (their sources); resolves to the compiler's errors per file name ('(global)' for errors of no file).
  * The compiler runs in a child process (type-check-run.js): in the test's own process it would
  * block the event loop for seconds, and a pooled HTTP connection that the gateway closes meanwhile
  * would be reused before its close was seen.
@@ -25,5 +25,12 @@ export async function typeErrors(dir: string, files: Record<string, string>): Pr
 export const TYPED_CLIENT_HEADER = `import { createMeshClient } from 'nest-mesh/client';
 import type { MeshFunctions } from './mesh-types';
 const client = createMeshClient<MeshFunctions>({ url: 'http://127.0.0.1:1', project: 'demo' });
+export async function use() {
+`;
+
+/** The start of a file that calls through a typed MeshClient (`MeshClient<MeshFunctions>`, as a Nest service injects it). */
+export const TYPED_MESH_CLIENT_HEADER = `import { MeshClient } from 'nest-mesh';
+import type { MeshFunctions } from './mesh-types';
+declare const client: MeshClient<MeshFunctions>;
 export async function use() {
 `;

@@ -1,23 +1,12 @@
 /**
  * Types of typed calls: a `MeshFunctions` map (written by `nest-mesh types`, docs/getting-started.md)
  * names each service's functions with their params and result:
- * `{ users: { create: { params: { name: string }; result: unknown } } }`.
+ * `{ users: { create: { params: { name: string }; result: unknown } } }`. Its shape is shared
+ * with MeshClient (libs/wire).
  */
+import type { ParamsOf } from '@nest-mesh/wire';
 
-/** What one function takes and gives. */
-export interface MeshFunctionTypes {
-  params: unknown;
-  result: unknown;
-}
-
-/** The map of an untyped client: any service, any function, any params. */
-export type AnyMeshFunctions = Record<string, Record<string, MeshFunctionTypes>>;
-
-/** The params type of a function entry (unknown when the entry does not say). */
-export type ParamsOf<T> = T extends { params: infer P } ? P : unknown;
-
-/** The result type of a function entry (unknown when the entry does not say). */
-export type ResultOf<T> = T extends { result: infer R } ? R : unknown;
+export type { AnyMeshFunctions, MeshFunctionTypes, ParamsOf, ResultOf } from '@nest-mesh/wire';
 
 /** A call's options. */
 export interface MeshCallOptions {

@@ -5,6 +5,7 @@
 
 // Declaring services and functions
 export { MeshService, MeshFunction } from './service/decorators';
+export type { MeshServiceOptions, MeshFunctionOptions } from './service/decorators';
 export { MeshContext } from './service/mesh-context';
 export type { MeshAuth, MeshEvent } from './service/mesh-context';
 export { MeshError } from './mesh-error';
@@ -15,7 +16,7 @@ export { meshMicroservice } from './service/mesh-server';
 export { MeshModule } from './mesh.module';
 export type { MeshOptions } from './options';
 export { MeshClient } from './calling/mesh-client';
-export type { CallOptions, EmitOptions, StreamOptions } from './calling/mesh-client';
+export type { CallOptions, EmitOptions, MeshCallArgs, StreamOptions } from './calling/mesh-client';
 
 // Trust: verifying the gateway's Mesh-Token, and a service identity's own reply inbox (docs/security.md)
 export type { MeshVerifyOptions } from './token';

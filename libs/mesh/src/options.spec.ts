@@ -1,4 +1,4 @@
-import { connectionOptions, inboxPrefixOf } from './options';
+import { checkServers, connectionOptions, inboxPrefixOf } from './options';
 
 describe('inboxPrefixOf', () => {
   it('is the inboxPrefix option when given', () => {
@@ -21,5 +21,18 @@ describe('inboxPrefixOf', () => {
   it('is what connectionOptions hands to nats.js', () => {
     expect(connectionOptions({ user: 'orders' }, 'x').inboxPrefix).toBe('_INBOX.orders');
     expect(connectionOptions({}, 'x')).not.toHaveProperty('inboxPrefix');
+  });
+});
+
+describe('checkServers', () => {
+  it('takes nats://, tls:// and host:port entries', () => {
+    expect(() => checkServers(['nats://127.0.0.1:4222', 'TLS://a:1', 'b:4222', 'user:pw@c:4222'])).not.toThrow();
+    expect(() => checkServers(undefined)).not.toThrow();
+  });
+
+  it('refuses another scheme (an http:// URL is the gateway, not the broker), hiding a password', () => {
+    expect(() => checkServers('http://127.0.0.1:4122')).toThrow(/^servers: "http:\/\/127\.0\.0\.1:4122" is not a NATS URL: give the broker's nats:\/\/host:port/);
+    expect(() => checkServers(['nats://ok:1', 'ws://u:secret@h:8080'])).toThrow('servers: "ws://u:***@h:8080/" is not a NATS URL');
+    expect(() => connectionOptions({ servers: 'https://gateway.example.com' }, 'x')).toThrow('servers: "https://gateway.example.com" is not a NATS URL');
   });
 });

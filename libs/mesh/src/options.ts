@@ -35,6 +35,7 @@ export const DEFAULT_VERSION = '1.0.0';
  * mesh never shows (its errors are MeshErrors with a status and a code). Both can be overridden.
  */
 export function connectionOptions(options: MeshOptions, name: string): ConnectionOptions {
+  checkServers(options.servers);
   const { callTimeout: _c, gracePeriod: _g, version: _v, verify: _t, signer: _s, registry: _r, ...nats } = options;
   const inboxPrefix = inboxPrefixOf(options);
   return { name, maxReconnectAttempts: -1, noAsyncTraces: true, ...nats, ...(inboxPrefix !== undefined && { inboxPrefix }) };
@@ -98,4 +99,33 @@ function userOfServer(servers: MeshOptions['servers']): string | undefined {
   if (servers === undefined) return undefined;
   const { user, token } = serverCredentials(Array.isArray(servers) ? servers.slice(0, 1) : servers.split(',').slice(0, 1));
   return user ?? token;
+}
+
+/** The URL schemes nats.js connects with; `host:port` without one is `nats://`. */
+const NATS_SCHEMES = ['nats', 'tls'];
+
+/**
+ * Refuses a `servers` entry that names another protocol (`http://`, `ws://`...): nats.js would
+ * drop the scheme and wait for ever for a NATS greeting from, say, the gateway's HTTP port.
+ */
+export function checkServers(servers: MeshOptions['servers']): void {
+  for (const server of servers === undefined ? [] : Array.isArray(servers) ? servers : [servers]) {
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(server)?.[1].toLowerCase();
+    if (scheme === undefined || NATS_SCHEMES.includes(scheme)) continue;
+    throw new Error(
+      `servers: "${withoutPassword(server)}" is not a NATS URL: give the broker's nats://host:port (or tls://), ` +
+        'e.g. the "nest-mesh broker:" URL the gateway prints, not an HTTP address',
+    );
+  }
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
 }

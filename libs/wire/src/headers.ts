@@ -51,3 +51,9 @@ export const HttpHeaders = {
  * (a JSON string); absent when it has none (docs/discovery.md).
  */
 export const PARAMS_METADATA_KEY = 'nest-mesh.params';
+
+/**
+ * The ADR-32 endpoint metadata key under which a function announces the JSON Schema of its result
+ * (a JSON string); absent when it declares none (docs/discovery.md#result-schemas).
+ */
+export const RESULT_METADATA_KEY = 'nest-mesh.result';

@@ -9,3 +9,4 @@ export * from './headers';
 export * from './codes';
 export * from './routes';
 export * from './defaults';
+export * from './function-types';

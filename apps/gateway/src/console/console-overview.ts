@@ -36,7 +36,7 @@ export function consoleOverviewOf(project: string, catalog: Catalog): ConsoleOve
         started: instance.started ?? null,
         stats: Object.fromEntries(instance.stats),
       })),
-      functions: service.functions.map(({ rule, ...func }) => ({ ...func, rule: { kind: rule.kind, path: rule.path, token: rule.token } })),
+      functions: service.functions.map(({ rule, result: _result, ...func }) => ({ ...func, rule: { kind: rule.kind, path: rule.path, token: rule.token } })),
     })),
     problems: catalog.round.problems.slice(0, 100),
   };

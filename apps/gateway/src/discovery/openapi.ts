@@ -66,6 +66,7 @@ export function openApiOf(project: string, catalog: CatalogService[], maxTimeout
 
 function operationOf(service: string, func: CallableFunction, maxTimeout: number, schemas: Json): Json {
   const params = hoistDefs(func.params, `${service}.${func.name}.`, schemas);
+  const result = hoistDefs(func.result, `${service}.${func.name}.result.`, schemas);
   const body: Json = {
     type: 'object',
     properties: {
@@ -78,7 +79,11 @@ function operationOf(service: string, func: CallableFunction, maxTimeout: number
     '200': {
       description: 'The result of the function',
       headers: { 'X-Request-Id': { $ref: '#/components/headers/RequestId' } },
-      content: { 'application/json': { schema: { type: 'object', required: ['result'], properties: { result: { description: 'Any JSON' } } } } },
+      content: {
+        'application/json': {
+          schema: { type: 'object', required: ['result'], properties: { result: func.result === null ? { description: 'Any JSON (the function declared no result type)' } : result } },
+        },
+      },
     },
   };
   for (const [status] of ERROR_RESPONSES) responses[status] = { $ref: `#/components/responses/Error${status}` };

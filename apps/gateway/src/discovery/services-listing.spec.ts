@@ -351,3 +351,57 @@ describe('discovery with hostile $SRV answers', () => {
     expect(Object.keys(openapi.components.schemas)).toContain('users.__proto__.__proto__');
   });
 });
+
+describe('result schemas (nest-mesh.result)', () => {
+  const userSchema = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    type: 'object',
+    properties: { id: { type: 'string' }, address: { $ref: '#/$defs/Address' } },
+    required: ['id'],
+    $defs: { Address: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  };
+  const withResult = (id: string, result: unknown, func = 'create') =>
+    bytes({
+      name: 'users',
+      id,
+      version: '1.0.0',
+      endpoints: [{ name: func, subject: `mesh.users.${func}`, metadata: { 'nest-mesh.result': typeof result === 'string' ? result : JSON.stringify(result) } }],
+    });
+
+  it('carries a function result schema to the OpenAPI 200 answer (nested parts in components), not to the listing', async () => {
+    const { listing, openapi } = documentsOf({ info: [withResult('u1', userSchema), bytes(info('users', 'u1b', '1.0.0', [{ func: 'me' }]))] });
+    expect(listing.services[0].functions).toEqual([{ name: 'create', params: null }, { name: 'me', params: null }]);
+    expect(await validate(structuredClone(openapi))).toMatchObject({ valid: true });
+    const answer = (func: string) => openapi.paths[`/v1/api/demo/functions/users/${func}`].post.responses['200'].content['application/json'].schema.properties.result;
+    expect(answer('create')).toEqual({
+      type: 'object',
+      properties: { id: { type: 'string' }, address: { $ref: '#/components/schemas/users.create.result.Address' } },
+      required: ['id'],
+    });
+    expect(openapi.components.schemas['users.create.result.Address']).toEqual(userSchema.$defs.Address);
+    expect(answer('me')).toEqual({ description: 'Any JSON (the function declared no result type)' });
+  });
+
+  it('counts a bad one as none, and says why once', () => {
+    const { parsed, openapi } = documentsOf({
+      info: [withResult('a', 'not json'), withResult('b', '[1]'), withResult('c', 'x'.repeat(70_000)), withResult('d', nested(65)), withResult('e', 5)],
+    });
+    expect(parsed.instances.map((instance) => instance.results.size)).toEqual([0, 0, 0, 0, 0]);
+    expect(parsed.problems).toEqual([
+      'users.create of a: nest-mesh.result is not JSON',
+      'users.create of b: nest-mesh.result is not a JSON Schema',
+      'users.create of c: nest-mesh.result is over 65536 characters',
+      'users.create of d: nest-mesh.result is nested deeper than 64 levels',
+      'users.create of e: nest-mesh.result is not a JSON Schema',
+    ]);
+    expect(openapi.paths['/v1/api/demo/functions/users/create'].post.responses['200'].content['application/json'].schema.properties.result).toEqual({
+      description: 'Any JSON (the function declared no result type)',
+    });
+  });
+
+  it('follows what most instances announce', () => {
+    const other = { type: 'string' };
+    const { openapi } = documentsOf({ info: [withResult('x1', other), withResult('a1', userSchema), withResult('a2', userSchema)] });
+    expect(openapi.paths['/v1/api/demo/functions/users/create'].post.responses['200'].content['application/json'].schema.properties.result.required).toEqual(['id']);
+  });
+});

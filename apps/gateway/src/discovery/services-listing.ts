@@ -38,9 +38,11 @@ export interface ListedService {
   functions: ListedFunction[];
 }
 
-/** A listed function with the rule that lets it be called (for OpenAPI and the console). */
+/** A listed function with the rule that lets it be called and its result schema (for OpenAPI and the console). */
 export interface CallableFunction extends ListedFunction {
   rule: RuleSummary;
+  /** The result schema most of the instances that have the function announce (null: none); not in the listing. */
+  result: ParamsSchema;
 }
 
 export interface CatalogService extends Omit<ListedService, 'functions' | 'instances'> {
@@ -87,20 +89,27 @@ export function catalogOf(instances: Instance[], rules: RuleEngine, seen: FirstS
   const counted = [...byService].map(([name, members]) => {
     const versions: Votes<string> = new Map();
     const functions = new Map<string, Votes<ParamsSchema>>();
+    const results = new Map<string, Votes<ParamsSchema>>();
     for (const instance of members) {
       vote(versions, `v\n${name}\n${instance.version}`, instance.version, instance.id);
       for (const [func, params] of instance.functions) {
         const votes: Votes<ParamsSchema> = functions.get(func) ?? new Map();
         functions.set(func, votes);
         vote(votes, `p\n${name}\n${func}\n${JSON.stringify(params)}`, params, instance.id);
+        const result = instance.results.get(func) ?? null;
+        const resultVotes: Votes<ParamsSchema> = results.get(func) ?? new Map();
+        results.set(func, resultVotes);
+        vote(resultVotes, `r\n${name}\n${func}\n${JSON.stringify(result)}`, result, instance.id);
       }
     }
-    return { name, members, versions, functions };
+    return { name, members, versions, functions, results };
   });
-  const ranks = seen.rank(counted.flatMap(({ versions, functions }) => [versions, ...functions.values()].flatMap((votes) => [...votes.keys()])));
+  const ranks = seen.rank(
+    counted.flatMap(({ versions, functions, results }) => [versions, ...functions.values(), ...results.values()].flatMap((votes) => [...votes.keys()])),
+  );
 
   const services: CatalogService[] = [];
-  for (const { name, members, versions, functions: votes } of counted) {
+  for (const { name, members, versions, functions: votes, results } of counted) {
     const functions: CallableFunction[] = [];
     for (const func of [...votes.keys()].sort()) {
       const rule = rules.describe(name, func);
@@ -108,7 +117,7 @@ export function catalogOf(instances: Instance[], rules: RuleEngine, seen: FirstS
       const [chosen, ...others] = ranked(votes.get(func)!, ranks);
       const listed: ListedFunction = { name: func, params: chosen.value };
       if (others.length > 0) listed.conflicts = [chosen, ...others].map(({ value, instances }) => ({ params: value, instances }));
-      functions.push({ ...listed, rule });
+      functions.push({ ...listed, rule, result: ranked(results.get(func)!, ranks)[0].value });
     }
     if (functions.length === 0) continue;
     const [chosen, ...others] = ranked(versions, ranks);
@@ -142,7 +151,7 @@ export function listingOf(catalog: CatalogService[]): { services: ListedService[
       version: service.version,
       ...(service.versionConflicts && { versionConflicts: service.versionConflicts }),
       instances: service.instances.length,
-      functions: service.functions.map(({ rule: _rule, ...func }) => func),
+      functions: service.functions.map(({ rule: _rule, result: _result, ...func }) => func),
     })),
   };
 }

@@ -1,4 +1,4 @@
-import { isValidName, parseSubject, PARAMS_METADATA_KEY } from '@nest-mesh/wire';
+import { isValidName, parseSubject, PARAMS_METADATA_KEY, RESULT_METADATA_KEY } from '@nest-mesh/wire';
 import { nestsDeeperThan } from '../http/json-depth';
 import type { SrvAnswers } from './srv-gather';
 
@@ -6,12 +6,12 @@ import type { SrvAnswers } from './srv-gather';
  * The instances of mesh services, read from raw `$SRV` answers (ADR-32). Anything a service
  * sends is untrusted: an answer that is not JSON, has the wrong shape or oversized fields is
  * skipped or trimmed, and the reason is kept in `problems`; nothing here throws on bad input.
- * A params schema is checked for depth on its text before it is parsed, so nothing that later
+ * A params (or result) schema is checked for depth on its text before it is parsed, so nothing that later
  * walks a schema (the catalog, OpenAPI, JSON.stringify of a document) meets one deeper than
  * `maxDepth` (docs/discovery.md#params-schemas).
  */
 
-/** A params schema announced by a service: a JSON Schema object (or boolean), or null for none. */
+/** A params (or result) schema announced by a service: a JSON Schema object (or boolean), or null for none. */
 export type ParamsSchema = Record<string, unknown> | boolean | null;
 
 export interface EndpointStats {
@@ -33,6 +33,8 @@ export interface Instance {
   started?: string;
   /** Its functions (mesh endpoints) and their params schemas. */
   functions: Map<string, ParamsSchema>;
+  /** The result schemas its functions announce (`nest-mesh.result`); a function without one is absent. */
+  results: Map<string, ParamsSchema>;
   /** ADR-32 stats by function, when it answered STATS. */
   stats: Map<string, EndpointStats>;
 }
@@ -42,7 +44,7 @@ export interface ParsedAnswers {
   problems: string[];
 }
 
-/** A params schema longer than this (characters of JSON) is taken as absent. */
+/** A params or result schema longer than this (characters of JSON) is taken as absent. */
 const MAX_PARAMS_JSON = 64 * 1024;
 /** ADR-32 ids are NUIDs; any printable id without spaces is taken, up to 128 characters. */
 const INSTANCE_ID = /^[\x21-\x7e]{1,128}$/;
@@ -59,18 +61,23 @@ export function parseSrvAnswers(answers: SrvAnswers, maxDepth: number): ParsedAn
     const head = body && headOf(body, 'INFO', problems);
     if (!body || !head) continue;
     const functions = new Map<string, ParamsSchema>();
+    const results = new Map<string, ParamsSchema>();
     const endpoints = endpointsOf(body);
     if (!endpoints) problems.push(`INFO of ${head.service} ${head.id}: no endpoints list`);
     for (const endpoint of endpoints ?? []) {
       const func = meshFunctionOf(endpoint, head.service);
-      if (func !== undefined) functions.set(func, paramsOf(endpoint, `${head.service}.${func} of ${head.id}`, maxDepth, problems));
+      if (func === undefined) continue;
+      const where = `${head.service}.${func} of ${head.id}`;
+      functions.set(func, schemaOf(endpoint, PARAMS_METADATA_KEY, where, maxDepth, problems));
+      const result = schemaOf(endpoint, RESULT_METADATA_KEY, where, maxDepth, problems);
+      if (result !== null) results.set(func, result);
     }
     if (functions.size === 0) continue; // not a mesh service (or none of its endpoints is a mesh function)
     if (byKey.has(key(head.service, head.id))) {
       problems.push(`${head.service} ${head.id} answered INFO more than once (the first answer counts)`);
       continue;
     }
-    byKey.set(key(head.service, head.id), { ...head, info: true, functions, stats: new Map() });
+    byKey.set(key(head.service, head.id), { ...head, info: true, functions, results, stats: new Map() });
   }
 
   const services = new Set([...byKey.values()].map((instance) => instance.service));
@@ -78,7 +85,7 @@ export function parseSrvAnswers(answers: SrvAnswers, maxDepth: number): ParsedAn
     const body = decode(data, 'PING', problems);
     const head = body && headOf(body, 'PING', problems);
     if (!head || !services.has(head.service) || byKey.has(key(head.service, head.id))) continue;
-    byKey.set(key(head.service, head.id), { ...head, info: false, functions: new Map(), stats: new Map() });
+    byKey.set(key(head.service, head.id), { ...head, info: false, functions: new Map(), results: new Map(), stats: new Map() });
     problems.push(`${head.service} ${head.id} answered PING but not INFO`);
   }
 
@@ -145,34 +152,35 @@ function meshFunctionOf(endpoint: unknown, service: string): string | undefined 
   return names && names.service === service ? names.func : undefined;
 }
 
-function paramsOf(endpoint: unknown, where: string, maxDepth: number, problems: string[]): ParamsSchema {
+/** The schema an endpoint announces under the metadata key `key` (params or result); null when none, or a bad one. */
+function schemaOf(endpoint: unknown, key: string, where: string, maxDepth: number, problems: string[]): ParamsSchema {
   const metadata = (endpoint as { metadata?: unknown }).metadata;
   if (metadata === null || typeof metadata !== 'object') return null;
-  const json = (metadata as Record<string, unknown>)[PARAMS_METADATA_KEY];
+  const json = (metadata as Record<string, unknown>)[key];
   if (json === undefined || json === null) return null;
   if (typeof json !== 'string') {
-    problems.push(`${where}: ${PARAMS_METADATA_KEY} is not a string`);
+    problems.push(`${where}: ${key} is not a string`);
     return null;
   }
   if (json.length > MAX_PARAMS_JSON) {
-    problems.push(`${where}: ${PARAMS_METADATA_KEY} is over ${MAX_PARAMS_JSON} characters`);
+    problems.push(`${where}: ${key} is over ${MAX_PARAMS_JSON} characters`);
     return null;
   }
   if (nestsDeeperThan(json, maxDepth)) {
-    problems.push(`${where}: ${PARAMS_METADATA_KEY} is nested deeper than ${maxDepth} levels`);
+    problems.push(`${where}: ${key} is nested deeper than ${maxDepth} levels`);
     return null;
   }
   let schema: unknown;
   try {
     schema = JSON.parse(json);
   } catch {
-    problems.push(`${where}: ${PARAMS_METADATA_KEY} is not JSON`);
+    problems.push(`${where}: ${key} is not JSON`);
     return null;
   }
   if (typeof schema === 'boolean' || (schema !== null && typeof schema === 'object' && !Array.isArray(schema))) {
     return schema as ParamsSchema;
   }
-  problems.push(`${where}: ${PARAMS_METADATA_KEY} is not a JSON Schema`);
+  problems.push(`${where}: ${key} is not a JSON Schema`);
   return null;
 }
 

@@ -3,7 +3,7 @@ import type { Context, Tracer } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, Msg, MsgHdrs } from 'nats';
 import { Observable } from 'rxjs';
-import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_STREAM_TIMEOUT_MS, EMIT_SUBJECT, isValidName, MeshCodes, MeshHeaders, NAME_RULE, subjectFor } from '@nest-mesh/wire';
+import { AnyMeshFunctions, DEFAULT_CALL_TIMEOUT_MS, DEFAULT_STREAM_TIMEOUT_MS, EMIT_SUBJECT, isValidName, MeshCodes, MeshHeaders, NAME_RULE, ParamsOf, ResultOf, subjectFor } from '@nest-mesh/wire';
 import { errorOfHeaders } from '../error-headers';
 import { decodeJson, encodeJson, jsonText } from '../json';
 import { MeshError } from '../mesh-error';
@@ -44,13 +44,22 @@ export interface StreamOptions extends CallOptions {
   window?: number;
 }
 
+/** `params` then options: params may be left out when the function's params accept `undefined`. */
+export type MeshCallArgs<T> = undefined extends ParamsOf<T> ? [params?: ParamsOf<T>, options?: CallOptions] : [params: ParamsOf<T>, options?: CallOptions];
+
+/** The arguments of a call of a client without a `MeshFunctions` map; none a call gives for a typed one (only its typed signature applies). */
+type UntypedCallArgs<F> = [keyof F] extends [never] ? UntypedCall : string extends keyof F ? UntypedCall : [never, never, never, never, never];
+type UntypedCall = [service: string, func: string, params?: unknown, options?: CallOptions];
+
 /**
  * Calls mesh functions: `call('users', 'create', params)` resolves to the result or rejects with
  * a MeshError (503 no instance or no broker, 504 timeout, the function's own status otherwise).
+ * Typed by the `MeshFunctions` that `nest-mesh types` writes, `MeshClient<MeshFunctions>` checks
+ * each call's service, function, params and result at compile time (docs/getting-started.md#5-typed-calls).
  * `stream` reads the items of a function that streams.
  */
 @Injectable()
-export class MeshClient {
+export class MeshClient<F = AnyMeshFunctions> {
   private readonly defaultTimeout: number;
   /** The calls waiting for a reply: the broker going away fails them at once. */
   private readonly inbox: RequestMux<MeshError>;
@@ -77,10 +86,15 @@ export class MeshClient {
   /**
    * Calls `service.func` with `params` (JSON; `null` when absent): resolves to the result, or
    * rejects with a MeshError. Inside a mesh function, the call's auth, request id and remaining
-   * deadline are passed on unless `options` says otherwise.
+   * deadline are passed on unless `options` says otherwise. An untyped client's caller may state the
+   * result type: `call<User>('users', 'get', { id })`.
    */
-  async call<T = unknown>(service: string, func: string, params?: unknown, options: CallOptions = {}): Promise<T> {
-    return decodeReply(await this.request(service, func, encodeJson(params), options), service, func) as T;
+  call<T = unknown>(...args: UntypedCallArgs<F>): Promise<T>;
+  /** With a `MeshFunctions` map: the service, function, params and result checked at compile time. */
+  call<S extends keyof F & string, N extends keyof F[S] & string>(service: S, func: N, ...args: MeshCallArgs<F[S][N]>): Promise<ResultOf<F[S][N]>>;
+  // `_never`: only for the signatures' sake (a typed client's untyped signature asks for five arguments that no call gives).
+  async call(service: string, func: string, params?: unknown, options?: CallOptions, ..._never: never[]): Promise<unknown> {
+    return decodeReply(await this.request(service, func, encodeJson(params), options), service, func);
   }
 
   /**

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { context, Span, Tracer } from '@opentelemetry/api';
 import { CustomStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { EventEmitter } from 'node:events';
-import { connect, Empty, NatsConnection, Service, ServiceMsg } from 'nats';
+import { Empty, NatsConnection, Service, ServiceMsg } from 'nats';
 import { MeshCodes, parseSubject, QUEUE_GROUP, subjectFor } from '@nest-mesh/wire';
 import { drainOrClose } from '../drain';
 import { errorHeaders } from '../error-headers';
@@ -13,14 +13,16 @@ import { isMaxPayloadError, resultTooLarge } from '../payload-limit';
 import { FunctionMetrics, FunctionSeries } from '../telemetry/metrics';
 import { activeTracer, failSpan, startServeSpan } from '../telemetry/tracing';
 import { MeshTokenVerifier } from '../token/mesh-token-verifier';
+import { connectWhenReachable } from './broker-wait';
 import { currentCall } from './call-storage';
-import { PARAMS_TYPE_EXTRA } from './decorators';
+import { declarationOf } from './decorators';
 import { failureOf } from './failure';
 import { MeshContext } from './mesh-context';
 import { paramsAnnouncement } from './params-schema';
 import { RunningCalls } from './running-calls';
 import { requestedCredits, ServedStreams } from './stream-reply';
 import { isStreamResult, lastItemOf, StreamResult } from './stream-source';
+import { duplicateFunctionError, unservedWarnings } from './start-up-checks';
 
 /** The transport id of the mesh, for `@MessagePattern(pattern, MESH_TRANSPORT)` if ever needed. */
 export const MESH_TRANSPORT = Symbol('nest-mesh');
@@ -47,17 +49,33 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   private tokens?: MeshTokenVerifier;
   /** The OpenTelemetry SDK's tracer, looked up at listen time; undefined when none is registered. */
   private tracer?: Tracer;
+  /** A function that two handlers serve: `listen` fails with it (start-up-checks.ts). */
+  private duplicate?: Error;
+  /** Aborted by `close`: stops waiting for the broker at start-up. */
+  private readonly closing = new AbortController();
 
   /** Usually made by `meshMicroservice(options)`. */
   constructor(private readonly options: MeshOptions = {}) {
     super();
   }
 
+  /** Nest registers each handler here; a second handler for the same function is a start-up error instead of silently winning. */
+  override addHandler(pattern: unknown, callback: MessageHandler, isEventHandler = false, extras: Record<string, unknown> = {}): void {
+    const previous = !isEventHandler && typeof pattern === 'string' ? this.messageHandlers.get(pattern) : undefined;
+    super.addHandler(pattern, callback, isEventHandler, extras);
+    if (previous) this.duplicate ??= duplicateFunctionError(pattern as string, previous, callback);
+  }
+
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
+      if (this.duplicate) throw this.duplicate;
+      for (const warning of unservedWarnings(this.messageHandlers.values())) this.logger.warn(warning);
+      const options = connectionOptions(this.options, 'nest-mesh service');
       if (this.options.verify) this.tokens = await MeshTokenVerifier.create(this.options.verify, this.logger);
       this.tracer = activeTracer();
-      this.nc = await connect({ waitOnFirstConnect: true, ...connectionOptions(this.options, 'nest-mesh service') });
+      const nc = await connectWhenReachable(options, this.logger, this.closing.signal);
+      if (!nc) throw new Error('closed before the broker could be reached');
+      this.nc = nc;
       this.connected = true;
       this._status$.next('connected');
       void this.watchStatus(this.nc);
@@ -72,6 +90,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
 
   /** Graceful stop: no new calls, then the calls in flight finish (or their callers stop waiting), then the connection drains. */
   async close(): Promise<void> {
+    this.closing.abort();
     const nc = this.nc;
     if (!nc) return;
     this.nc = undefined;
@@ -117,8 +136,10 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       for (const [func, handler] of functions) {
         const subject = subjectFor(name, func);
         const series = metrics.forFunction(name, func);
-        const params = paramsAnnouncement(handler.extras?.[PARAMS_TYPE_EXTRA]);
+        const declaration = declarationOf(handler);
+        const params = paramsAnnouncement(declaration?.paramsType, undefined, declaration?.resultType);
         if (params.warning) this.logger.warn(`${name}.${func}: ${params.warning}`);
+        if (params.resultWarning) this.logger.warn(`${name}.${func}: ${params.resultWarning}`);
         service.addEndpoint(func, {
           subject,
           metadata: params.metadata,
@@ -154,7 +175,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       if (isStreamResult(result)) status = await this.respondStream(msg, result, ctx, span);
       else if (msg.reply) status = this.respondResult(msg, encodeJson(result), service, func);
     } catch (error) {
-      const failure = failureOf(error, service, func, this.logger);
+      const failure = failureOf(error, service, func, this.logger, ctx);
       status = failure.status;
       if (span) failSpan(span, status, failure.code, failure.message);
       if (msg.reply) this.respondError(msg, failure);
@@ -179,7 +200,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
     const nc = this.nc;
     if (!nc) throw new MeshError(503, 'the service instance is stopping', MeshCodes.SERVICE_UNAVAILABLE);
     const streams = (this.streams ??= new ServedStreams(this.logger, inboxPrefixOf(this.options)));
-    const failure = (error: unknown) => failureOf(error, ctx.service, ctx.func, this.logger);
+    const failure = (error: unknown) => failureOf(error, ctx.service, ctx.func, this.logger, ctx);
     const { status, error } = await inCall(ctx, () => streams.serve(nc, msg, result, credits, ctx, failure));
     if (span && error) failSpan(span, status, error.code, error.message);
     return status;

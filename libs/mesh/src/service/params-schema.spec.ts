@@ -1,9 +1,9 @@
 import { Type } from 'class-transformer';
 import { IsEmail, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants';
-import { MeshFunction, MeshService, PARAMS_TYPE_EXTRA } from './decorators';
-import { paramsAnnouncement, paramsSchemaOf } from './params-schema';
-import { PARAMS_METADATA_KEY } from '@nest-mesh/wire';
+import { FUNCTION_EXTRA, MeshFunction, MeshService } from './decorators';
+import { paramsAnnouncement, paramsSchemaOf, resultSchemaOf } from './params-schema';
+import { PARAMS_METADATA_KEY, RESULT_METADATA_KEY } from '@nest-mesh/wire';
 
 class Address {
   @IsString()
@@ -119,11 +119,44 @@ describe('paramsAnnouncement', () => {
   });
 });
 
-describe('@MeshFunction params type', () => {
-  it('hands the method\'s params type to the transport as a handler extra', () => {
+describe('resultSchemaOf', () => {
+  const dialect = 'https://json-schema.org/draft/2020-12/schema';
+
+  it("is a DTO's schema, an array of one (its $defs kept at the root), or a primitive's", () => {
+    expect(resultSchemaOf(Signup)).toEqual(paramsSchemaOf(Signup));
+    const { $schema, $defs, ...signup } = paramsSchemaOf(Signup)!;
+    expect(resultSchemaOf([Signup])).toEqual({ $schema, type: 'array', items: signup, $defs });
+    expect(resultSchemaOf(String)).toEqual({ $schema: dialect, type: 'string' });
+    expect(resultSchemaOf([Number])).toEqual({ $schema: dialect, type: 'array', items: { type: 'number' } });
+    expect(resultSchemaOf(Boolean)).toEqual({ $schema: dialect, type: 'boolean' });
+  });
+
+  it('is undefined for anything else', () => {
+    for (const type of [undefined, Object, Plain, [], [Signup, Signup], 'Signup', Date]) expect(resultSchemaOf(type)).toBeUndefined();
+  });
+});
+
+describe('paramsAnnouncement of a declared result', () => {
+  it('announces the result schema under nest-mesh.result, beside the params', () => {
+    const { metadata } = paramsAnnouncement(Signup, undefined, [Address]);
+    expect(JSON.parse(metadata![PARAMS_METADATA_KEY])).toEqual(paramsSchemaOf(Signup));
+    expect(JSON.parse(metadata![RESULT_METADATA_KEY])).toEqual(resultSchemaOf([Address]));
+    expect(paramsAnnouncement(undefined, undefined, Address).metadata).toEqual({ [RESULT_METADATA_KEY]: JSON.stringify(paramsSchemaOf(Address)) });
+  });
+
+  it('warns about a result type it cannot describe, and about one over the limit', () => {
+    expect(paramsAnnouncement(undefined, undefined, Plain)).toEqual({ resultWarning: expect.stringContaining('not a class-validator DTO') });
+    const over = paramsAnnouncement(undefined, 20, Signup);
+    expect(over.metadata).toBeUndefined();
+    expect(over.warning).toMatch(/^result schema of \d+ bytes is over 20; not announced$/);
+  });
+});
+
+describe('@MeshFunction types', () => {
+  it("hands the method's params type (when validated) and the declared result type to the transport as a handler extra", () => {
     @MeshService('typed')
     class Typed {
-      @MeshFunction('signup')
+      @MeshFunction('signup', { result: Address })
       signup(params: Signup) {
         return params;
       }
@@ -132,8 +165,15 @@ describe('@MeshFunction params type', () => {
       loose(params: unknown) {
         return params;
       }
+
+      @MeshFunction('unchecked', { validate: false })
+      unchecked(params: Signup) {
+        return params;
+      }
     }
-    expect(Reflect.getMetadata(PATTERN_EXTRAS_METADATA, Typed.prototype.signup)).toEqual({ [PARAMS_TYPE_EXTRA]: Signup });
-    expect(Reflect.getMetadata(PATTERN_EXTRAS_METADATA, Typed.prototype.loose)).toEqual({ [PARAMS_TYPE_EXTRA]: Object });
+    const extra = (method: Function) => Reflect.getMetadata(PATTERN_EXTRAS_METADATA, method)[FUNCTION_EXTRA];
+    expect(extra(Typed.prototype.signup)).toEqual({ owner: Typed, method: 'signup', paramsType: Signup, resultType: Address });
+    expect(extra(Typed.prototype.loose)).toEqual({ owner: Typed, method: 'loose', paramsType: Object, resultType: undefined });
+    expect(extra(Typed.prototype.unchecked)).toEqual({ owner: Typed, method: 'unchecked', paramsType: undefined, resultType: undefined });
   });
 });

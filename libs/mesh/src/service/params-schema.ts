@@ -1,7 +1,7 @@
 import type { MetadataStorage } from 'class-transformer/types/MetadataStorage';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import { targetConstructorToSchema } from 'class-validator-jsonschema';
-import { PARAMS_METADATA_KEY } from '@nest-mesh/wire';
+import { PARAMS_METADATA_KEY, RESULT_METADATA_KEY } from '@nest-mesh/wire';
 
 // class-transformer keeps its `@Type()` metadata here; its package has no typings for this path.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -9,8 +9,9 @@ const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
 
 /**
  * The JSON Schema of a function's params, derived from the class-validator DTO its method takes,
- * and announced in the function's ADR-32 endpoint metadata under `nest-mesh.params`
- * (docs/discovery.md, docs/protocol.md). Worked out once, when the service starts.
+ * and announced in the function's ADR-32 endpoint metadata under `nest-mesh.params`; likewise the
+ * schema of the result type it declares (`@MeshFunction(name, { result })`), under
+ * `nest-mesh.result` (docs/discovery.md, docs/protocol.md). Worked out once, when the service starts.
  */
 
 /** A schema whose JSON is longer than this (in UTF-8 bytes) is not announced: INFO stays small. */
@@ -22,6 +23,16 @@ const SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
 const NOT_DTOS: readonly unknown[] = [Object, String, Number, Boolean, Array, Symbol, BigInt, Function, Promise, Date, Map, Set];
 
 export type JsonSchema = Record<string, unknown>;
+
+/** What `@MeshFunction(name, { result })` takes: a class-validator DTO, `[Dto]` (an array of them), `String`, `Number` or `Boolean`. */
+export type ResultType = Function | [Function];
+
+/** JSON Schemas of the primitive result types. */
+const PRIMITIVE_SCHEMAS = new Map<unknown, JsonSchema>([
+  [String, { type: 'string' }],
+  [Number, { type: 'number' }],
+  [Boolean, { type: 'boolean' }],
+]);
 
 /**
  * The schema of `dto`, standing alone: nested DTOs (`@ValidateNested()` with `@Type(() => Nested)`)
@@ -55,29 +66,68 @@ export function paramsSchemaOf(dto: unknown): JsonSchema | undefined {
   return Object.keys(defs).length > 0 ? { $schema: SCHEMA_DIALECT, ...root, $defs: defs } : { $schema: SCHEMA_DIALECT, ...root };
 }
 
-/** What a function's endpoint announces about its params: `{ 'nest-mesh.params': json }`, or nothing. */
-export interface ParamsAnnouncement {
-  metadata?: Record<string, string>;
-  /** Why the schema is not announced although there is a DTO (too large, not derivable), for one warning. */
-  warning?: string;
+/**
+ * The schema of a declared result type: a DTO's (as `paramsSchemaOf`), an array of a DTO's, or a
+ * primitive's. Undefined when `type` is none of these.
+ */
+export function resultSchemaOf(type: unknown): JsonSchema | undefined {
+  if (Array.isArray(type)) {
+    const items = type.length === 1 ? resultSchemaOf(type[0]) : undefined;
+    if (items === undefined) return undefined;
+    const { $schema, $defs, ...item } = items;
+    return { $schema, type: 'array', items: item, ...($defs !== undefined && { $defs }) };
+  }
+  const primitive = PRIMITIVE_SCHEMAS.get(type);
+  return primitive ? { $schema: SCHEMA_DIALECT, ...primitive } : paramsSchemaOf(type);
 }
 
-/** The endpoint metadata of a function whose method takes `dto`; over `limit` bytes the schema is left out. */
-export function paramsAnnouncement(dto: unknown, limit = PARAMS_SCHEMA_LIMIT): ParamsAnnouncement {
+/** What a function's endpoint announces about its params and result: `{ 'nest-mesh.params': json, 'nest-mesh.result': json }`, or less. */
+export interface ParamsAnnouncement {
+  metadata?: Record<string, string>;
+  /** Why a schema is not announced although there is a type (too large, not derivable), for one warning each. */
+  warning?: string;
+  /** The result type given is none `@MeshFunction` takes (a start-up warning). */
+  resultWarning?: string;
+}
+
+/**
+ * The endpoint metadata of a function whose method takes `dto` and that declares `result`; a
+ * schema over `limit` bytes is left out.
+ */
+export function paramsAnnouncement(dto: unknown, limit = PARAMS_SCHEMA_LIMIT, result?: unknown): ParamsAnnouncement {
+  const announcement: ParamsAnnouncement = {};
+  const params = announced('params', () => paramsSchemaOf(dto), limit);
+  const returned = result === undefined ? {} : announced('result', () => resultSchemaOf(result), limit);
+  if (result !== undefined && returned.json === undefined && returned.warning === undefined) {
+    announcement.resultWarning = 'its result type is not a class-validator DTO, [DTO], String, Number or Boolean; no result schema announced';
+  }
+  const warnings = [params.warning, returned.warning].filter((warning) => warning !== undefined);
+  if (warnings.length > 0) announcement.warning = warnings.join('; ');
+  if (params.json !== undefined || returned.json !== undefined) {
+    announcement.metadata = {
+      ...(params.json !== undefined && { [PARAMS_METADATA_KEY]: params.json }),
+      ...(returned.json !== undefined && { [RESULT_METADATA_KEY]: returned.json }),
+    };
+  }
+  return announcement;
+}
+
+function announced(what: string, schemaOf: () => JsonSchema | undefined, limit: number): { json?: string; warning?: string } {
   let schema: JsonSchema | undefined;
   try {
-    schema = paramsSchemaOf(dto);
+    schema = schemaOf();
   } catch (error) {
-    return { warning: `no params schema announced: ${(error as Error).message}` };
+    return { warning: `no ${what} schema announced: ${(error as Error).message}` };
   }
   if (schema === undefined) return {};
   const json = JSON.stringify(schema);
   const size = Buffer.byteLength(json);
-  if (size > limit) return { warning: `params schema of ${size} bytes is over ${limit}; not announced` };
-  return { metadata: { [PARAMS_METADATA_KEY]: json } };
+  if (size > limit) return { warning: `${what} schema of ${size} bytes is over ${limit}; not announced` };
+  return { json };
 }
 
-function isDtoClass(value: unknown): value is Function {
+/** Whether `value` is a class with class-validator decorators: a DTO (whose schema is announced, and which the mesh validates). */
+export function isDtoClass(value: unknown): value is Function {
   if (typeof value !== 'function' || !value.prototype || NOT_DTOS.includes(value)) return false;
   return getMetadataStorage().getTargetValidationMetadatas(value, '', true, false).length > 0;
 }

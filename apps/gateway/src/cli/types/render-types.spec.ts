@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { compileRules } from '@nest-mesh/rules';
+import { openApiOf } from '../../discovery/openapi';
+import { catalogOf } from '../../discovery/services-listing';
+import { parseSrvAnswers } from '../../discovery/srv-answers';
 import { renderTypes } from './render-types';
 import { schemaToTs } from './schema-to-ts';
 
@@ -74,6 +78,21 @@ describe('renderTypes', () => {
     expect(text).toContain('export type Address2 = {\n  town?: string;\n  next?: Address2;\n};');
     expect(text).toContain('address?: Address;');
     expect(text).toContain('address?: Address2;');
+  });
+
+  it("types a function's result by the result schema it announces (nest-mesh.result), nested parts named", () => {
+    const result = {
+      type: 'array',
+      items: { type: 'object', properties: { id: { type: 'string' }, address: { $ref: '#/$defs/Address' } }, required: ['id'] },
+      $defs: { Address: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+    };
+    const endpoint = { name: 'list', subject: 'mesh.users.list', metadata: { 'nest-mesh.result': JSON.stringify(result) } };
+    const info = new TextEncoder().encode(JSON.stringify({ name: 'users', id: 'u1', version: '1.0.0', endpoints: [endpoint] }));
+    const { instances } = parseSrvAnswers({ info: [info], ping: [], stats: [] }, 64);
+    const doc = openApiOf('p', catalogOf(instances, compileRules({ users: { default: { rule: 'allow' } } })), 1000);
+    const { text } = renderTypes(JSON.parse(JSON.stringify(doc)), 'x');
+    expect(text).toContain('export type usersListResultAddress = {\n  city: string;\n};');
+    expect(text).toContain('      result: {\n        id: string;\n        address?: usersListResultAddress;\n      }[];');
   });
 
   it('refuses a document that is not OpenAPI 3', () => {

@@ -58,7 +58,7 @@ export function renderTypes(doc: unknown, source: string): { text: string; funct
   }
   const text = [
     `// Written by \`nest-mesh types\` from ${source.replace(/[\r\n]/g, ' ')}. Do not edit: run the command again.`,
-    `// Use: createMeshClient<MeshFunctions>({ url, project }) from 'nest-mesh/client'.`,
+    `// Use: createMeshClient<MeshFunctions>({ url, project }) from 'nest-mesh/client', or MeshClient<MeshFunctions> from 'nest-mesh'.`,
     '',
     ...declarations.flatMap((line) => [line, '']),
     'export type MeshFunctions = {',
