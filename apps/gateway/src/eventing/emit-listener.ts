@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { connect, Msg, NatsConnection, Subscription } from 'nats';
+import { Msg, NatsConnection, Subscription } from 'nats';
 import { EMIT_SUBJECT, QUEUE_GROUP } from '@nest-mesh/wire';
 import { MeshCodes, MeshError, MeshOptions } from 'nest-mesh';
-import { connectionOptions, decodeJson, encodeJson, errorHeaders } from 'nest-mesh/internal';
+import { BrokerConnector, connectionOptions, decodeJson, encodeJson, errorHeaders } from 'nest-mesh/internal';
 import { GatewayConfig } from '../config/gateway-config';
 import { EVENTING_BROKER } from './event-store.provider';
 import { EventingService } from './eventing.service';
@@ -19,7 +19,8 @@ export class EmitListener implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger('Eventing');
   private nc?: NatsConnection;
   private sub?: Subscription;
-  private closing = false;
+  /** Aborted at shutdown: stops waiting for the broker. */
+  private readonly closed = new AbortController();
 
   constructor(
     private readonly eventing: EventingService,
@@ -29,24 +30,16 @@ export class EmitListener implements OnApplicationBootstrap, OnApplicationShutdo
 
   /**
    * Subscribed before the gateway serves (so an emit right after start-up finds it): one connect
-   * attempt is awaited; if the broker is unreachable, connecting goes on in the background.
+   * attempt is awaited; if the broker is unreachable, connecting goes on in the background (BrokerConnector).
    */
   async onApplicationBootstrap(): Promise<void> {
-    const connection = connectionOptions(this.broker, 'nest-mesh gateway eventing');
-    let nc: NatsConnection;
-    try {
-      nc = await connect({ ...connection, waitOnFirstConnect: false });
-    } catch {
-      connect({ ...connection, waitOnFirstConnect: true })
-        .then((later) => this.serve(later))
-        .catch((error: Error) => this.logger.error(`cannot serve ${EMIT_SUBJECT}: ${error.message}`));
-      return;
-    }
-    await this.serve(nc);
+    const connector = new BrokerConnector(connectionOptions(this.broker, 'nest-mesh gateway eventing'), this.logger);
+    const nc = await connector.tryOnce();
+    if (nc !== undefined) return this.serve(nc);
+    void connector.untilConnected(this.closed.signal).then((later) => later && this.serve(later));
   }
 
   private async serve(nc: NatsConnection): Promise<void> {
-    if (this.closing) return void nc.close();
     this.nc = nc;
     this.sub = nc.subscribe(EMIT_SUBJECT, { queue: QUEUE_GROUP, callback: (error, msg) => error || void this.handle(msg) });
     await nc.flush();
@@ -70,7 +63,7 @@ export class EmitListener implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.closing = true;
+    this.closed.abort();
     this.sub?.unsubscribe();
     await this.nc?.drain().catch(() => undefined);
   }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { connect, ConnectionOptions, NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
+import { BrokerConnector } from '../connect';
 import { drainOrClose } from '../drain';
 import { MESH_OPTIONS } from '../mesh.module-definition';
 import { connectionOptions, MeshOptions } from '../options';
@@ -14,8 +15,8 @@ export class MeshConnection implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('MeshConnection');
   private nc?: NatsConnection;
   private connected = false;
-  private closing = false;
-  private retryTimer?: NodeJS.Timeout;
+  /** Aborted at shutdown: stops waiting for the broker. */
+  private readonly closed = new AbortController();
   private readonly lostListeners: (() => void)[] = [];
 
   constructor(@Inject(MESH_OPTIONS) private readonly options: MeshOptions) {}
@@ -30,30 +31,16 @@ export class MeshConnection implements OnModuleInit, OnApplicationShutdown {
     this.lostListeners.push(listener);
   }
 
+  /** One try at start-up; if the broker cannot be reached, the connection is made in the background (the log says so on every try). */
   async onModuleInit(): Promise<void> {
-    const options = { ...connectionOptions(this.options, 'nest-mesh client'), waitOnFirstConnect: false };
-    try {
-      this.adopt(await connect(options));
-    } catch (error) {
-      this.logger.warn(`broker ${String(options.servers ?? 'nats://127.0.0.1:4222')} unreachable (${(error as Error).message}); retrying`);
-      this.retry(options);
-    }
-  }
-
-  /** Tries again every `reconnectTimeWait` ms until connected or shut down. */
-  private retry(options: ConnectionOptions): void {
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      connect(options).then(
-        (nc) => (this.closing ? void nc.close() : this.adopt(nc)),
-        () => !this.closing && this.retry(options),
-      );
-    }, options.reconnectTimeWait ?? 2000);
+    const connector = new BrokerConnector({ ...connectionOptions(this.options, 'nest-mesh client'), waitOnFirstConnect: false }, this.logger);
+    const nc = await connector.tryOnce();
+    if (nc !== undefined) return this.adopt(nc);
+    void connector.untilConnected(this.closed.signal).then((later) => later && this.adopt(later));
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.closing = true;
-    clearTimeout(this.retryTimer);
+    this.closed.abort();
     const nc = this.nc;
     const connected = this.connected;
     this.connected = false;
@@ -64,7 +51,6 @@ export class MeshConnection implements OnModuleInit, OnApplicationShutdown {
   private adopt(nc: NatsConnection): void {
     this.nc = nc;
     this.connected = true;
-    this.logger.log(`connected to the broker at ${nc.getServer()}`);
     void this.watch(nc);
   }
 

@@ -4,6 +4,7 @@ import { CustomStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { EventEmitter } from 'node:events';
 import { Empty, NatsConnection, Service, ServiceMsg } from 'nats';
 import { MeshCodes, parseSubject, QUEUE_GROUP, subjectFor } from '@nest-mesh/wire';
+import { BrokerConnector } from '../connect';
 import { drainOrClose } from '../drain';
 import { errorHeaders } from '../error-headers';
 import { decodeJson, encodeJson } from '../json';
@@ -13,7 +14,7 @@ import { isMaxPayloadError, resultTooLarge } from '../payload-limit';
 import { FunctionMetrics, FunctionSeries } from '../telemetry/metrics';
 import { activeTracer, failSpan, startServeSpan } from '../telemetry/tracing';
 import { MeshTokenVerifier } from '../token/mesh-token-verifier';
-import { connectWhenReachable } from './broker-wait';
+
 import { currentCall } from './call-storage';
 import { declarationOf } from './decorators';
 import { failureOf } from './failure';
@@ -73,7 +74,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       const options = connectionOptions(this.options, 'nest-mesh service');
       if (this.options.verify) this.tokens = await MeshTokenVerifier.create(this.options.verify, this.logger);
       this.tracer = activeTracer();
-      const nc = await connectWhenReachable(options, this.logger, this.closing.signal);
+      const nc = await new BrokerConnector(options, this.logger).untilConnected(this.closing.signal);
       if (!nc) throw new Error('closed before the broker could be reached');
       this.nc = nc;
       this.connected = true;
