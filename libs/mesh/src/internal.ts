@@ -6,6 +6,7 @@ export { MeshServer, MESH_TRANSPORT } from './service/mesh-server';
 export { paramsSchemaOf, PARAMS_SCHEMA_LIMIT } from './service/params-schema';
 export type { JsonSchema } from './service/params-schema';
 export { currentCall } from './service/call-storage';
+export { meshErrorOf } from './service/failure';
 export { MeshConnection } from './calling/mesh-connection';
 export { decodeReply, replyJson } from './calling/mesh-client';
 export { RequestMux } from './calling/request-mux';

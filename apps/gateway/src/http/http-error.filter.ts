@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject, Logger, O
 import { HttpAdapterHost } from '@nestjs/core';
 import { codeForStatus } from '@nest-mesh/wire';
 import { MeshCodes, MeshError } from 'nest-mesh';
+import { meshErrorOf } from 'nest-mesh/internal';
 import { replyJson } from './json-reply';
 import { requestIdOf } from './request-id';
 import { BodyErrors } from './request-body';
@@ -42,11 +43,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (status === 413) return BodyErrors.tooLarge();
     // express's raw parser refuses a compressed body (inflate: false); fastify a Content-Type that is not a media type.
     if (status === 415) return (exception as { type?: unknown }).type === 'encoding.unsupported' ? BodyErrors.encoded() : BodyErrors.notJsonType();
-    if (status === 400) {
-      const parseFailure = exception instanceof SyntaxError || isBodyParseError(exception);
-      return parseFailure ? BodyErrors.notJson() : new MeshError(400, messageOf(exception), MeshCodes.BAD_REQUEST);
+    if (status === 400 && (exception instanceof SyntaxError || isBodyParseError(exception))) return BodyErrors.notJson();
+    if (status !== undefined && status >= 400 && status < 500) {
+      // A Nest HttpException as a mesh function's would be answered; any other client error (a body parser's) by its message.
+      if (exception instanceof HttpException) return meshErrorOf(exception, 'bad request')!;
+      return new MeshError(status, exception instanceof Error ? exception.message : 'bad request', codeForStatus(status));
     }
-    if (status !== undefined && status >= 400 && status < 500) return new MeshError(status, messageOf(exception), codeForStatus(status));
     this.logger.error(`unexpected error: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
     return new MeshError(500, 'internal error', MeshCodes.INTERNAL);
   }
@@ -65,14 +67,4 @@ function statusOf(exception: unknown): number | undefined {
 function isBodyParseError(exception: unknown): boolean {
   const { type, code } = exception as { type?: unknown; code?: unknown };
   return type === 'entity.parse.failed' || code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY';
-}
-
-function messageOf(exception: unknown): string {
-  if (exception instanceof HttpException) {
-    const response = exception.getResponse();
-    const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-    if (Array.isArray(message)) return message.join('; ');
-    if (typeof message === 'string') return message;
-  }
-  return exception instanceof Error ? exception.message : 'bad request';
 }
