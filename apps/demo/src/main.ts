@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { parseDocument } from 'yaml';
+import { DEFAULT_NATS_PORT } from '@nest-mesh/wire';
 import { meshMicroservice } from 'nest-mesh';
 import { DemoModule } from './demo.module';
 
@@ -104,11 +105,11 @@ function gatewayUrls(gateway: ChildProcess): Promise<{ url: string; brokerUrl: s
   });
 }
 
-/** 4222 as NATS users expect, unless something (another NATS server?) holds it. */
+/** DEFAULT_NATS_PORT (4222) as NATS users expect, unless something (another NATS server?) holds it. */
 async function defaultBrokerPort(): Promise<number> {
-  if (await isFree(4222)) return 4222;
+  if (await isFree(DEFAULT_NATS_PORT)) return DEFAULT_NATS_PORT;
   const port = await anyFreePort();
-  logger.warn(`port 4222 is taken (another NATS server?); the embedded broker takes ${port}`);
+  logger.warn(`port ${DEFAULT_NATS_PORT} is taken (another NATS server?); the embedded broker takes ${port}`);
   return port;
 }
 

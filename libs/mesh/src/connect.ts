@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { connect, ConnectionOptions, NatsConnection } from 'nats';
+import { DEFAULT_NATS_PORT } from '@nest-mesh/wire';
 
 /** nats.js's default `reconnectTimeWait`: how long the service waits between two tries at start-up. */
 const DEFAULT_RETRY_MS = 2000;
@@ -55,7 +56,7 @@ export class BrokerConnector {
 
 /** The broker URLs of the options, as the log shows them (passwords left out). */
 function serversOf(options: ConnectionOptions): string {
-  const servers = options.servers === undefined ? ['nats://127.0.0.1:4222'] : Array.isArray(options.servers) ? options.servers : [options.servers];
+  const servers = options.servers === undefined ? [`nats://127.0.0.1:${DEFAULT_NATS_PORT}`] : Array.isArray(options.servers) ? options.servers : [options.servers];
   return servers.map((server) => server.replace(/:[^:@/]*@/, ':***@')).join(', ');
 }
 

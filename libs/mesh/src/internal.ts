@@ -19,7 +19,7 @@ export { errorHeaders, errorOfHeaders } from './error-headers';
 export { decodeJson, encodeJson, jsonText } from './json';
 export { drainOrClose } from './drain';
 export { BrokerConnector } from './connect';
-export { MeshTokenVerifier, MeshTokenError, isCanonicalJws, TokenCache, joseRefusal, printable, freezeClaims, MESH_TOKEN_ALG, MESH_TOKEN_TYPE, MESH_TOKEN_ISSUER, MESH_TOKEN_MAX_LIFETIME_SEC } from './token';
+export { MeshTokenVerifier, MeshTokenError, isCanonicalJws, TokenCache, DEFAULT_TOKEN_CACHE_SIZE, joseRefusal, printable, freezeClaims, MESH_TOKEN_ALG, MESH_TOKEN_TYPE, MESH_TOKEN_ISSUER, MESH_TOKEN_MAX_LIFETIME_SEC } from './token';
 export type { MeshTokenSigner, MeshTokenClaims, TrustedAuth } from './token';
 export { FunctionMetrics, FunctionSeries, FunctionMetricNames } from './telemetry/metrics';
 export { PreparedCounter, PreparedHistogram, CounterChild, HistogramChild, registerPrepared, CALL_DURATION_BUCKETS } from './telemetry/metric-series';

@@ -1,6 +1,6 @@
 import { KeyObject } from 'node:crypto';
 import { JWTPayload, JWTVerifyOptions, KeyLike, createRemoteJWKSet, decodeProtectedHeader, importSPKI, importX509, jwtVerify } from 'jose';
-import { freezeClaims, isCanonicalJws, joseRefusal, printable, TokenCache } from 'nest-mesh/internal';
+import { DEFAULT_TOKEN_CACHE_SIZE, freezeClaims, isCanonicalJws, joseRefusal, printable, TokenCache } from 'nest-mesh/internal';
 import type { AsymmetricAlg, TokenSettings } from '../config/token-settings';
 import { MIN_SECRET_BYTES, SECRET_TOO_SHORT } from '../config/validators';
 import { Claims, TokenError, TokenSettingsError } from './token-errors';
@@ -104,7 +104,7 @@ export class TokenVerifier {
       issuer: issuer && [...issuer],
       requiredClaims: requireExp ? ['exp'] : undefined,
     };
-    const cache = new TokenCache<Claims>(options.cacheSize ?? 10_000, options.cacheMaxAgeMs ?? 60_000);
+    const cache = new TokenCache<Claims>(options.cacheSize ?? DEFAULT_TOKEN_CACHE_SIZE, options.cacheMaxAgeMs ?? 60_000);
     return new TokenVerifier(secret, publicKeys, jwks, claimChecks, cache, options.now ?? Date.now);
   }
 

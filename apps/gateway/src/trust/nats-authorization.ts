@@ -1,6 +1,7 @@
 import { natsServerAuthorization } from '@nest-mesh/broker';
 import type { GatewayConfig } from '../config/gateway-config';
 import { BrokerUser, GATEWAY_USER, meshUsers } from './broker-users';
+import { DEFAULT_NATS_PORT } from '@nest-mesh/wire';
 import { serverCredentials } from 'nest-mesh/internal';
 
 /** The environment variable nats-server reads the gateway's password from, when `conn` names none. */
@@ -23,7 +24,7 @@ export function renderNatsConfig(config: GatewayConfig): string {
     gatewayFromUrl
       ? '# The gateway logs in with the user and password of its `conn` URL.'
       : `# The gateway logs in as ${GATEWAY_USER}: set env ${GATEWAY_PASSWORD_ENV} for nats-server, and give the gateway\n` +
-        `# conn: nats://${GATEWAY_USER}:\${${GATEWAY_PASSWORD_ENV}}@<host>:4222`,
+        `# conn: nats://${GATEWAY_USER}:\${${GATEWAY_PASSWORD_ENV}}@<host>:${DEFAULT_NATS_PORT}`,
   ];
   const passwordFromEnv: Record<string, string> = gatewayFromUrl ? {} : { [GATEWAY_USER]: GATEWAY_PASSWORD_ENV };
   return `${header.join('\n')}\n${natsServerAuthorization([gateway, ...meshUsers(config)], { passwordFromEnv })}`;

@@ -4,5 +4,5 @@ export type { MeshVerifyOptions } from './verify-options';
 export { MeshTokenVerifier, MeshTokenError } from './mesh-token-verifier';
 export type { TrustedAuth } from './mesh-token-verifier';
 export { isCanonicalJws } from './canonical-jws';
-export { TokenCache } from './token-cache';
+export { DEFAULT_TOKEN_CACHE_SIZE, TokenCache } from './token-cache';
 export { joseRefusal, printable, freezeClaims } from './jose-refusal';

@@ -6,7 +6,7 @@ import type { MeshAuth, MeshContext } from '../service/mesh-context';
 import { isCanonicalJws } from './canonical-jws';
 import { freezeClaims, joseRefusal } from './jose-refusal';
 import { MESH_TOKEN_ALG, MESH_TOKEN_ISSUER, MESH_TOKEN_MAX_LIFETIME_SEC, MESH_TOKEN_TYPE } from './mesh-token';
-import { TokenCache } from './token-cache';
+import { DEFAULT_TOKEN_CACHE_SIZE, TokenCache } from './token-cache';
 import { MeshVerifyOptions } from './verify-options';
 
 /** What a verified token tells a call: its end-user claims, and their JSON to pass on as Mesh-Auth. */
@@ -45,7 +45,7 @@ export class MeshTokenVerifier {
 
   /** Checks the options and imports the key; throws an Error naming the option that is wrong. */
   static async create(options: MeshVerifyOptions, logger: Pick<LoggerService, 'warn'> = { warn() {} }): Promise<MeshTokenVerifier> {
-    const { jwks, publicKey, audience, clockTolerance = 5, cacheSize = 10_000 } = options;
+    const { jwks, publicKey, audience, clockTolerance = 5, cacheSize = DEFAULT_TOKEN_CACHE_SIZE } = options;
     if ((jwks === undefined) === (publicKey === undefined)) throw new Error('verify: give exactly one of jwks or publicKey');
     if (typeof audience !== 'string' || audience.length === 0) throw new Error('verify.audience: the project id is required');
     if (!(Number.isFinite(clockTolerance) && clockTolerance >= 0)) throw new Error('verify.clockTolerance: seconds >= 0');

@@ -1,3 +1,6 @@
+/** How many verified tokens a cache keeps by default. */
+export const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
+
 interface Entry<V> {
   readonly value: V;
   /** Unix ms after which the entry is no longer used. */
