@@ -13,6 +13,9 @@ const common = {
   setupFiles: ['reflect-metadata'],
   moduleNameMapper: {
     ...pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+    // 'nest-mesh/testing' requires the gateway's bundle by its place in the package
+    // (libs/mesh/src/testing/testing-mesh.ts): here, the one `npm run build` made.
+    '^\\.\\./\\.\\./\\.\\./\\.\\./apps/gateway/main\\.js$': '<rootDir>/dist/apps/gateway/main.js',
     // libs/client imports './x.js' (so its ESM build runs in browsers): the source is './x.ts'.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
