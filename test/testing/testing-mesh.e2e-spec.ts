@@ -1,12 +1,16 @@
 import { INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { existsSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MeshContext, MeshError, MeshFunction, meshMicroservice, MeshService } from 'nest-mesh';
 import { MeshHttpError } from 'nest-mesh/client';
 import { createTestingMesh, TestingMesh } from 'nest-mesh/testing';
-import { ADAPTERS, JWT_SECRET } from '../support/mesh';
+import { ADAPTERS, JWT_SECRET, post } from '../support/mesh';
 import { rejectionOf } from '../support/rejection';
 import { signToken } from '../support/tokens';
+import { until } from '../support/until';
 
 @MeshService('greeter')
 class Greeter {
@@ -23,6 +27,19 @@ class Greeter {
 
 @Module({ controllers: [Greeter] })
 class ServiceModule {}
+
+const received: unknown[] = [];
+
+@MeshService('inbox')
+class Inbox {
+  @MeshFunction('receive')
+  receive(params: unknown) {
+    received.push(params);
+  }
+}
+
+@Module({ controllers: [Inbox] })
+class InboxModule {}
 
 /** Whether something accepts TCP connections at `host:port`. */
 function listening(host: string, port: number): Promise<boolean> {
@@ -140,6 +157,31 @@ describe('createTestingMesh', () => {
       stdout.mockRestore();
       stderr.mockRestore();
     }
+  });
+
+  it('keeps the events of eventing without a store in a folder of its own, which close() removes', async () => {
+    const eventFolders = () => readdirSync(tmpdir()).filter((name) => name.startsWith('nest-mesh-testing-'));
+    const before = new Set(eventFolders());
+    const mesh = await createTestingMesh({
+      modules: {
+        eventing: { enabled: true, triggers: { welcome: { on: { event: 'user.signup' }, call: { service: 'inbox', func: 'receive' } } }, rules: { default: { rule: 'allow' } } },
+      },
+    });
+    const service = await NestFactory.createMicroservice(InboxModule, { ...meshMicroservice({ servers: mesh.servers }), logger: false });
+    let made: string[];
+    try {
+      await service.listen();
+      const queued = await post(`${mesh.url}/v1/api/test/eventing/queue`, { type: 'user.signup', payload: { email: 'ada@example.com' }, id: 'signup-1' });
+      expect(queued).toMatchObject({ status: 202, body: { id: 'signup-1' } });
+      await until(() => received.length > 0, 20_000, 'the trigger called inbox.receive');
+      expect(received).toEqual([expect.objectContaining({ id: 'signup-1', type: 'user.signup', payload: { email: 'ada@example.com' } })]);
+      made = eventFolders().filter((name) => !before.has(name));
+      expect(made).toHaveLength(1);
+    } finally {
+      await service.close();
+      await mesh.close();
+    }
+    expect(existsSync(join(tmpdir(), made[0]))).toBe(false);
   });
 
   it('rejects a config the gateway would refuse, naming the path', async () => {

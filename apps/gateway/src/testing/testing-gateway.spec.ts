@@ -59,3 +59,14 @@ describe('testingConfigOf', () => {
     expect(errorOf('id: demo')).toBe('the config must be a mapping');
   });
 });
+
+describe('testingConfigOf, with eventing', () => {
+  it('keeps the events of a config without a store in a folder of its own, not in ./data/events', () => {
+    let made = 0;
+    const eventStore = () => `/tmp/events-${++made}`;
+    expect(testingConfigOf({ modules: { eventing: { enabled: true } } }, eventStore).modules.eventing.store).toBe('/tmp/events-1');
+    expect(testingConfigOf({ modules: { eventing: { enabled: true, store: './mine' } } }, eventStore).modules.eventing.store).toBe('./mine');
+    expect(testingConfigOf({}, eventStore).modules.eventing.enabled).toBe(false);
+    expect(made).toBe(1);
+  });
+});

@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { configOf } from '../config/load-config';
 import type { GatewayConfig } from '../config/gateway-config';
-import { startGateway } from '../gateway';
+import { RunningGateway, startGateway } from '../gateway';
 
 /** The project id of a testing config that has no `id`. */
 export const TESTING_PROJECT = 'test';
@@ -23,36 +27,54 @@ export interface TestingGateway {
   close(): Promise<void>;
 }
 
+/** A new folder's path for the events of a testing gateway (made by the store, removed by `close`). */
+export function temporaryEventStore(): string {
+  return join(tmpdir(), `nest-mesh-testing-${randomUUID()}`);
+}
+
 /**
  * 'nest-mesh/testing''s gateway (docs/testing.md): the gateway configuration object `given` (as in
  * docs/config.md), with the ports, hosts and broker chosen here, validated as a config file is.
+ * Eventing without a `store` keeps its events in `eventStore()`, not in ./data/events of the test's folder.
  */
-export function testingConfigOf(given: unknown = {}): GatewayConfig {
+export function testingConfigOf(given: unknown = {}, eventStore: () => string = temporaryEventStore): GatewayConfig {
   if (!isMapping(given)) return configOf(given);
-  const modules = given.modules ?? {};
-  const functions = isMapping(modules) ? (modules.functions ?? {}) : undefined;
-  let raw: Record<string, unknown> = {
+  const raw: Record<string, unknown> = {
     id: TESTING_PROJECT,
     ...given,
     // Port 0: the system gives a free port, read back once listening; never the broker's usual 4222.
     port: 0,
     host: TESTING_HOST,
     log: merged(given.log, (log) => ({ level: TESTING_LOG_LEVEL, ...log })),
+    modules: merged(given.modules, (modules) => ({
+      ...modules,
+      // Always the embedded broker: `conn` is dropped.
+      functions: merged(modules.functions, ({ conn: _conn, ...functions }) => ({
+        rules: ALLOW_EVERY_FUNCTION,
+        ...functions,
+        embedded: merged(functions.embedded, (embedded) => ({ ...embedded, host: TESTING_HOST, port: 0 })),
+      })),
+      ...(modules.eventing !== undefined && {
+        eventing: merged(modules.eventing, (eventing) => (eventing.store === undefined ? { ...eventing, store: eventStore() } : eventing)),
+      }),
+    })),
   };
   if (given.management !== undefined) raw.management = merged(given.management, (management) => ({ ...management, port: 0, host: TESTING_HOST }));
-  if (isMapping(modules) && isMapping(functions)) {
-    // Always the embedded broker: `conn` is dropped.
-    const { conn: _conn, ...own } = functions;
-    const embedded = merged(own.embedded, (embedded) => ({ ...embedded, host: TESTING_HOST, port: 0 }));
-    raw = { ...raw, modules: { ...modules, functions: { rules: ALLOW_EVERY_FUNCTION, ...own, embedded } } };
-  }
   return configOf(raw);
 }
 
 /** Starts a gateway and its embedded broker in this process for the testing config `given` (testingConfigOf). */
 export async function startTestingGateway(given?: unknown): Promise<TestingGateway> {
-  const config = testingConfigOf(given);
-  const gateway = await startGateway(config);
+  let madeStore: string | undefined;
+  const config = testingConfigOf(given, () => (madeStore = temporaryEventStore()));
+  const removeStore = () => (madeStore === undefined ? Promise.resolve() : rm(madeStore, { recursive: true, force: true }));
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway(config);
+  } catch (error) {
+    await removeStore();
+    throw error;
+  }
   let closed: Promise<void> | undefined;
   return {
     url: gateway.url,
@@ -61,7 +83,7 @@ export async function startTestingGateway(given?: unknown): Promise<TestingGatew
     close: () => {
       if (!closed) {
         gateway.markStopping();
-        closed = gateway.close();
+        closed = gateway.close().then(removeStore);
       }
       return closed;
     },

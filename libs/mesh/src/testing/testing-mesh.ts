@@ -4,13 +4,15 @@ export interface TestingMeshConfig {
   id?: string;
   /** The HS256 secret of the tokens that `call` sends with its `token` option (at least 32 bytes). */
   secret?: string;
-  /** `adapter: fastify` (the default) or `express`, limits, CORS, ... */
+  /** `adapter`: `express` (the default) or `fastify`; limits, CORS, ... */
   http?: { adapter?: 'fastify' | 'express'; [key: string]: unknown };
   /** Warnings and errors only unless `level` says more (`log` shows the gateway's start-up and `calls: true` one line per call). */
   log?: { level?: 'verbose' | 'debug' | 'log' | 'warn' | 'error' | 'fatal'; format?: 'text' | 'json'; calls?: boolean };
   modules?: {
     /** Without `rules`, every function is allowed; `conn` and `embedded`'s host and port are chosen for you. */
     functions?: { rules?: Record<string, unknown>; timeout?: { default?: number; max?: number }; [key: string]: unknown };
+    /** Without `store`, events wait in a temporary folder that `close()` removes. */
+    eventing?: { enabled?: boolean; store?: string; [key: string]: unknown };
     [key: string]: unknown;
   };
   [key: string]: unknown;
