@@ -1,6 +1,6 @@
 import { INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -188,5 +188,19 @@ describe('createTestingMesh', () => {
     await expect(createTestingMesh({ modules: { functions: { rules: { users: { create: { rule: 'alow' } } } } } })).rejects.toThrow(
       'modules.functions.rules.users.create.rule: unknown rule "alow"',
     );
+  });
+});
+
+describe('docs/testing.md', () => {
+  const example = join(__dirname, 'example');
+  const filesOf = (dir: string): string[] =>
+    readdirSync(join(example, dir), { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? filesOf(join(dir, entry.name)) : [join(dir, entry.name)]));
+
+  it('shows every file of the example app, as the tests run it', () => {
+    const text = readFileSync(join(__dirname, '../../docs/testing.md'), 'utf8');
+    // A shown file is a ```ts block whose first line names it: `// src/users.service.ts`.
+    const shown = [...text.matchAll(/^```ts\n(\/\/ ((?:src|test)\/\S+)\n[\s\S]*?)^```$/gm)].map(([, block, path]) => ({ path, block }));
+    expect(shown.map(({ path }) => path).sort()).toEqual(filesOf('.').sort());
+    for (const { path, block } of shown) expect(block).toBe(readFileSync(join(example, path), 'utf8'));
   });
 });
