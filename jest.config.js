@@ -13,6 +13,9 @@ const common = {
   setupFiles: ['reflect-metadata'],
   moduleNameMapper: {
     ...pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+    // 'nest-mesh/testing' requires the gateway's bundle by its place in the package
+    // (libs/mesh/src/testing/testing-mesh.ts): here, the one `npm run build` made.
+    '^\\.\\./\\.\\./\\.\\./\\.\\./apps/gateway/main\\.js$': '<rootDir>/dist/apps/gateway/main.js',
     // libs/client imports './x.js' (so its ESM build runs in browsers): the source is './x.ts'.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
@@ -22,7 +25,8 @@ module.exports = {
   testTimeout: 60000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
-    { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/{libs,apps}/**/*.spec.ts'] },
+    // test/testing/example/src: the unit test of docs/testing.md, beside its app's code.
+    { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/{libs,apps}/**/*.spec.ts', '<rootDir>/test/testing/example/src/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', rootDir: __dirname, testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
 };

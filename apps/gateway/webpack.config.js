@@ -24,12 +24,15 @@ const OUR_LIBRARIES = new Set(Object.keys(compilerOptions.paths));
  *   when the app uses it (grpc, kafka, @fastify/static, ...) and that is not installed here is
  *   left out: loading it fails as it would in an app without it;
  * - dynamic imports inside the entry's own file (no chunk files beside it);
- * - a `#!/usr/bin/env node` line on main.js, which is also the package's `nest-mesh` command.
+ * - a `#!/usr/bin/env node` line on main.js, which is also the package's `nest-mesh` command;
+ * - main.js is a CommonJS library too: 'nest-mesh/testing' requires it for `startTestingGateway`
+ *   (docs/testing.md), so the package holds one copy of the gateway; run as the main module, it is
+ *   the command (apps/gateway/src/main.ts).
  */
 module.exports = (options) => ({
   ...options,
   entry: {
-    main: options.entry,
+    main: { import: options.entry, library: { type: 'commonjs2' } },
     'broker-thread-main': './libs/broker/src/broker-thread-main.ts',
   },
   output: { ...options.output, filename: 'apps/gateway/[name].js' },

@@ -130,9 +130,20 @@ describe('the npm package, installed into fresh Nest 12 and Nest 11 apps', () =>
     expect(tarball.filename).toBe(`nest-mesh-${pkg.version}.tgz`);
     const paths = tarball.files.map((f) => f.path);
     const client = pkg.exports['./client'];
+    const testing = pkg.exports['./testing'];
     expect(paths).toEqual(
       expect.arrayContaining(
-        [pkg.bin['nest-mesh'], 'dist/apps/gateway/broker-thread-main.js', pkg.exports['.'].types, pkg.exports['.'].default, client.import.default, client.default.default, client.default.types].map(packed),
+        [
+          pkg.bin['nest-mesh'],
+          'dist/apps/gateway/broker-thread-main.js',
+          pkg.exports['.'].types,
+          pkg.exports['.'].default,
+          client.import.default,
+          client.default.default,
+          client.default.types,
+          testing.types,
+          testing.default,
+        ].map(packed),
       ),
     );
     expect(paths.filter((p) => /(^|\/)(test|bench|apps\/demo)\/|\.spec\.|\.ts$/.test(p) && !p.endsWith('.d.ts'))).toEqual([]);
@@ -269,6 +280,14 @@ describe('the npm package, installed into fresh Nest 12 and Nest 11 apps', () =>
       expect([cjs.code, JSON.parse(cjs.output)]).toEqual([0, { result: { greeting: 'hello CJS', requestId: expect.any(String) } }]);
     });
 
+    if (!spec.esm) {
+      it("runs a service's node:test tests with 'nest-mesh/testing': a handler with meshContext, calls through a gateway and broker inside the test's process", async () => {
+        const run = await TestProcess.run('node --test', process.execPath, ['--test', '--test-reporter=tap', join(app, 'testing.test.cjs')], { timeoutMs: 60_000 });
+        const count = (what: string) => new RegExp(`^# ${what} (\\d+)$`, 'm').exec(run.output)?.[1];
+        expect({ code: run.code, pass: count('pass'), fail: count('fail') }).toEqual({ code: 0, pass: '3', fail: '0' });
+      });
+    }
+
     // The type checks `nest new` apps get: NodeNext (both majors' templates), and the older Node10
     // resolution of CommonJS apps; against the app's own Nest. In the ES module app typed.ts is an ES module too.
     const client = pkg.exports['./client'];
@@ -280,7 +299,7 @@ describe('the npm package, installed into fresh Nest 12 and Nest 11 apps', () =>
           ['nodenext', ['typed.ts', 'typed-esm.mts'], nodeNext, [client.default.types, client.import.types]],
           ['node10', ['typed.ts'], { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 }, [client.default.types]],
         ];
-    it.each(checks)('type-checks an app using nest-mesh (with its Nest) and nest-mesh/client from the package (%s resolution)', (_name, files, resolution, clientTypes) => {
+    it.each(checks)('type-checks an app using nest-mesh (with its Nest), nest-mesh/client and nest-mesh/testing from the package (%s resolution)', (_name, files, resolution, clientTypes) => {
       const program = ts.createProgram(
         files.map((file) => join(app, file)),
         {
@@ -299,7 +318,7 @@ describe('the npm package, installed into fresh Nest 12 and Nest 11 apps', () =>
       expect(errors).toEqual([]);
       const resolved = program.getSourceFiles().map((f) => f.fileName);
       const installed = (path: string) => join(app, 'node_modules/nest-mesh', path);
-      expect(resolved).toEqual(expect.arrayContaining([...[pkg.exports['.'].types, ...clientTypes].map(installed), join(app, 'node_modules/@nestjs/common/index.d.ts')]));
+      expect(resolved).toEqual(expect.arrayContaining([...[pkg.exports['.'].types, pkg.exports['./testing'].types, ...clientTypes].map(installed), join(app, 'node_modules/@nestjs/common/index.d.ts')]));
     });
   });
 });

@@ -49,6 +49,11 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env):
   } catch (error) {
     throw new ConfigError(`not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
   }
+  return configOf(raw, env);
+}
+
+/** Validates a config given as an object (the parsed file, or 'nest-mesh/testing''s argument) into a GatewayConfig, as parseConfig does. */
+export function configOf(raw: unknown, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('the config must be a mapping');
   const config = plainToInstance(GatewayConfig, substituteEnv(raw, env, ''), { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidNonWhitelisted: true });
