@@ -7,6 +7,7 @@ import { BenchSystem } from './types';
 
 /** Every system of the "Gateway vs peers" benchmark, in the order they run and are reported. */
 export const SYSTEMS: BenchSystem[] = [
+  meshSystem({ id: 'default', group: 'default', label: 'nest-mesh as `nest-mesh gateway --config` starts it: no adapter named, no optional feature, embedded broker', broker: 'embedded' }),
   meshSystem({ id: 'a-fastify', group: 'a', label: 'nest-mesh, embedded broker (fastify)', adapter: 'fastify', broker: 'embedded' }),
   meshSystem({ id: 'a-express', group: 'a', label: 'nest-mesh, embedded broker (express)', adapter: 'express', broker: 'embedded' }),
   meshSystem({ id: "a'", group: "a'", label: 'nest-mesh, embedded broker (fastify), and(authenticated, match) + HS256 token', adapter: 'fastify', broker: 'embedded', auth: true }),
@@ -34,6 +35,6 @@ export function selectSystems(only?: string[]): BenchSystem[] {
   const wanted = new Set(only.map((g) => g.trim().replace(/^a2$/, "a'")));
   const known = [...SYSTEMS, ...SPLIT_SYSTEMS];
   const unknown = [...wanted].filter((g) => !known.some((s) => s.group === g || s.id === g));
-  if (unknown.length > 0) throw new Error(`--only: unknown system(s) ${unknown.join(', ')} (known: a, a', a-on, a-split, p, b, c, d, e, f, or a system id)`);
+  if (unknown.length > 0) throw new Error(`--only: unknown system(s) ${unknown.join(', ')} (known: default, a, a', a-on, a-split, p, b, c, d, e, f, or a system id)`);
   return known.filter((s) => wanted.has(s.group) || wanted.has(s.id));
 }

@@ -25,7 +25,7 @@ export class CorsConfig {
 
 export class HttpConfig {
   @IsIn(['express', 'fastify'])
-  adapter: 'express' | 'fastify' = 'express';
+  adapter: 'express' | 'fastify' = 'fastify';
 
   @Type(() => Number)
   @IsInt()

@@ -11,7 +11,7 @@ describe('parseConfig', () => {
   it('fills every default of docs/config.md', () => {
     const config = parseConfig(minimal);
     expect(config.port).toBe(4122);
-    expect(config.http).toMatchObject({ adapter: 'express', bodyLimit: 1_048_576 });
+    expect(config.http).toMatchObject({ adapter: 'fastify', bodyLimit: 1_048_576 });
     expect(config.modules.functions).toMatchObject({
       enabled: true,
       broker: 'nats',
