@@ -111,10 +111,14 @@ describe('StreamMux, with the MeshErrors of streamFailure', () => {
     expect(first).not.toBe(second);
   });
 
-  it('reads them under the inbox of its identity (inboxPrefix)', () => {
+  it('reads them under the inbox of its identity (inboxPrefix); nats.js\'s default prefix _INBOX names none', () => {
     mux = new StreamMux(streamFailure, '_INBOX.orders');
     open();
     expect(conn.subscriptions[0].subject).toMatch(/^_INBOX\.orders\.s\.\w{22}\.\*$/);
+    mux.failAll(new MeshError(503, 'next'));
+    mux = new StreamMux(streamFailure, '_INBOX');
+    open();
+    expect(conn.subscriptions[1].subject).toMatch(/^_INBOX\.\w{22}\.s\.\w{22}\.\*$/);
   });
 
   it('hands over the items in order, then done after the end', async () => {
