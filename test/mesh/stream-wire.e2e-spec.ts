@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { connect, createInbox, Empty, headers, Msg, MsgHdrs, NatsConnection } from 'nats';
@@ -13,6 +14,7 @@ import { BROKERS, BrokerKind } from '../support/mesh';
  * a nest-mesh service.
  */
 
+const own = createInbox(); // its own inbox (see Inboxes); a mesh identity <name>: '_INBOX.<name>'
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const header = (entries: Record<string, string>): MsgHdrs => {
   const h = headers();
@@ -35,7 +37,7 @@ function serveCount(nc: NatsConnection): void {
     let stopped = false;
     let heard = Date.now();
     let wake = () => {};
-    const control = createInbox(); // a mesh identity: createInbox('_INBOX.<name>')
+    const control = `${own}.c.${randomUUID()}`;
     const sub = nc.subscribe(control, {
       callback: (_, msg) => {
         heard = Date.now();
@@ -75,7 +77,7 @@ function serveCount(nc: NatsConnection): void {
 
 /** The caller of docs/protocol.md, reading `n` numbers from `subject` with a window of 4. */
 async function readCount(nc: NatsConnection, subject: string, n: number): Promise<unknown[]> {
-  const inbox = createInbox();
+  const inbox = `${own}.s.${randomUUID()}`;
   const sub = nc.subscribe(inbox);
   nc.publish(subject, json(n), {
     reply: inbox,

@@ -190,7 +190,7 @@ for (const kind of BROKERS) {
       expect(JSON.parse(reply.body).auth).toEqual(expect.objectContaining({ sub: 'u1', role: 'user' }));
     });
 
-    it('lets an identity stream to another: the whole stream as responses, the credits back as responses', async () => {
+    it('lets an identity stream to another: the whole stream to its stream inbox, the credits back to the stream\'s control subject', async () => {
       const res = await call('orders/history', userJwt, { items: 40 });
       expect(res.status).toBe(200);
       expect(res.body.result).toEqual(Array.from({ length: 40 }, (_, i) => ({ entry: i + 1 })));

@@ -1,18 +1,22 @@
-import { headers, NatsConnection, nkeyAuthenticator, nkeys } from 'nats';
+import { randomUUID } from 'node:crypto';
+import { createInbox, headers, NatsConnection, nkeyAuthenticator, nkeys } from 'nats';
+import { EmbeddedBroker } from '@nest-mesh/broker';
 import { identityInboxPrefix } from 'nest-mesh';
 import { parseConfig } from '../../apps/gateway/src/config/load-config';
+import { deriveBrokerUsers, GATEWAY_USER } from '../../apps/gateway/src/trust/broker-users';
 import { renderNatsConfig } from '../../apps/gateway/src/trust/nats-authorization';
 import { TestProcess } from '../support/child';
 import { writeConfig } from '../support/config-file';
-import { GATEWAY_MAIN } from '../support/mesh';
+import { BROKERS, GATEWAY_MAIN } from '../support/mesh';
 import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
 import { canPublish, canSubscribe, mustConnect, serve, tryConnect, watchErrors } from './broker-access';
 
 /**
- * The nats-server config that `renderNatsConfig` prints, enforced by a real nats-server: each
- * service identity may do what docs/security.md says and nothing more; the gateway may do anything.
+ * The nats-server config that `renderNatsConfig` prints, enforced by a real nats-server, and the
+ * users the gateway derives from the same config, enforced by the embedded broker: each service
+ * identity may do what docs/security.md says and nothing more; the gateway may do anything.
  */
-describeWithNatsServer('service identities on nats-server, from the rendered config', () => {
+for (const kind of BROKERS) (kind === 'nats-server' ? describeWithNatsServer : describe)(`service identities on ${kind}, from ${kind === 'nats-server' ? 'the rendered config' : 'the derived users'}`, () => {
   const billingKey = nkeys.createUser() as { getPublicKey(): string; getSeed(): Uint8Array };
   const GATEWAY_PASSWORD = 'gateway-secret-1';
   const ORDERS_PASSWORD = 'orders-secret-1';
@@ -29,35 +33,42 @@ describeWithNatsServer('service identities on nats-server, from the rendered con
     },
   };
   const config = parseConfig(JSON.stringify(file), {});
-  let nats: NatsServerProcess;
+  let broker: { url: string; stop(): Promise<void> };
   let gateway: NatsConnection;
   let orders: NatsConnection;
   let billing: NatsConnection;
   const open: NatsConnection[] = [];
 
   beforeAll(async () => {
-    nats = await new NatsServerProcess({ config: renderNatsConfig(config), env: { NEST_MESH_GATEWAY_PASSWORD: GATEWAY_PASSWORD } }).start();
-    gateway = await mustConnect(nats.url, { user: 'nest-mesh-gateway', pass: GATEWAY_PASSWORD, name: 'gateway' });
+    if (kind === 'nats-server') {
+      const nats = await new NatsServerProcess({ config: renderNatsConfig(config), env: { NEST_MESH_GATEWAY_PASSWORD: GATEWAY_PASSWORD } }).start();
+      broker = { url: nats.url, stop: () => nats.stop() };
+    } else {
+      // What the gateway starts its embedded broker with, from the same config.
+      const embedded = await new EmbeddedBroker({ port: 0, users: deriveBrokerUsers(config, { user: GATEWAY_USER, password: GATEWAY_PASSWORD }) }).start();
+      broker = { url: embedded.url, stop: () => embedded.close() };
+    }
+    gateway = await mustConnect(broker.url, { user: 'nest-mesh-gateway', pass: GATEWAY_PASSWORD, name: 'gateway' });
     // Each identity receives replies on its own inbox only (docs/security.md).
-    orders = await mustConnect(nats.url, { user: 'orders', pass: ORDERS_PASSWORD, name: 'orders', inboxPrefix: identityInboxPrefix('orders') });
-    billing = await mustConnect(nats.url, { authenticator: nkeyAuthenticator(billingKey.getSeed()), name: 'billing', inboxPrefix: identityInboxPrefix('billing') });
+    orders = await mustConnect(broker.url, { user: 'orders', pass: ORDERS_PASSWORD, name: 'orders', inboxPrefix: identityInboxPrefix('orders') });
+    billing = await mustConnect(broker.url, { authenticator: nkeyAuthenticator(billingKey.getSeed()), name: 'billing', inboxPrefix: identityInboxPrefix('billing') });
     open.push(gateway, orders, billing);
   });
   afterAll(async () => {
     for (const nc of open) await nc.close().catch(() => undefined);
-    await nats?.stop();
+    await broker?.stop();
   });
 
-  it('is what the nest-mesh nats-config command prints for the same mesh.yaml', async () => {
+  if (kind === 'nats-server') it('is what the nest-mesh nats-config command prints for the same mesh.yaml', async () => {
     const run = await TestProcess.run('nest-mesh nats-config', process.execPath, [GATEWAY_MAIN, 'nats-config', '--config', writeConfig(file)]);
     expect(run.code).toBe(0);
     expect(run.output).toBe(renderNatsConfig(config));
   });
 
   it('refuses anonymous clients and wrong passwords', async () => {
-    expect(await tryConnect(nats.url, {})).toMatch(/Authorization Violation/i);
-    expect(await tryConnect(nats.url, { user: 'orders', pass: 'wrong' })).toMatch(/Authorization Violation/i);
-    expect(await tryConnect(nats.url, { user: 'nest-mesh-gateway', pass: 'wrong' })).toMatch(/Authorization Violation/i);
+    expect(await tryConnect(broker.url, {})).toMatch(/Authorization Violation/i);
+    expect(await tryConnect(broker.url, { user: 'orders', pass: 'wrong' })).toMatch(/Authorization Violation/i);
+    expect(await tryConnect(broker.url, { user: 'nest-mesh-gateway', pass: 'wrong' })).toMatch(/Authorization Violation/i);
   });
 
   it('lets a service serve its own functions in queue group q, and the gateway call them', async () => {
@@ -111,7 +122,7 @@ describeWithNatsServer('service identities on nats-server, from the rendered con
     expect(orders.isClosed()).toBe(false);
   });
 
-  it('does not let a service with no calls publish at all, nor reply to a subject it never received', async () => {
+  it('does not let a service with no calls publish to a function, nor reply to a subject it never received', async () => {
     expect(await canPublish(billing, gateway, 'mesh.orders.create')).toBe(false);
     expect(await canPublish(billing, gateway, '_INBOX.not-mine.1')).toBe(false);
     expect(await canPublish(orders, gateway, '_INBOX.not-mine.2')).toBe(false);
@@ -129,10 +140,10 @@ describeWithNatsServer('service identities on nats-server, from the rendered con
     expect(new TextDecoder().decode(reply.data)).toBe('charged');
   });
 
-  it('lets a service send a whole stream to a request it received, and its caller send credits and a cancel back (docs/protocol.md#streams)', async () => {
+  it("lets a service send a whole stream to its caller's stream inbox, and the caller send credits and a cancel to the stream's control subject (docs/protocol.md#inboxes)", async () => {
     const enc = new TextEncoder();
     const fromOrders: string[] = [];
-    const control = `${identityInboxPrefix('billing')}.stream.1`;
+    const control = `${identityInboxPrefix('billing')}.c.${randomUUID()}`;
     billing.subscribe(control, { callback: (_, msg) => fromOrders.push(msg.headers?.get('Mesh-Stream-Credit') || msg.headers?.get('Mesh-Stream-Cancel') || '') });
     billing.subscribe('mesh.billing.history', {
       queue: 'q',
@@ -141,7 +152,7 @@ describeWithNatsServer('service identities on nats-server, from the rendered con
       },
     });
     await billing.flush();
-    const inbox = `${identityInboxPrefix('orders')}.stream.1`;
+    const inbox = `${identityInboxPrefix('orders')}.s.${randomUUID()}`;
     const items: string[] = [];
     orders.subscribe(inbox, { callback: (_, msg) => items.push(new TextDecoder().decode(msg.data)) });
     await orders.flush();
@@ -158,8 +169,38 @@ describeWithNatsServer('service identities on nats-server, from the rendered con
     expect(errors).toEqual([]);
   });
 
+  it('lets a service answer a plain call once (allow_responses: true): a reply subject that is not a stream inbox takes no second message', async () => {
+    const enc = new TextEncoder();
+    const errors = watchErrors(billing);
+    billing.subscribe('mesh.billing.twice', {
+      queue: 'q',
+      callback: (_, req) => {
+        for (const answer of ['first', 'second', 'third']) req.respond(enc.encode(answer));
+      },
+    });
+    await billing.flush();
+    const inbox = createInbox(); // the shape of a plain call's reply subject
+    const answers: string[] = [];
+    gateway.subscribe(inbox, { callback: (_, msg) => answers.push(new TextDecoder().decode(msg.data)) });
+    gateway.publish('mesh.billing.twice', undefined, { reply: inbox });
+    await gateway.flush();
+    const until = Date.now() + 5_000;
+    while (errors.length < 2 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    await gateway.flush();
+    expect(answers).toEqual(['first']);
+    expect(errors).toEqual(['PERMISSIONS_VIOLATION', 'PERMISSIONS_VIOLATION']);
+  });
+
+  it('lets a service publish to stream subjects, and to no other inbox subject it did not receive', async () => {
+    expect(await canPublish(billing, gateway, '_INBOX.orders.s.abc.1')).toBe(true);
+    expect(await canPublish(billing, gateway, '_INBOX.nest-mesh-gateway.c.abc.1')).toBe(true);
+    for (const subject of ['_INBOX.orders.abc.1', '_INBOX.orders.s', '_INBOX.s.abc', '_INBOX.orders.x.s.1', 'mesh.orders.s.x']) {
+      expect({ subject, allowed: await canPublish(billing, gateway, subject) }).toEqual({ subject, allowed: false });
+    }
+  });
+
   it('keeps embedded.users with the permissions written for them', async () => {
-    const ops = await mustConnect(nats.url, { user: 'ops', pass: 'ops-secret-1' });
+    const ops = await mustConnect(broker.url, { user: 'ops', pass: 'ops-secret-1' });
     open.push(ops);
     expect(await canSubscribe(ops, gateway, '$SRV.>', undefined, '$SRV.PING')).toBe(true);
     expect(await canSubscribe(ops, gateway, 'mesh.>', undefined, 'mesh.orders.x')).toBe(false);

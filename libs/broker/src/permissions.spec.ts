@@ -86,7 +86,7 @@ describe('ReplyPermits', () => {
     }
   });
 
-  it('looks for expired subjects once per 4096 new ones, not on every message, when many are alive (streams keep them for an hour)', () => {
+  it('looks for expired subjects once per 4096 new ones, not on every message, when many are alive (a long expires)', () => {
     jest.useFakeTimers({ now: 1_000_000 });
     try {
       const r = new ReplyPermits({ max: -1, expires: 3_600_000 });

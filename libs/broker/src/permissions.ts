@@ -130,7 +130,8 @@ interface Reply {
 /**
  * The reply subjects one connection has received, for allow_responses (nats-server's c.replies).
  * Expired entries are pruned as nats-server 2.11 does: after every `REPLY_LIMIT` new entries, or
- * after a second, so a long `expires` (streams keep many entries alive) never costs a scan per message.
+ * after a second, so that many live entries (a long `expires`, many requests not answered yet) never
+ * cost a scan per message.
  */
 export class ReplyPermits {
   private readonly replies = new Map<string, Reply>();

@@ -74,13 +74,20 @@ describe('deriveBrokerUsers', () => {
       user: 'orders',
       password: 'o',
       permissions: {
-        publish: { allow: ['mesh.billing.charge', 'mesh.mail.*'] },
+        publish: { allow: ['mesh.billing.charge', 'mesh.mail.*', '_INBOX.*.s.>', '_INBOX.*.c.>'] },
         subscribe: { allow: ['mesh.orders.* q', ...discoverySubjects('orders'), '_INBOX.orders.>'] },
-        allow_responses: { max: -1, expires: 3_660_000 },
+        allow_responses: true,
       },
     });
-    expect(users[3]).toMatchObject({ nkey: NKEY, permissions: { publish: { deny: ['>'] } } });
+    expect(users[3]).toMatchObject({ nkey: NKEY, permissions: { publish: { allow: ['_INBOX.*.s.>', '_INBOX.*.c.>'] }, allow_responses: true } });
     expect(users[3]).not.toHaveProperty('user');
+  });
+
+  it('answers a plain call once (allow_responses: true, nothing kept for long) and streams through the stream subjects alone (docs/protocol.md#inboxes)', () => {
+    for (const user of meshUsers(c).slice(1)) {
+      expect(user.permissions?.allow_responses).toBe(true);
+      expect(user.permissions?.publish).toEqual({ allow: expect.arrayContaining(['_INBOX.*.s.>', '_INBOX.*.c.>']) });
+    }
   });
 
   it('names the $SRV subjects nats.js micro services subscribe to', () => {
@@ -100,23 +107,23 @@ describe('deriveBrokerUsers', () => {
         '    {',
         '      user: "orders", password: "o"',
         '      permissions: {',
-        '        publish: { allow: ["mesh.billing.charge", "mesh.mail.*"] }',
+        '        publish: { allow: ["mesh.billing.charge", "mesh.mail.*", "_INBOX.*.s.>", "_INBOX.*.c.>"] }',
         '        subscribe: { allow: ["mesh.orders.* q", "$SRV.PING", "$SRV.PING.orders", "$SRV.PING.orders.*", "$SRV.INFO", "$SRV.INFO.orders", "$SRV.INFO.orders.*", "$SRV.STATS", "$SRV.STATS.orders", "$SRV.STATS.orders.*", "_INBOX.orders.>"] }',
-        '        allow_responses: { max: -1, expires: "3660000ms" }',
+        '        allow_responses: true',
         '      }',
         '    }',
       ].join('\n'),
     );
-    expect(text).toContain(`      nkey: "${NKEY}"\n      permissions: {\n        publish: { deny: [">"] }`);
+    expect(text).toContain(`      nkey: "${NKEY}"\n      permissions: {\n        publish: { allow: ["_INBOX.*.s.>", "_INBOX.*.c.>"] }`);
     expect(text).toContain('        subscribe: ["$SRV.>"]');
     expect(meshUsers(c)).toHaveLength(3);
   });
 
   it('lets a service identity publish to the event queue only when eventing is on', () => {
     const publishOf = (c: ReturnType<typeof config>) => meshUsers(c)[0].permissions?.publish;
-    expect(publishOf(config({ services: { a: { password: 'p', calls: ['b.c'] } } }))).toEqual({ allow: ['mesh.b.c'] });
+    expect(publishOf(config({ services: { a: { password: 'p', calls: ['b.c'] } } }))).toEqual({ allow: ['mesh.b.c', '_INBOX.*.s.>', '_INBOX.*.c.>'] });
     const withEvents = parseConfig(JSON.stringify({ id: 'demo', modules: { functions: { services: { a: { password: 'p' } } }, eventing: { enabled: true } } }), {});
-    expect(publishOf(withEvents)).toEqual({ allow: ['$MESH.events.queue'] });
+    expect(publishOf(withEvents)).toEqual({ allow: ['$MESH.events.queue', '_INBOX.*.s.>', '_INBOX.*.c.>'] });
   });
 
   it('renders the gateway user of the conn URL when it has one', () => {

@@ -1,4 +1,4 @@
-import { DEFAULT_STREAM_TIMEOUT_MS, EMIT_SUBJECT, QUEUE_GROUP, SUBJECT_PREFIX } from '@nest-mesh/wire';
+import { EMIT_SUBJECT, QUEUE_GROUP, StreamInbox, streamSubjects, SUBJECT_PREFIX } from '@nest-mesh/wire';
 import { identityInboxPrefix } from 'nest-mesh';
 import type { GatewayConfig } from '../config/gateway-config';
 import type { BrokerPermissions, BrokerUser } from '@nest-mesh/broker';
@@ -20,33 +20,21 @@ export function discoverySubjects(name: string): string[] {
   return ['PING', 'INFO', 'STATS'].flatMap((verb) => [`$SRV.${verb}`, `$SRV.${verb}.${name}`, `$SRV.${verb}.${name}.*`]);
 }
 
-/** How much longer than the longest stream a reply subject stays answerable (clocks of callers and services differ). */
-const RESPONSE_MARGIN_MS = 60_000;
-
-/**
- * allow_responses of a service identity (nats-server semantics: server/client.go): any number of
- * messages (`max: -1`) to a reply subject it received, for as long as a stream may last
- * (docs/protocol.md#streams), so that a service can send a whole stream to the request it received
- * and a caller can send credits and a cancel to the stream's control subject, the `reply` of the
- * stream's messages. The broker remembers each reply subject for `expires` (docs/security.md).
- */
-export function responsePermission(streamTimeout = DEFAULT_STREAM_TIMEOUT_MS): { max: number; expires: number } {
-  return { max: -1, expires: streamTimeout + RESPONSE_MARGIN_MS };
-}
-
 /**
  * What a service identity may do (docs/security.md#service-identities): serve its own functions in queue group `q`,
- * answer discovery, reply to the requests it received (allow_responses, a whole stream too), receive the replies of its
- * own calls on its own inbox `_INBOX.<name>.>` (not other callers' replies), and publish only to the functions its `calls` name (and, with
- * `emit`, to the gateways' event queue `$MESH.events.queue`).
+ * answer discovery, answer each request it received once (allow_responses: true, nats-server's defaults), receive
+ * the replies of its own calls on its own inbox `_INBOX.<name>.>` (not other callers' replies), publish to the
+ * functions its `calls` name (and, with `emit`, to the gateways' event queue `$MESH.events.queue`), and to every
+ * client's stream subjects (docs/protocol.md#inboxes): the items of a stream it was asked for go to `_INBOX.*.s.>`,
+ * the credits and cancel of a stream it reads to `_INBOX.*.c.>`. A stream needs no allow_responses beyond one
+ * answer, so the broker forgets a plain call's reply subject once it is answered (docs/security.md#what-the-broker-keeps).
  */
-export function servicePermissions(name: string, calls: readonly string[], emit = false, streamTimeout = DEFAULT_STREAM_TIMEOUT_MS): BrokerPermissions {
-  const allowed = [...calls.map((call) => `${SUBJECT_PREFIX}.${call}`), ...(emit ? [EMIT_SUBJECT] : [])];
+export function servicePermissions(name: string, calls: readonly string[], emit = false): BrokerPermissions {
+  const calling = [...calls.map((call) => `${SUBJECT_PREFIX}.${call}`), ...(emit ? [EMIT_SUBJECT] : [])];
   return {
-    // An empty allow list means "anything" to nats-server: nothing allowed must be an explicit deny.
-    publish: allowed.length > 0 ? { allow: allowed } : { deny: ['>'] },
+    publish: { allow: [...calling, streamSubjects(StreamInbox.items), streamSubjects(StreamInbox.control)] },
     subscribe: { allow: [`${SUBJECT_PREFIX}.${name}.* ${QUEUE_GROUP}`, ...discoverySubjects(name), `${identityInboxPrefix(name)}.>`] },
-    allow_responses: responsePermission(streamTimeout),
+    allow_responses: true,
   };
 }
 

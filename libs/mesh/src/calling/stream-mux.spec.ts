@@ -92,11 +92,33 @@ describe('StreamMux, with the MeshErrors of streamFailure', () => {
     open({ window: 8 });
     open();
     expect(conn.subscriptions).toHaveLength(1);
-    expect(conn.subscriptions[0].subject).toMatch(/^_INBOX\.\w+\.\*$/);
     expect(conn.published.map((p) => [p.subject, p.headers?.get('Mesh-Stream')])).toEqual([
       ['mesh.s.f', '8'],
       ['mesh.s.f', '64'],
     ]);
+  });
+
+  it('reads its streams on _INBOX.<id>.s.<nuid>.<token>: a nuid for <id> without an identity, a random token per stream (docs/protocol.md#inboxes)', () => {
+    const first = open().reply;
+    const second = open().reply;
+    const sub = conn.subscriptions[0].subject;
+    expect(sub).toMatch(/^_INBOX\.\w{22}\.s\.\w{22}\.\*$/);
+    const token = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    for (const reply of [first, second]) {
+      expect(reply.startsWith(sub.slice(0, -1))).toBe(true);
+      expect(reply.slice(sub.length - 1)).toMatch(token);
+    }
+    expect(first).not.toBe(second);
+  });
+
+  it('reads them under the inbox of its identity (inboxPrefix); nats.js\'s default prefix _INBOX names none', () => {
+    mux = new StreamMux(streamFailure, '_INBOX.orders');
+    open();
+    expect(conn.subscriptions[0].subject).toMatch(/^_INBOX\.orders\.s\.\w{22}\.\*$/);
+    mux.failAll(new MeshError(503, 'next'));
+    mux = new StreamMux(streamFailure, '_INBOX');
+    open();
+    expect(conn.subscriptions[1].subject).toMatch(/^_INBOX\.\w{22}\.s\.\w{22}\.\*$/);
   });
 
   it('hands over the items in order, then done after the end', async () => {

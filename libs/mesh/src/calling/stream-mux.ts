@@ -1,5 +1,6 @@
-import { createInbox, Empty, headers as natsHeaders, Msg, MsgHdrs, NatsConnection, NatsError, ServiceErrorCodeHeader, Subscription } from 'nats';
-import { MeshHeaders, STREAM_HIGH_WATER_MARK, STREAM_KEEPALIVE_MS, STREAM_OPEN, STREAM_WINDOW } from '@nest-mesh/wire';
+import { Empty, headers as natsHeaders, Msg, MsgHdrs, NatsConnection, NatsError, ServiceErrorCodeHeader, Subscription } from 'nats';
+import { MeshHeaders, STREAM_HIGH_WATER_MARK, STREAM_KEEPALIVE_MS, STREAM_OPEN, STREAM_WINDOW, StreamInbox } from '@nest-mesh/wire';
+import { streamInboxPrefix, streamToken } from '../stream-inbox';
 import type { RequestFailureKind } from './request-mux';
 
 /** How often the mux looks for streams that need a keepalive: each gets one at most `STREAM_KEEPALIVE_MS` after it last sent something. */
@@ -49,8 +50,8 @@ export interface StreamRequestOptions {
 
 /**
  * Streams of replies to requests, with credit-based flow control (docs/protocol.md#streams), over one
- * wildcard subscription per connection (`<inbox>.*`) made with the first stream: plain requests (the
- * RequestMux) never pay for it. Each request asks with `Mesh-Stream: <window>`; `ReplyStream` hands
+ * wildcard subscription per connection (`<own inbox>.s.<nuid>.*`, docs/protocol.md#inboxes) made with
+ * the first stream: plain requests (the RequestMux) never pay for it. Each request asks with `Mesh-Stream: <window>`; `ReplyStream` hands
  * the replies over one at a time and grants credits only as they are read, so no more than `window`
  * items are ever on their way or waiting. A reply without stream headers is one item, then the end.
  * One interval sends the keepalives of every open stream. Generic: a failed stream is described as a
@@ -60,7 +61,6 @@ export class StreamMux<E> {
   private nc?: NatsConnection;
   private sub?: Subscription;
   private prefix = '';
-  private nextToken = 0;
   private readonly streams = new Map<string, ReplyStream<E>>();
   private ticker?: NodeJS.Timeout;
   private readonly onReply = (error: NatsError | null, msg: Msg): void => {
@@ -92,7 +92,7 @@ export class StreamMux<E> {
    */
   open(nc: NatsConnection, subject: string, payload: Uint8Array, headers: MsgHdrs, options: StreamRequestOptions): ReplyStream<E> {
     if (nc !== this.nc) this.listen(nc);
-    const token = (this.nextToken++).toString(36);
+    const token = streamToken();
     const window = Math.max(1, options.window ?? STREAM_WINDOW);
     const stream = new ReplyStream<E>(this, nc, token, subject, window, options);
     this.streams.set(token, stream);
@@ -123,7 +123,7 @@ export class StreamMux<E> {
   private listen(nc: NatsConnection): void {
     this.sub?.unsubscribe();
     this.nc = nc;
-    this.prefix = `${createInbox(this.inboxPrefix)}.`;
+    this.prefix = streamInboxPrefix(this.inboxPrefix, StreamInbox.items);
     this.sub = nc.subscribe(`${this.prefix}*`, { callback: this.onReply });
   }
 

@@ -98,10 +98,22 @@ describe('ServedStreams', () => {
   it('opens with a control subject of its own inbox, sends as many items as credited, then waits', async () => {
     const { sent, control } = serve(numbers(10), 2);
     await settle();
-    expect(conn.subscriptions.map((s) => s.subject)).toEqual([expect.stringMatching(/^_INBOX\.svc\.\w+\.\*$/)]);
-    expect(control()).toMatch(/^_INBOX\.svc\.\w+\.\w+$/);
+    // _INBOX.<id>.c.<nuid>.<token>, the token random per stream (docs/protocol.md#inboxes)
+    expect(conn.subscriptions.map((s) => s.subject)).toEqual([expect.stringMatching(/^_INBOX\.svc\.c\.\w{22}\.\*$/)]);
+    expect(control()).toMatch(/^_INBOX\.svc\.c\.\w{22}\.[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(kinds(sent)).toEqual(['open', 'item 1: 1', 'item 2: 2']);
     expect(sent.slice(1).every((s) => s.reply === control())).toBe(true);
+  });
+
+  it('gives each stream a control subject of its own, and a client without an identity an inbox _INBOX.<nuid>', async () => {
+    streams = new ServedStreams({ log: () => undefined, warn: () => undefined, error: () => undefined });
+    const first = serve(numbers(1), 0);
+    const second = serve(numbers(1), 0);
+    await settle();
+    expect(conn.subscriptions.map((s) => s.subject)).toEqual([expect.stringMatching(/^_INBOX\.\w{22}\.c\.\w{22}\.\*$/)]);
+    const prefix = conn.subscriptions[0].subject.slice(0, -1);
+    expect([first.control(), second.control()].map((c) => c.startsWith(prefix))).toEqual([true, true]);
+    expect(first.control()).not.toBe(second.control());
   });
 
   it('sends more as credits come, then the end with the count', async () => {

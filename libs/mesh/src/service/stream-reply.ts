@@ -1,8 +1,9 @@
 import type { LoggerService } from '@nestjs/common';
-import { createInbox, Empty, headers as natsHeaders, Msg, MsgHdrs, NatsConnection, NatsError, Subscription } from 'nats';
-import { MeshCodes, MeshHeaders, STREAM_HIGH_WATER_MARK, STREAM_IDLE_TIMEOUT_MS, STREAM_KEEPALIVE_MS, STREAM_OPEN } from '@nest-mesh/wire';
+import { Empty, headers as natsHeaders, Msg, MsgHdrs, NatsConnection, NatsError, Subscription } from 'nats';
+import { MeshCodes, MeshHeaders, STREAM_HIGH_WATER_MARK, STREAM_IDLE_TIMEOUT_MS, STREAM_KEEPALIVE_MS, STREAM_OPEN, StreamInbox } from '@nest-mesh/wire';
 import { errorHeaders } from '../error-headers';
 import { encodeJson } from '../json';
+import { streamInboxPrefix, streamToken } from '../stream-inbox';
 import { MeshError } from '../mesh-error';
 import { isMaxPayloadError, resultTooLarge } from '../payload-limit';
 import type { MeshContext } from './mesh-context';
@@ -35,15 +36,14 @@ export function requestedCredits(headers: MsgHdrs | undefined): number | undefin
 /**
  * The streams a MeshServer sends (docs/protocol.md#streams): each to the reply subject of its request,
  * paced by the credits its caller sends to the stream's control subject. One wildcard subscription
- * per connection (`<inbox>.*`, made with the first stream) receives every stream's credits, keepalives
- * and cancels; one sweep every `STREAM_KEEPALIVE_MS` ends the streams whose caller has been silent for
- * `STREAM_IDLE_TIMEOUT_MS`. A plain call never comes here.
+ * per connection (`<own inbox>.c.<nuid>.*`, docs/protocol.md#inboxes, made with the first stream)
+ * receives every stream's credits, keepalives and cancels; one sweep every `STREAM_KEEPALIVE_MS` ends
+ * the streams whose caller has been silent for `STREAM_IDLE_TIMEOUT_MS`. A plain call never comes here.
  */
 export class ServedStreams {
   private nc?: NatsConnection;
   private sub?: Subscription;
   private prefix = '';
-  private nextToken = 0;
   private readonly streams = new Map<string, ServedStream>();
   private sweeper?: NodeJS.Timeout;
   private readonly onControl = (error: NatsError | null, msg: Msg): void => {
@@ -77,7 +77,7 @@ export class ServedStreams {
    */
   serve(nc: NatsConnection, msg: Msg, source: StreamResult, credits: number, ctx: MeshContext, failureOf: (error: unknown) => MeshError): Promise<StreamOutcome> {
     if (nc !== this.nc) this.listen(nc);
-    const token = (this.nextToken++).toString(36);
+    const token = streamToken();
     const stream = new ServedStream(this, token, this.prefix + token, msg, source, ctx, failureOf, nc);
     this.streams.set(token, stream);
     this.sweeper ??= setInterval(this.sweep, STREAM_KEEPALIVE_MS).unref();
@@ -107,7 +107,7 @@ export class ServedStreams {
   private listen(nc: NatsConnection): void {
     this.sub?.unsubscribe();
     this.nc = nc;
-    this.prefix = `${createInbox(this.inboxPrefix)}.`;
+    this.prefix = streamInboxPrefix(this.inboxPrefix, StreamInbox.control);
     // Subscribed before the stream's first message is published on the same connection: the broker
     // has the subscription before the caller can answer.
     this.sub = nc.subscribe(`${this.prefix}*`, { callback: this.onControl });
