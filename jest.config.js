@@ -27,6 +27,7 @@ module.exports = {
   projects: [
     // test/testing/example/src: the unit test of docs/testing.md, beside its app's code.
     { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/{libs,apps}/**/*.spec.ts', '<rootDir>/test/testing/example/src/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', rootDir: __dirname, testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    // globalSetup compiles the service programs the suites start (test/support/programs.ts).
+    { ...common, displayName: 'e2e', rootDir: __dirname, testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], globalSetup: '<rootDir>/test/support/global-setup.js' },
   ],
 };

@@ -1,6 +1,5 @@
 import { CallHandler, ExecutionContext, INestApplication, Injectable, Module, NestInterceptor, UseInterceptors } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { join } from 'node:path';
 import { EmbeddedBroker } from '@nest-mesh/broker';
 import { MeshClient, MeshContext, MeshError, MeshFunction, meshMicroservice, MeshModule, MeshService } from 'nest-mesh';
 import { encodeJson, MeshConnection } from 'nest-mesh/internal';
@@ -10,6 +9,7 @@ import { TestProcess } from '../support/child';
 import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
 import { BROKERS, BrokerKind } from '../support/mesh';
 import { FLOOD_ITEMS } from '../fixtures/stream-services';
+import { testProgram } from '../support/programs';
 
 /** Streams (docs/protocol.md#streams): a function that returns an Observable or an async generator, read with MeshClient.stream. */
 
@@ -365,7 +365,6 @@ for (const kind of BROKERS) {
  * 100,000 items of 1 KB as fast as it can. The service runs in a process of its own, so its memory
  * is its own.
  */
-const root = join(__dirname, '..', '..');
 /** Far below 100,000 items of 1 KB (about 100 MB): a service that buffered them would exceed it. */
 const HEAP_BOUND = 40 * 1024 * 1024;
 const RSS_BOUND = 80 * 1024 * 1024;
@@ -391,8 +390,8 @@ for (const kind of BROKERS) {
       service = await TestProcess.start(
         'flood service',
         process.execPath,
-        ['--expose-gc', '-r', 'ts-node/register', '-r', 'tsconfig-paths/register', join(root, 'test/fixtures/stream-services.ts')],
-        { env: { MESH_SERVERS: broker.url, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: join(root, 'tsconfig.json') }, ready: /^ready$/m, timeoutMs: 40_000 },
+        ['--expose-gc', testProgram('stream-services')],
+        { env: { MESH_SERVERS: broker.url }, ready: /^ready$/m, timeoutMs: 40_000 },
       );
       app = await NestFactory.create(appModule(broker.url), { logger: false });
       await app.init();

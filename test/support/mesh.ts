@@ -3,6 +3,7 @@ import { TestProcess } from './child';
 import { writeConfig } from './config-file';
 import { freePort } from './free-port';
 import { NatsServerProcess } from './nats-server';
+import { testProgram } from './programs';
 
 /** The two brokers every end-to-end suite runs against. */
 export type BrokerKind = 'nats-server' | 'embedded';
@@ -32,8 +33,8 @@ export function startTestService(servers: string, instance: string, env: NodeJS.
   return TestProcess.start(
     `test service ${instance}`,
     process.execPath,
-    ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', join(root, 'test/fixtures/test-services.ts')],
-    { env: { MESH_SERVERS: servers, INSTANCE: instance, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: join(root, 'tsconfig.json'), ...env }, ready: /^ready$/m },
+    [testProgram('test-services')],
+    { env: { MESH_SERVERS: servers, INSTANCE: instance, ...env }, ready: /^ready$/m },
   );
 }
 

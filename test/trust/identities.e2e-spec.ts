@@ -1,5 +1,4 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { headers as natsHeaders, NatsConnection, nkeys } from 'nats';
 import { identityInboxPrefix } from 'nest-mesh';
@@ -12,8 +11,8 @@ import { writeConfig } from '../support/config-file';
 import { signToken } from '../support/tokens';
 import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
 import { mustConnect, tryConnect } from './broker-access';
+import { testProgram } from '../support/programs';
 
-const root = join(__dirname, '..', '..');
 const GATEWAY_PASSWORD = 'gw-pass-e2e-7';
 const ORDERS_PASSWORD = 'orders-pass-e2e-7';
 const BILLING_PASSWORD = 'billing-pass-e2e-7';
@@ -22,8 +21,8 @@ function startIdentityService(service: 'orders' | 'billing', env: Record<string,
   return TestProcess.start(
     `${service} service`,
     process.execPath,
-    ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', join(root, 'test/fixtures/identity-services.ts')],
-    { env: { SERVICE: service, TS_NODE_TRANSPILE_ONLY: '1', TS_NODE_PROJECT: join(root, 'tsconfig.json'), ...env }, ready: /^ready$/m, timeoutMs: 40_000 },
+    [testProgram('identity-services')],
+    { env: { SERVICE: service, ...env }, ready: /^ready$/m, timeoutMs: 40_000 },
   );
 }
 

@@ -1,0 +1,1 @@
+module.exports = () => { require('ts-node').register({ transpileOnly: true }); require('./programs').compileTestPrograms(); };
