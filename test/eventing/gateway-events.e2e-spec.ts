@@ -278,6 +278,8 @@ describe.each(BROKERS)('eventing through the gateway (%s)', (kind) => {
     gateway = await startGateway(writeConfig({ ...(await config()) }));
     service = await new EventService().start(gateway.brokerUrl, ['hang']);
     await until(() => service.of('hang').some((s) => s.params.id === 'in-flight-1'), 60_000, 'redelivered after the lease');
-    expect(service.of('hang')[0].params.attempt).toBe(2);
+    // A further attempt of the same event: 2, or more when the restart outlasted the lease and an
+    // attempt went out before this service was back (no instance: retried after backoff).
+    expect(service.of('hang')[0].params.attempt).toBeGreaterThanOrEqual(2);
   });
 });
