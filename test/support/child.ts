@@ -4,6 +4,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 export class TestProcess {
   output = '';
   private exited: Promise<void>;
+  /** The process has exited and all it wrote has been read. */
+  private finished = false;
 
   private constructor(
     readonly name: string,
@@ -11,7 +13,14 @@ export class TestProcess {
   ) {
     child.stdout?.on('data', (d) => (this.output += d));
     child.stderr?.on('data', (d) => (this.output += d));
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    // 'close', not 'exit': a process may exit before everything it wrote has been read from its pipes.
+    // (Bounded: a grandchild holding the pipes open must not keep a test waiting.)
+    this.exited = new Promise<void>((resolve) => {
+      child.once('close', () => resolve());
+      child.once('exit', () => setTimeout(resolve, 2000).unref());
+    }).then(() => {
+      this.finished = true;
+    });
   }
 
   /** Spawns `command args` and waits (at most timeoutMs) until its output matches `ready`. */
@@ -68,7 +77,7 @@ export class TestProcess {
         if (match) {
           done();
           resolve(match);
-        } else if (!this.running) {
+        } else if (this.finished) {
           done();
           reject(new Error(`${this.name} exited (${this.child.exitCode ?? this.child.signalCode}) before ${pattern}:\n${this.output}`));
         }
@@ -81,11 +90,10 @@ export class TestProcess {
         clearTimeout(timer);
         this.child.stdout?.off('data', check);
         this.child.stderr?.off('data', check);
-        this.child.off('exit', check);
       };
       this.child.stdout?.on('data', check);
       this.child.stderr?.on('data', check);
-      this.child.on('exit', check);
+      void this.exited.then(check);
       check();
     });
   }
