@@ -1,5 +1,7 @@
 import { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { lastValueFrom, toArray } from 'rxjs';
 import { MeshClient, meshMicroservice } from 'nest-mesh';
 import { CaptureLogger } from '../support/capture-logger';
 import { writeConfig } from '../support/config-file';
@@ -12,7 +14,8 @@ import { errorsModule, Outcome, ROWS, UseGlobalFilter } from '../fixtures/nest-e
 /**
  * What a mesh function's guards, pipes, interceptors, filters and exceptions give its callers, as
  * Nest means them (docs/getting-started.md#errors): row by row, through the gateway (HTTP status
- * and `{error, code}`) and through MeshClient (a MeshError), on both brokers and both HTTP
+ * and `{error, code}`), through MeshClient (a MeshError) and through a Nest ClientProxy with
+ * Transport.NATS (its Observable's error, `{status, code, message}`), on both brokers and both HTTP
  * adapters; and what the service logs for each (an error only for "anything else").
  */
 const variants = BROKERS.flatMap((kind) => ADAPTERS.map((adapter) => ({ kind, adapter })));
@@ -26,6 +29,7 @@ for (const { kind, adapter } of variants) {
     let url: string;
     let service: INestMicroservice;
     let client: MeshClient;
+    let nest: ClientProxy;
     const logger = new CaptureLogger();
 
     beforeAll(async () => {
@@ -50,8 +54,11 @@ for (const { kind, adapter } of variants) {
       service.useGlobalFilters(new UseGlobalFilter());
       await service.listen();
       client = service.get(MeshClient);
+      nest = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [started.brokerUrl] } });
+      await nest.connect();
     });
     afterAll(async () => {
+      await nest?.close();
       await service?.close();
       await gateway?.stop();
       await nats?.stop();
@@ -90,6 +97,19 @@ for (const { kind, adapter } of variants) {
         expect(outcome).toEqual('result' in row.outcome ? row.outcome : { ...row.outcome, name: 'MeshError' });
         expectLogs(from);
       });
+
+      // A Nest caller sends no Mesh-Request-Id (the `context` row), and cannot send null params (Nest refuses them).
+      if (row.func !== 'context') {
+        it('through a Nest ClientProxy (Transport.NATS)', async () => {
+          const from = logger.lines.length;
+          const outcome = await lastValueFrom(nest.send(`mesh.errors.${row.func}`, row.params ?? {}).pipe(toArray())).then(
+            (results) => ({ results }),
+            (error) => error,
+          );
+          expect(outcome).toEqual('result' in row.outcome ? { results: [row.outcome.result] } : row.outcome);
+          expectLogs(from);
+        });
+      }
     });
   });
 }

@@ -15,6 +15,8 @@ const fixtures = join(root, 'test/fixtures/package-app');
 const INSTALL_TIMEOUT_MS = 240_000;
 const PACKAGE_JWT_SECRET = 'package-e2e-secret-of-at-least-32-bytes';
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+/** What Nest 12's Transport.NATS loads (Nest 11's loads `nats`, a dependency of the package). */
+const NEST12_NATS = '@nats-io/transport-node@^3';
 
 /**
  * The apps the package installs into, each with the package.json `nest new` writes (its
@@ -109,7 +111,9 @@ describe('the npm package, installed into fresh Nest 12 and Nest 11 apps', () =>
           mkdirSync(app);
           writeFileSync(join(app, 'package.json'), JSON.stringify(nestNewPackageJson(spec), null, 2));
           const args = command.slice(1).map((arg) => (TARBALL_ARG.test(arg) ? join(dir, tarball.filename) : arg));
-          await run(command[0], [...args, '--prefer-offline', '--no-audit', '--no-fund'], app, INSTALL_TIMEOUT_MS, prebuild.env);
+          // Nest 12's Transport.NATS (its ClientProxy calls a mesh function below) needs @nats-io/transport-node in the app.
+          const nats = spec.major === 12 ? [NEST12_NATS] : [];
+          await run(command[0], [...args, ...nats, '--prefer-offline', '--no-audit', '--no-fund'], app, INSTALL_TIMEOUT_MS, prebuild.env);
           for (const file of readdirSync(fixtures, { withFileTypes: true })) if (file.isFile()) copyFileSync(join(fixtures, file.name), join(app, file.name));
           if (spec.esm) for (const file of readdirSync(join(fixtures, 'esm'))) copyFileSync(join(fixtures, 'esm', file), join(app, file));
         }),
@@ -202,6 +206,7 @@ describe('the npm package, installed into fresh Nest 12 and Nest 11 apps', () =>
     const started: TestProcess[] = [];
     let app: string;
     let url: string;
+    let brokerUrl: string;
 
     beforeAll(async () => {
       app = appDir(spec);
@@ -233,7 +238,7 @@ describe('the npm package, installed into fresh Nest 12 and Nest 11 apps', () =>
       started.push(gateway);
       url = (await gateway.waitFor(/nest-mesh gateway: (http\S+)/))[1];
       expect(url).toBe(`http://127.0.0.1:${port}`);
-      const brokerUrl = (await gateway.waitFor(/nest-mesh broker: (nats\S+)/))[1];
+      brokerUrl = (await gateway.waitFor(/nest-mesh broker: (nats\S+)/))[1];
       started.push(await TestProcess.start('service', process.execPath, [join(app, 'service.js')], { env: { MESH_SERVERS: brokerUrl }, ready: /^ready$/m, timeoutMs: 60_000 }));
     }, 180_000);
 
@@ -285,6 +290,18 @@ describe('the npm package, installed into fresh Nest 12 and Nest 11 apps', () =>
         const run = await TestProcess.run('node --test', process.execPath, ['--test', '--test-reporter=tap', join(app, 'testing.test.cjs')], { timeoutMs: 60_000 });
         const count = (what: string) => new RegExp(`^# ${what} (\\d+)$`, 'm').exec(run.output)?.[1];
         expect({ code: run.code, pass: count('pass'), fail: count('fail') }).toEqual({ code: 0, pass: '3', fail: '0' });
+      });
+    }
+
+    if (spec.major === 12) {
+      it('answers a Nest 12 ClientProxy (Transport.NATS) calling a mesh function on its subject: the value, and the error as {status, code, message}', async () => {
+        const run = await TestProcess.run('nest-client.js', process.execPath, [join(app, 'nest-client.js')], { env: { MESH_SERVERS: brokerUrl }, timeoutMs: 30_000 });
+        expect(run.code).toBe(0);
+        const line = run.output.split('\n').find((text) => text.startsWith('{'));
+        expect(JSON.parse(line ?? 'null')).toEqual({
+          result: { greeting: 'hello Nest 12', requestId: '' },
+          error: { status: 422, code: 'NAME_REQUIRED', message: 'name is required' },
+        });
       });
     }
 

@@ -66,7 +66,7 @@ function tsFiles(path: string): string[] {
 export const TEST_PROGRAMS = join(ROOT, 'dist', 'test-programs');
 
 /** The service programs of test/fixtures that suites start as processes. */
-const TEST_FIXTURES = ['test/fixtures/test-services.ts', 'test/fixtures/identity-services.ts', 'test/fixtures/stream-services.ts'];
+const TEST_FIXTURES = ['test/fixtures/test-services.ts', 'test/fixtures/identity-services.ts', 'test/fixtures/stream-services.ts', 'test/fixtures/nest-transport-app.ts'];
 
 /** Compiles the test programs (jest's globalSetup of the e2e project: once per run, before any suite). */
 export function compileTestPrograms(): void {

@@ -18,6 +18,7 @@ import { eventingParts } from './eventing/eventing-parts';
 import { ERROR_ANSWERS, HttpErrorFilter } from './http/http-error.filter';
 import { InFlightLimit, LimitsModule, RateLimits } from './limits';
 import { GatewayMetrics, ObservabilityModule } from './observability';
+import { NestBridge } from './nest-bridge/nest-bridge';
 import { RulesService } from './rules/rules.service';
 import { GatewayTokenSigner, JwksController } from './trust';
 
@@ -38,6 +39,7 @@ export class GatewayModule {
       };
     }
     const eventing = config.modules.eventing.enabled ? eventingParts(broker) : { controllers: [], providers: [] };
+    const nestBridge = config.modules.functions.nestTargets.length > 0 ? NestBridge.providers(broker) : [];
     return {
       module: GatewayModule,
       imports: [
@@ -63,6 +65,7 @@ export class GatewayModule {
           useFactory: async () => new CurrentTokenVerifier(await TokenVerifier.create(tokenSettingsOf(config))),
         },
         ...eventing.providers,
+        ...nestBridge,
       ],
     };
   }

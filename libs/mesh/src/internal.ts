@@ -23,4 +23,7 @@ export { MeshTokenVerifier, MeshTokenError, isCanonicalJws, TokenCache, DEFAULT_
 export type { MeshTokenSigner, MeshTokenClaims, TrustedAuth } from './token';
 export { FunctionMetrics, FunctionSeries, FunctionMetricNames } from './telemetry/metrics';
 export { PreparedCounter, PreparedHistogram, CounterChild, HistogramChild, registerPrepared, CALL_DURATION_BUCKETS } from './telemetry/metric-series';
-export { activeTracer, traceHeadersContext, failSpan, TRACER_NAME } from './telemetry/tracing';
+export { activeTracer, traceHeadersContext, failSpan, startCallSpan, passTraceHeaders, TRACER_NAME } from './telemetry/tracing';
+export { publishFailure } from './payload-limit';
+export { nestRequest, readNestAnswer, nestFailure } from './service/nest-envelope';
+export type { NestAnswer } from './service/nest-envelope';

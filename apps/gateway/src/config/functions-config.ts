@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import type { RuleEngine } from '@nest-mesh/rules';
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_MAX_CALL_TIMEOUT_MS, DEFAULT_NATS_PORT, DEFAULT_RULE_TIMEOUT_MS } from '@nest-mesh/wire';
+import type { NestTarget } from './nest-targets';
 import { Block, Reloads } from './reload';
 import { EmbeddedTlsConfig, EmbeddedUserConfig, HasServiceNames, ServiceIdentityConfig, ServiceMap } from './trust-config';
 
@@ -97,4 +98,15 @@ export class FunctionsConfig {
 
   /** `rules` compiled once, by loadConfig: what calls are decided with (docs/rules.md). */
   declare ruleEngine: RuleEngine;
+
+  /**
+   * Existing `Transport.NATS` services served as mesh functions: `<service>: {<func>: <Nest pattern>}`
+   * (docs/getting-started.md#coming-from-transportnats). Read at start-up only; checked by
+   * `nestTargetsOf` (nest-targets.ts), naming the path of any mistake.
+   */
+  @IsObject()
+  nest: Record<string, unknown> = {};
+
+  /** `nest` checked, once, by loadConfig. */
+  declare nestTargets: NestTarget[];
 }

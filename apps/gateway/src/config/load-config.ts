@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { compileRules } from '@nest-mesh/rules';
 import { EventRules } from './event-rules';
+import { nestTargetsOf } from './nest-targets';
 import { triggersOf } from './triggers';
 import { trustProblems } from './trust-checks';
 import { GatewayConfig } from './gateway-config';
@@ -76,6 +77,7 @@ export function configOf(raw: unknown, env: NodeJS.ProcessEnv = process.env): Ga
   try {
     const { rules, ruleTimeout } = config.modules.functions;
     config.modules.functions.ruleEngine = compileRules(rules, { funcTimeoutMs: ruleTimeout });
+    config.modules.functions.nestTargets = nestTargetsOf(config);
     const eventing = config.modules.eventing;
     if (eventing.enabled && !config.modules.functions.enabled) {
       throw new Error('modules.eventing.enabled: needs modules.functions.enabled (triggers call functions)');

@@ -19,6 +19,8 @@ import { currentCall } from './call-storage';
 import { declarationOf } from './decorators';
 import { failureOf } from './failure';
 import { MeshContext } from './mesh-context';
+import { NestEvents } from './nest-events';
+import { NestCaller, NestStream } from './nest-reply';
 import { paramsAnnouncement } from './params-schema';
 import { RunningCalls } from './running-calls';
 import { requestedCredits, ServedStreams } from './stream-reply';
@@ -46,6 +48,10 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   private readonly running = new RunningCalls();
   /** The streams being sent (docs/protocol.md#streams); made with the first one. */
   private streams?: ServedStreams;
+  /** The `@EventPattern` handlers, served as Transport.NATS serves them. */
+  private readonly nestEvents = new NestEvents(this, this.logger);
+  /** The streams being sent to Nest callers (docs/protocol.md#nests-envelope). */
+  private readonly nestStreams = new Set<NestStream>();
   /** Set with the `verify` option: every call's Mesh-Token is checked before its handler. */
   private tokens?: MeshTokenVerifier;
   /** The OpenTelemetry SDK's tracer, looked up at listen time; undefined when none is registered. */
@@ -95,16 +101,21 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
     const nc = this.nc;
     if (!nc) return;
     this.nc = undefined;
+    const gracePeriod = this.options.gracePeriod ?? DEFAULT_GRACE_PERIOD;
+    const eventsStopped = this.nestEvents.stop(gracePeriod);
     await Promise.allSettled(this.services.map((service) => service.stop()));
     this.services = [];
     this.logger.log(`stopped taking calls; ${this.running.size} in flight`);
-    const { abandoned, waited, by } = await this.running.settle(this.options.gracePeriod ?? DEFAULT_GRACE_PERIOD);
+    const { abandoned, waited, by } = await this.running.settle(gracePeriod);
     if (abandoned > 0) {
       const reason = by === 'deadlines' ? 'their callers stopped waiting (Mesh-Deadline)' : 'the grace period is over';
       this.logger.warn(`closing: abandoned ${abandoned} call(s) still running after ${waited} ms: ${reason}`);
     }
+    await eventsStopped;
     // Streams still running after the grace period end with an error their callers can act on.
-    this.streams?.closeAll(new MeshError(503, 'the service instance is stopping', MeshCodes.SERVICE_UNAVAILABLE));
+    const stopping = new MeshError(503, 'the service instance is stopping', MeshCodes.SERVICE_UNAVAILABLE);
+    this.streams?.closeAll(stopping);
+    for (const stream of this.nestStreams) stream.abort(stopping);
     await drainOrClose(nc, this.connected);
     this.events.removeAllListeners();
   }
@@ -121,6 +132,7 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
   private async serve(nc: NatsConnection): Promise<void> {
     const byService = new Map<string, [func: string, handler: MessageHandler][]>();
     for (const [pattern, handler] of this.messageHandlers) {
+      if (handler.isEventHandler) continue; // served as Transport.NATS serves them, below
       const names = parseSubject(pattern);
       if (!names) {
         this.logger.warn(`pattern "${pattern}" is not a mesh function (mesh.<service>.<func>); not served`);
@@ -153,6 +165,8 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       this.services.push(service);
       this.logger.log(`serving ${name}: ${functions.map(([func]) => func).join(', ')}`);
     }
+    const events = this.nestEvents.subscribe(nc, this.messageHandlers);
+    if (events.length > 0) this.logger.log(`serving events (@EventPattern): ${events.join(', ')}`);
   }
 
   private async handleCall(msg: ServiceMsg, handler: MessageHandler, service: string, func: string, series: FunctionSeries): Promise<void> {
@@ -162,6 +176,8 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
     const started = performance.now();
     const span = this.tracer && startServeSpan(this.tracer, ctx, msg);
     let status = 200;
+    /** Set when the call came in Nest's envelope (a ClientProxy with Transport.NATS): it is answered as Nest expects. */
+    let nest: NestCaller | undefined;
     try {
       const verifying = this.tokens?.verify(ctx);
       if (verifying) await verifying;
@@ -171,15 +187,21 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
       } catch {
         throw new MeshError(400, 'params are not valid JSON', MeshCodes.BAD_REQUEST);
       }
+      nest = NestCaller.of(msg, params);
+      if (nest) params = nest.data;
       ctx.bindParams(params);
       const result = await currentCall.run(ctx, runHandler, handler, params, ctx);
-      if (isStreamResult(result)) status = await this.respondStream(msg, result, ctx, span);
+      if (nest) status = await this.respondNest(nest, result, ctx, span);
+      else if (isStreamResult(result)) status = await this.respondStream(msg, result, ctx, span);
       else if (msg.reply) status = this.respondResult(msg, encodeJson(result), service, func);
     } catch (error) {
       const failure = failureOf(error, service, func, this.logger, ctx);
       status = failure.status;
       if (span) failSpan(span, status, failure.code, failure.message);
-      if (msg.reply) this.respondError(msg, failure);
+      // A call refused before its params were read (its Mesh-Token) may still have come from a Nest caller.
+      nest ??= NestCaller.ofRaw(msg);
+      if (nest) nest.error(failure, this.logger);
+      else if (msg.reply) this.respondError(msg, failure);
     } finally {
       series.record(status, performance.now() - started);
       span?.end();
@@ -203,6 +225,26 @@ export class MeshServer extends Server<Record<StatusEvent, Function>, string> {
     const streams = (this.streams ??= new ServedStreams(this.logger, inboxPrefixOf(this.options)));
     const failure = (error: unknown) => failureOf(error, ctx.service, ctx.func, this.logger, ctx);
     const { status, error } = await inCall(ctx, () => streams.serve(nc, msg, result, credits, ctx, failure));
+    if (span && error) failSpan(span, status, error.code, error.message);
+    return status;
+  }
+
+  /**
+   * Answers a caller that used Nest's envelope (docs/protocol.md#nests-envelope): a value, or every
+   * item of a stream as it comes (no flow control, as in Nest); nothing to one that `emit`ted, whose
+   * stream still runs to its end. Resolves to the status recorded.
+   */
+  private async respondNest(nest: NestCaller, result: unknown, ctx: MeshContext, span: Span | undefined): Promise<number> {
+    if (!isStreamResult(result)) return nest.value(result, ctx, this.nc, this.logger);
+    if (!nest.waits) {
+      await inCall(ctx, () => lastItemOf(result, ctx.deadline));
+      return 200;
+    }
+    const failure = (error: unknown) => failureOf(error, ctx.service, ctx.func, this.logger, ctx);
+    const stream = inCall(ctx, () => nest.stream(result, ctx, this.nc, failure, this.logger));
+    this.nestStreams.add(stream);
+    const { status, error } = await stream.outcome;
+    this.nestStreams.delete(stream);
     if (span && error) failSpan(span, status, error.code, error.message);
     return status;
   }
