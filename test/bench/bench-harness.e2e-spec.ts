@@ -1,7 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { medianOf, runBench } from '../../bench/harness';
+import { BenchResults, Measurement, medianOf, runBench, SystemResult } from '../../bench/harness';
+import { computeRatios } from '../../bench/report';
 import { TestProcess } from '../support/child';
 import { describeWithNatsServer } from '../support/nats-server';
 
@@ -74,5 +75,38 @@ describe('medianOf', () => {
 
   it('averages the two middle values of an even number of rounds', () => {
     expect(medianOf(64, [run(100, 1, 10), run(200, 3, 30)])).toMatchObject({ rps: 150, p50: 2, p99: 20 });
+  });
+});
+
+describe('bench ratios', () => {
+  const measurement = (concurrency: number, rps: number, p50: number, gatewayCpu: number, serviceCpu: number): Measurement => ({
+    concurrency,
+    rps,
+    p50,
+    p99: p50 * 2,
+    errors: 0,
+    requests: rps,
+    seconds: 1,
+    cpuUsPerCall: { total: gatewayCpu + serviceCpu, byProcess: { edge: gatewayCpu, service: serviceCpu } },
+  });
+  const system = (id: string, measurements: Measurement[]): SystemResult => ({ id, group: id, label: id, status: 'ok', measurements, peakRssMiB: 0 });
+
+  it('compares the default gateway with moleculer-web, and the edge process alone by its CPU per call at concurrency 1', () => {
+    const results: BenchResults = {
+      options: { duration: 1, warmup: 0, concurrency: [1, 64] },
+      startedAt: '',
+      systems: [
+        system('default', [measurement(1, 1000, 1, 0, 0), measurement(64, 3000, 10, 0, 0)]),
+        system('p', [measurement(1, 1000, 1, 500, 900), measurement(64, 3000, 10, 100, 100)]),
+        system('c', [measurement(1, 1000, 2, 600, 100), measurement(64, 2000, 20, 100, 100)]),
+      ],
+    };
+    const byName = new Map(computeRatios(results).map((r) => [r.name, r]));
+    expect(byName.get('req/s (default) / (c) moleculer @c64')).toMatchObject({ value: 1.5, status: 'pass' });
+    expect(byName.get('p50 (default) / p50 (c) moleculer @c1')).toMatchObject({ value: 0.5, status: 'pass' });
+    // The gateway's 500 µs against moleculer-web's 600, though (p)'s service spends more than all of (c).
+    expect(byName.get('CPU per call, gateway (p) / moleculer-web (c) @c1')?.value).toBeCloseTo(500 / 600);
+    expect(byName.get('CPU per call, gateway (p) / moleculer-web (c) @c1')?.status).toBe('pass');
+    expect(byName.get('req/s (a, express) / (d, express) @c64')).toMatchObject({ value: null, status: 'n/a' });
   });
 });
