@@ -4,7 +4,7 @@ import { describeWithNatsServer } from '../support/nats-server';
 
 /**
  * The benchmark harness, briefly: every system of `npm run bench` is started, checked and loaded for
- * ~1 s at concurrency 1 and 4, without warm-up. Only correctness is asserted (every system answered,
+ * ~0.5 s at concurrency 1 and 4, without warm-up. Only correctness is asserted (every system answered,
  * no errors), never speed. The harness's other options (--json, rounds, profiles) are in
  * bench-harness.e2e-spec.ts, apart so that each file stays well under a minute.
  */
@@ -12,7 +12,7 @@ describeWithNatsServer('bench harness (smoke)', () => {
   let results: BenchResults;
 
   beforeAll(async () => {
-    results = await runBench({ duration: 1, warmup: 0, concurrency: [1, 4] });
+    results = await runBench({ duration: 0.5, warmup: 0, concurrency: [1, 4] });
   }, 120_000);
 
   it('runs every system', () => {
