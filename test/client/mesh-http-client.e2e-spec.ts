@@ -53,6 +53,26 @@ describe('nest-mesh/client against a gateway', () => {
     expect(late.requestId).toMatch(/\S/);
   });
 
+  it('iterates the items of a stream; throws the error of a call that fails; a stream left early ends', async () => {
+    const client = createMeshClient({ url: mesh.url, project: 'demo' });
+    const items: unknown[] = [];
+    for await (const item of client.stream('test', 'generate', { items: 4 })) items.push(item);
+    expect(items).toEqual(['item-1', 'item-2', 'item-3', 'item-4']);
+    const plain: unknown[] = [];
+    for await (const item of client.stream('test', 'echo', { one: 1 })) plain.push(item);
+    expect(plain).toEqual([{ one: 1 }]);
+    const failed = await rejection((async () => {
+      for await (const _ of client.stream('test', 'fail', { status: 409, message: 'taken', code: 'NAME_TAKEN' })) void _;
+    })());
+    expect(failed).toMatchObject({ status: 409, code: 'NAME_TAKEN', message: 'taken' });
+    const first: unknown[] = [];
+    for await (const item of client.stream('test', 'generate', { items: 1000 })) {
+      first.push(item);
+      if (first.length === 2) break;
+    }
+    expect(first).toEqual(['item-1', 'item-2']);
+  });
+
   it('emits an event: 202 resolves to its id; a type no rule names rejects with 403 FORBIDDEN', async () => {
     const client = createMeshClient({ url: mesh.url, project: 'demo' });
     const id = await client.emit('user.signup', { email: 'ada@example.com' });

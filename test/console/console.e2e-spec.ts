@@ -93,7 +93,7 @@ describeWithChromium('the console in a browser', () => {
     let mesh: Mesh;
 
     beforeAll(async () => {
-      mesh = await startMesh('embedded', { rules: { test: { echo: { rule: 'allow' } } }, adapter: 'fastify', config: { console: { enabled: true } } });
+      mesh = await startMesh('embedded', { rules: { test: { echo: { rule: 'allow' }, generate: { rule: 'allow' }, fail: { rule: 'allow' } } }, adapter: 'fastify', config: { console: { enabled: true } } });
     });
     afterAll(() => mesh?.stop());
 
@@ -107,6 +107,29 @@ describeWithChromium('the console in a browser', () => {
         await expectText(page, '#call-status', '200');
         expect(JSON.parse(await page.locator('#call-output').innerText())).toEqual({ result: { hello: 'fastify' } });
         await expectText(page, '#events-note', 'Eventing is not enabled on this gateway.');
+        expect(errors).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    });
+
+    it('shows the items of a stream as they arrive when asked to stream, and the end', async () => {
+      const { page, errors } = await openConsole(browser, `${mesh.url}/console/`);
+      try {
+        await page.locator('[data-service="test"]').waitFor({ timeout: 30_000 });
+        await page.locator('#call-target').selectOption('test.generate');
+        await page.locator('#call-params').fill('{"items": 3}');
+        await page.locator('#call-stream').check();
+        await page.getByRole('button', { name: 'Call', exact: true }).click();
+        await expectText(page, '#call-output', '— end: 3 items');
+        expect(await page.locator('#call-output').innerText()).toBe('"item-1"\n"item-2"\n"item-3"\n— end: 3 items');
+        await expectText(page, '#call-status', '200');
+        // a call refused before the stream began shows its JSON error
+        await page.locator('#call-target').selectOption('test.fail');
+        await page.locator('#call-params').fill('{"status": 409, "message": "taken", "code": "NAME_TAKEN"}');
+        await page.getByRole('button', { name: 'Call', exact: true }).click();
+        await expectText(page, '#call-output', 'NAME_TAKEN');
+        await expectText(page, '#call-status', '409');
         expect(errors).toEqual([]);
       } finally {
         await page.close();

@@ -5,6 +5,7 @@ import { CurrentTokenVerifier, TokenVerifier } from './auth';
 import { CallController } from './call/call.controller';
 import { CallErrors } from './call/call-errors';
 import { CallGuard } from './call/call.guard';
+import { StreamCalls } from './call/stream-calls';
 import { ConsoleController } from './console/console.controller';
 import { DiscoveryController } from './discovery/discovery.controller';
 import { DiscoveryService } from './discovery/discovery.service';
@@ -52,6 +53,7 @@ export class GatewayModule {
         errors,
         DiscoveryService,
         CallGuard,
+        StreamCalls,
         { provide: ERROR_ANSWERS, useClass: CallErrors },
         RulesService,
         running,

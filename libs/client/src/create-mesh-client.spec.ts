@@ -148,3 +148,83 @@ describe('createMeshClient().emit', () => {
     expect(await rejection(createMeshClient({ url: 'http://gw', project: 'p', fetch: odd.fetch }).emit('x'))).toMatchObject({ code: MeshHttpCodes.BAD_RESPONSE });
   });
 });
+
+describe('createMeshClient().stream', () => {
+  /** An event-stream answer whose body gives `chunks` one by one, recording whether it was cancelled. */
+  function eventStream(chunks: string[], headers: Record<string, string> = {}) {
+    const state = { cancelled: false, pulled: 0 };
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (state.pulled < chunks.length) controller.enqueue(new TextEncoder().encode(chunks[state.pulled++]));
+        else controller.close();
+      },
+      cancel() {
+        state.cancelled = true;
+      },
+    });
+    const response = new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream', 'x-request-id': 'r-9', ...headers } });
+    return { response, state };
+  }
+
+  async function collect(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
+    const items: unknown[] = [];
+    for await (const item of iterable) items.push(item);
+    return items;
+  }
+
+  it('asks for server-sent events and yields each item until the end, reading the text in pieces', async () => {
+    const { response } = eventStream(['event: item\nda', 'ta: 1\n\nevent: item\ndata: {"a":2}\n', '\nevent: end\ndata: {"count":2}\n\n']);
+    const { fetch, requests } = fakeFetch(() => response);
+    const client = createMeshClient({ url: 'http://gw', project: 'demo', token: 'tok', fetch });
+    await expect(collect(client.stream('sse', 'count', 2, { timeout: 300 }))).resolves.toEqual([1, { a: 2 }]);
+    expect(requests[0].url).toBe('http://gw/v1/api/demo/functions/sse/count');
+    expect(requests[0].init.headers).toMatchObject({ accept: 'text/event-stream', 'content-type': 'application/json', authorization: 'Bearer tok' });
+    expect(requests[0].body).toEqual({ params: 2, timeout: 300 });
+  });
+
+  it('throws the error of an `error` event as a MeshHttpError, after the items before it', async () => {
+    const { response } = eventStream(['event: item\ndata: 1\n\nevent: error\ndata: {"error":"no more","code":"NO_MORE","status":409}\n\n']);
+    const items: unknown[] = [];
+    const error = await rejection(
+      (async () => {
+        for await (const item of createMeshClient({ url: 'http://gw', project: 'p', fetch: fakeFetch(() => response).fetch }).stream('s', 'f')) items.push(item);
+      })(),
+    );
+    expect(items).toEqual([1]);
+    expect(error).toMatchObject({ status: 409, code: 'NO_MORE', message: 'no more', requestId: 'r-9' });
+  });
+
+  it('throws the JSON error of a call that failed before the stream began', async () => {
+    const { fetch } = fakeFetch(() => json(403, { error: 'no rule', code: 'FORBIDDEN' }, { 'x-request-id': 'r-1' }));
+    const error = await rejection(collect(createMeshClient({ url: 'http://gw', project: 'p', fetch }).stream('s', 'f')));
+    expect(error).toMatchObject({ status: 403, code: 'FORBIDDEN', requestId: 'r-1' });
+  });
+
+  it('throws BAD_RESPONSE when the stream stops without an end', async () => {
+    const { response } = eventStream(['event: item\ndata: 1\n\n']);
+    const error = await rejection(collect(createMeshClient({ url: 'http://gw', project: 'p', fetch: fakeFetch(() => response).fetch }).stream('s', 'f')));
+    expect(error.code).toBe(MeshHttpCodes.BAD_RESPONSE);
+  });
+
+  it('aborts the request when the iteration is left early', async () => {
+    const { response, state } = eventStream(['event: item\ndata: 1\n\n', 'event: item\ndata: 2\n\n', 'event: item\ndata: 3\n\n']);
+    let signal: AbortSignal | undefined;
+    const { fetch } = fakeFetch((_, init) => {
+      signal = init.signal;
+      return response;
+    });
+    for await (const item of createMeshClient({ url: 'http://gw', project: 'p', fetch }).stream('s', 'f')) {
+      expect(item).toBe(1);
+      break;
+    }
+    expect(signal?.aborted).toBe(true);
+    expect(state.pulled).toBeLessThan(3);
+  });
+
+  it('refuses invalid names without a request', async () => {
+    const { fetch, requests } = fakeFetch(() => json(200, {}));
+    const error = await rejection(collect(createMeshClient({ url: 'http://gw', project: 'p', fetch }).stream('bad name', 'f')));
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(requests).toHaveLength(0);
+  });
+});

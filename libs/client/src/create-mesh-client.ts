@@ -1,4 +1,5 @@
-import { apiPath, HttpHeaders, NAME_PATTERN } from '@nest-mesh/wire';
+import { apiPath, EVENT_STREAM_CONTENT_TYPE, HttpHeaders, NAME_PATTERN, StreamEvents } from '@nest-mesh/wire';
+import { EventStreamParser } from './event-stream-parser.js';
 import { MeshHttpCodes, MeshHttpError } from './mesh-http-error.js';
 import type { AnyMeshFunctions, CallArgs, MeshCallOptions, MeshEmitOptions, ResultOf } from './types.js';
 
@@ -6,7 +7,14 @@ import type { AnyMeshFunctions, CallArgs, MeshCallOptions, MeshEmitOptions, Resu
 export type FetchLike = (
   url: string,
   init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
-) => Promise<{ status: number; ok: boolean; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+) => Promise<{
+  status: number;
+  ok: boolean;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+  /** The body as it comes: what `stream` reads. */
+  body?: { getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(): Promise<void> } } | null;
+}>;
 
 /** Options of `createMeshClient`. */
 export interface MeshClientOptions {
@@ -37,6 +45,14 @@ export interface MeshHttpClient<F = AnyMeshFunctions> {
    * gateway stored it, or rejects with a MeshHttpError.
    */
   emit(type: string, payload?: unknown, options?: MeshEmitOptions): Promise<string>;
+  /**
+   * Calls `service.func`, a function that streams (docs/getting-started.md#7-streams), asking for
+   * server-sent events: an AsyncIterable of its items, each as it is produced. It throws a
+   * MeshHttpError when the call fails or the stream ends with an error (the gateway's status and
+   * code); leaving the iteration early (`break`) aborts the request, which stops the function.
+   * `timeout` bounds the wait for each item. Each iteration makes the call again.
+   */
+  stream<S extends keyof F & string, N extends keyof F[S] & string>(service: S, func: N, ...args: CallArgs<F[S][N]>): AsyncIterable<ResultOf<F[S][N]>>;
 }
 
 /** The request id header, as fetch lists header names (lower case). */
@@ -66,14 +82,75 @@ class HttpMeshClient {
   }
 
   async call(service: string, func: string, params?: unknown, options: MeshCallOptions = {}): Promise<unknown> {
-    if (!NAME_PATTERN.test(service) || !NAME_PATTERN.test(func)) {
-      throw new MeshHttpError(400, 'BAD_REQUEST', `invalid service or function name "${service}.${func}": names match ${NAME_PATTERN}`, options.requestId ?? '');
-    }
+    checkNames(service, func, options.requestId ?? '');
     const body = options.timeout === undefined ? { params: params ?? null } : { params: params ?? null, timeout: options.timeout };
     const localTimeout = options.timeout === undefined ? undefined : options.timeout + TIMEOUT_GRACE_MS;
     const answer = await this.post(`functions/${service}/${func}`, body, options, localTimeout);
     if (!isObject(answer.json) || !('result' in answer.json)) throw badResponse(answer.status, 'has no "result"', answer.requestId);
     return answer.json.result;
+  }
+
+  stream(service: string, func: string, params?: unknown, options: MeshCallOptions = {}): AsyncIterable<unknown> {
+    return { [Symbol.asyncIterator]: () => this.items(service, func, params, options) };
+  }
+
+  private async *items(service: string, func: string, params: unknown, options: MeshCallOptions): AsyncGenerator<unknown, void, undefined> {
+    const sentId = options.requestId ?? '';
+    checkNames(service, func, sentId);
+    const { signal } = options;
+    if (signal?.aborted) throw aborted(sentId);
+    const body = JSON.stringify(options.timeout === undefined ? { params: params ?? null } : { params: params ?? null, timeout: options.timeout });
+    const headers = await this.headers(EVENT_STREAM_CONTENT_TYPE, options.requestId);
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    const url = this.url + apiPath(this.options.project, `functions/${service}/${func}`);
+    let requestId = sentId;
+    const failure = (error: unknown, what: string) => {
+      if (signal?.aborted) return aborted(requestId);
+      return new MeshHttpError(0, MeshHttpCodes.UNAVAILABLE, `${what} ${url}: ${messageOf(error)}`, requestId);
+    };
+    try {
+      let response: Awaited<ReturnType<FetchLike>>;
+      try {
+        response = await this.fetch(url, { method: 'POST', headers, body, signal: controller.signal });
+      } catch (error) {
+        throw failure(error, 'cannot reach the gateway at');
+      }
+      requestId = response.headers.get(REQUEST_ID_HEADER) ?? sentId;
+      if (!response.ok) throw errorOf(response.status, await response.text().catch(() => ''), requestId);
+      if (!(response.headers.get('content-type') ?? '').startsWith(EVENT_STREAM_CONTENT_TYPE) || !response.body) {
+        throw badResponse(response.status, 'is not a stream of events', requestId);
+      }
+      const reader = response.body.getReader();
+      const parser = new EventStreamParser();
+      const decoder = new TextDecoder();
+      for (;;) {
+        let chunk: { done: boolean; value?: Uint8Array };
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          throw failure(error, 'the stream was cut off by');
+        }
+        if (chunk.done) throw badResponse(response.status, 'ended without an end event', requestId);
+        for (const event of parser.push(decoder.decode(chunk.value, { stream: true }))) {
+          const data = parseJson(event.data);
+          if (event.event === StreamEvents.item) {
+            if (data === undefined) throw badResponse(response.status, 'has an item that is not JSON', requestId);
+            yield data;
+          } else if (event.event === StreamEvents.end) {
+            return;
+          } else if (event.event === StreamEvents.error) {
+            if (!isObject(data) || typeof data.error !== 'string' || typeof data.code !== 'string') throw badResponse(response.status, 'has an error event that is not a mesh error', requestId);
+            throw new MeshHttpError(typeof data.status === 'number' ? data.status : 500, data.code, data.error, requestId);
+          }
+        }
+      }
+    } finally {
+      // Done, failed or left early: the request is over (the gateway then stops the function).
+      controller.abort();
+      signal?.removeEventListener('abort', abort);
+    }
   }
 
   async emit(type: string, payload?: unknown, options: MeshEmitOptions = {}): Promise<string> {
@@ -83,6 +160,15 @@ class HttpMeshClient {
     const answer = await this.post('eventing/queue', body, options);
     if (!isObject(answer.json) || typeof answer.json.id !== 'string') throw badResponse(answer.status, 'has no event "id"', answer.requestId);
     return answer.json.id;
+  }
+
+  /** The headers of a request: JSON sent, `accept` asked for, the token, the request id. */
+  private async headers(accept: string, requestId: string | undefined): Promise<Record<string, string>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept };
+    const token = this.options.getToken ? await this.options.getToken() : this.options.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (requestId) headers[REQUEST_ID_HEADER] = requestId;
+    return headers;
   }
 
   /** POSTs `body` as JSON to the project's `route`; resolves to the parsed 2xx answer, or rejects with a MeshHttpError. */
@@ -101,10 +187,7 @@ class HttpMeshClient {
     } catch (error) {
       throw new MeshHttpError(400, 'BAD_REQUEST', `cannot send the request as JSON: ${messageOf(error)}`, sentId);
     }
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-    const token = this.options.getToken ? await this.options.getToken() : this.options.token;
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (options.requestId) headers[REQUEST_ID_HEADER] = options.requestId;
+    const headers = await this.headers('application/json', options.requestId);
 
     const controller = new AbortController();
     const abort = () => controller.abort();
@@ -141,6 +224,12 @@ class HttpMeshClient {
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', abort);
     }
+  }
+}
+
+function checkNames(service: string, func: string, requestId: string): void {
+  if (!NAME_PATTERN.test(service) || !NAME_PATTERN.test(func)) {
+    throw new MeshHttpError(400, 'BAD_REQUEST', `invalid service or function name "${service}.${func}": names match ${NAME_PATTERN}`, requestId);
   }
 }
 

@@ -12,6 +12,7 @@ export const MESH_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, description: 'the body is over the limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'a POST whose Content-Type is not JSON, or a compressed body' },
   RATE_LIMITED: { status: 429, description: 'the rate limit is used up: see Retry-After' },
+  CLIENT_CLOSED: { status: 499, description: 'the caller went away before its stream ended (recorded in metrics and logs; never an answer)' },
   INTERNAL: { status: 500, description: 'the function failed' },
   RESULT_TOO_LARGE: { status: 500, description: 'the result is larger than the broker accepts' },
   SERVICE_UNAVAILABLE: { status: 503, description: 'no instance serves the function, or the broker is unreachable' },

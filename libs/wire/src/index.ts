@@ -8,5 +8,6 @@ export * from './subjects';
 export * from './headers';
 export * from './codes';
 export * from './routes';
+export * from './event-stream';
 export * from './defaults';
 export * from './function-types';

@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import type { RuleEngine } from '@nest-mesh/rules';
-import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_MAX_CALL_TIMEOUT_MS, DEFAULT_NATS_PORT, DEFAULT_RULE_TIMEOUT_MS } from '@nest-mesh/wire';
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_MAX_CALL_TIMEOUT_MS, DEFAULT_NATS_PORT, DEFAULT_RULE_TIMEOUT_MS, DEFAULT_STREAM_TIMEOUT_MS } from '@nest-mesh/wire';
 import type { NestTarget } from './nest-targets';
 import { Block, Reloads } from './reload';
 import { EmbeddedTlsConfig, EmbeddedUserConfig, HasServiceNames, ServiceIdentityConfig, ServiceMap } from './trust-config';
@@ -44,6 +44,12 @@ export class TimeoutConfig {
   @IsInt()
   @Min(1)
   max = DEFAULT_MAX_CALL_TIMEOUT_MS;
+
+  /** How long a whole stream may last, in ms (docs/protocol.md#streams-over-http); `timeout` bounds each item. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  stream = DEFAULT_STREAM_TIMEOUT_MS;
 }
 
 export class FunctionsConfig {

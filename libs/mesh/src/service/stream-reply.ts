@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { Empty, headers as natsHeaders, Msg, MsgHdrs, NatsConnection, NatsError, Subscription } from 'nats';
-import { MeshCodes, MeshHeaders, STREAM_HIGH_WATER_MARK, STREAM_IDLE_TIMEOUT_MS, STREAM_KEEPALIVE_MS, STREAM_OPEN, StreamInbox } from '@nest-mesh/wire';
+import { MESH_CODES, MeshCodes, MeshHeaders, STREAM_HIGH_WATER_MARK, STREAM_IDLE_TIMEOUT_MS, STREAM_KEEPALIVE_MS, STREAM_OPEN, StreamInbox } from '@nest-mesh/wire';
 import { errorHeaders } from '../error-headers';
 import { encodeJson } from '../json';
 import { streamInboxPrefix, streamToken } from '../stream-inbox';
@@ -15,8 +15,8 @@ export interface StreamOutcome {
   error?: MeshError;
 }
 
-/** The status recorded for a stream its caller cancelled (nginx's "client closed request"). */
-export const CANCELLED_STATUS = 499;
+/** The status recorded for a stream its caller cancelled (`CLIENT_CLOSED`, nginx's "client closed request"). */
+export const CANCELLED_STATUS = MESH_CODES.CLIENT_CLOSED.status;
 
 const COUNT = /^\d{1,15}$/;
 

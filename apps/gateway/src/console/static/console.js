@@ -208,12 +208,92 @@
     const started = performance.now();
     try {
       const url = root + '/v1/api/' + encodeURIComponent(overview.project) + '/functions/' + encodeURIComponent(target.service) + '/' + encodeURIComponent(target.fn.name);
+      if ($('call-stream').checked) {
+        $('call-send').disabled = false;
+        await callStream(url, body, started);
+        return;
+      }
       const res = await fetchJson(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...bearer('token') }, body: JSON.stringify(body) });
       show(res.status, res.body, res.requestId, performance.now() - started);
     } catch (error) {
       show(null, 'the gateway did not answer: ' + error.message, null, performance.now() - started);
     } finally {
       $('call-send').disabled = false;
+    }
+  }
+
+  /** The stream being shown; a new call stops it (the gateway then stops the function). */
+  let streaming = null;
+
+  /** A call with `Accept: text/event-stream` (docs/protocol.md#streams-over-http): each item is shown as it arrives. */
+  async function callStream(url, body, started) {
+    if (streaming) streaming.abort();
+    const controller = new AbortController();
+    streaming = controller;
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', ...bearer('token') },
+      body: JSON.stringify(body),
+      signal: controller.signal,
+    });
+    const requestId = response.headers.get('X-Request-Id');
+    if (!(response.headers.get('Content-Type') || '').startsWith('text/event-stream')) {
+      const text = await response.text();
+      let answer = text;
+      try {
+        answer = JSON.parse(text);
+      } catch (_) {
+        // not JSON: shown as text
+      }
+      show(response.status, answer, requestId, performance.now() - started);
+      return;
+    }
+    const lines = [];
+    show(response.status, '', requestId, performance.now() - started);
+    $('call-status').textContent = response.status + ' · streaming';
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let pending = '';
+    let over = false;
+    while (!over) {
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        if (streaming !== controller) return; // stopped for another call
+        lines.push('the stream was cut off: ' + error.message);
+        break;
+      }
+      if (chunk.done) break;
+      pending += decoder.decode(chunk.value, { stream: true });
+      let at;
+      while ((at = pending.indexOf('\n\n')) !== -1) {
+        const block = pending.slice(0, at);
+        pending = pending.slice(at + 2);
+        let name = 'message';
+        const data = [];
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event:')) name = line.slice(6).trim();
+          else if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
+        }
+        if (name === 'item') {
+          lines.push(data.join('\n'));
+        } else if (name === 'end') {
+          lines.push('— end: ' + JSON.parse(data.join('\n')).count + ' items');
+          over = true;
+        } else if (name === 'error') {
+          const error = JSON.parse(data.join('\n'));
+          lines.push('— error ' + error.status + ' ' + error.code + ': ' + error.error);
+          $('call-status').className = 'pill bad';
+          over = true;
+        }
+      }
+      $('call-output').textContent = lines.join('\n');
+      $('call-meta').textContent = (requestId ? 'request ' + requestId + ' · ' : '') + lines.length + ' lines · ' + Math.round(performance.now() - started) + ' ms';
+    }
+    if (streaming === controller) {
+      streaming = null;
+      $('call-status').textContent = String(response.status);
     }
   }
 
