@@ -52,11 +52,11 @@ describe('RequestMux, with the MeshErrors of callFailure', () => {
 
   afterEach(() => inbox.failAll(new MeshError(503, 'test over')));
 
-  it('listens on one wildcard inbox and hands the requests of one turn to nats.js together, after the turn', async () => {
+  it('listens on one wildcard inbox; a request made when none is under way leaves at once, those made while others are, together after the turn', async () => {
     const calls = [1, 2, 3].map((n) => inbox.request(conn.nc, `mesh.s.f${n}`, Buffer.from(`${n}`), hdrs(), 1000));
     expect(conn.subscriptions).toHaveLength(1);
     expect(conn.subscriptions[0].subject).toMatch(/^_INBOX\.\w+\.\*$/);
-    expect(conn.published).toHaveLength(0);
+    expect(conn.published.map((p) => p.subject)).toEqual(['mesh.s.f1']);
     await turn();
     expect(conn.published.map((p) => p.subject)).toEqual(['mesh.s.f1', 'mesh.s.f2', 'mesh.s.f3']);
     const prefix = conn.subscriptions[0].subject.slice(0, -1);
@@ -83,11 +83,21 @@ describe('RequestMux, with the MeshErrors of callFailure', () => {
   });
 
   it('does not publish a call that has already failed', async () => {
-    const call = inbox.request(conn.nc, 'mesh.s.f', Buffer.from('1'), hdrs(), 1000);
+    const first = inbox.request(conn.nc, 'mesh.s.first', Buffer.from('1'), hdrs(), 1000);
+    const queued = inbox.request(conn.nc, 'mesh.s.queued', Buffer.from('2'), hdrs(), 1000);
     inbox.failAll(new MeshError(503, 'the connection to the broker was lost'));
-    await expect(call).rejects.toMatchObject({ status: 503 });
+    await expect(first).rejects.toMatchObject({ status: 503 });
+    await expect(queued).rejects.toMatchObject({ status: 503 });
     await turn();
-    expect(conn.published).toHaveLength(0);
+    expect(conn.published.map((p) => p.subject)).toEqual(['mesh.s.first']);
+  });
+
+  it('sends a request at once again once the requests before it were answered', async () => {
+    const first = inbox.request(conn.nc, 'mesh.s.f1', Buffer.from('1'), hdrs(), 1000);
+    conn.deliver(conn.published[0].reply, 'one');
+    await expect(first.then(text)).resolves.toBe('one');
+    void inbox.request(conn.nc, 'mesh.s.f2', Buffer.from('2'), hdrs(), 1000).catch(() => undefined);
+    expect(conn.published.map((p) => p.subject)).toEqual(['mesh.s.f1', 'mesh.s.f2']);
   });
 
   it('rejects with 503 SERVICE_UNAVAILABLE on the broker\'s "no responders" status', async () => {

@@ -44,8 +44,9 @@ interface Request<E> {
  * Requests and their replies over one wildcard subscription per connection (`<inbox>.*`), a short
  * token per request and one timer per request, as nats.js's MuxSubscription does. Unlike nats.js
  * `request()`, a reply costs no Error object and no extra promise, and the requests made during one
- * event-loop turn are handed to nats.js together, so they leave in one socket write instead of one
- * write each. Generic: a failed request is described as a `RequestFailure`, and the owner's
+ * event-loop turn while others are under way are handed to nats.js together, so they leave in one
+ * socket write instead of one write each; a request made when none is under way leaves at once.
+ * Generic: a failed request is described as a `RequestFailure`, and the owner's
  * `failureOf` makes the error the request rejects with.
  */
 export class RequestMux<E> {
@@ -87,6 +88,12 @@ export class RequestMux<E> {
       const request: Request<E> = { nc, subject, reply: this.prefix + token, payload, headers, token, timeout, resolve, reject };
       request.timer = setTimeout(this.expire, timeout, request);
       this.waiting.set(token, request);
+      if (this.waiting.size === 1) {
+        // Nothing else under way: no other request is likely to join it this turn, so it leaves now
+        // rather than after a turn of the event loop (bench/RESULTS.md, concurrency 1).
+        this.publish(request);
+        return;
+      }
       this.outgoing.push(request);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
@@ -135,11 +142,15 @@ export class RequestMux<E> {
     for (let i = 0; i < outgoing.length; i++) {
       const request = outgoing[i];
       if (this.waiting.get(request.token) !== request) continue; // timed out or failed before it left
-      try {
-        request.nc.publish(request.subject, request.payload, { reply: request.reply, headers: request.headers });
-      } catch (error) {
-        if (this.take(request.token)) request.reject(this.failure('publish', request, error));
-      }
+      this.publish(request);
+    }
+  }
+
+  private publish(request: Request<E>): void {
+    try {
+      request.nc.publish(request.subject, request.payload, { reply: request.reply, headers: request.headers });
+    } catch (error) {
+      if (this.take(request.token)) request.reject(this.failure('publish', request, error));
     }
   }
 
