@@ -2,9 +2,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AsyncResource } from 'node:async_hooks';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpConfig } from '../config/gateway-config';
 import { BodyLimit } from './body-limit';
 import { rejectBadUrl } from './client-errors';
+import { announcesBody } from './media-type';
 import { BodyErrors, RequestBodyDecoder } from './request-body';
 
 /** fastify's own step after the body: validation, preHandler hooks, the route's handler. */
@@ -42,10 +44,7 @@ export function readFastifyBodies(fastify: FastifyInstance, decoder: RequestBody
 
 /** Reads `request.raw` within the body limit, decodes it (RequestBodyDecoder), then runs the route's handler. */
 function readBody(decoder: RequestBodyDecoder, request: FastifyRequest, reply: FastifyReply, handler: RouteHandler): void {
-  const stream = request.raw;
-  const resource = new AsyncResource('nest-mesh:request-body');
-  const done = (error: unknown, body?: unknown): void => {
-    resource.emitDestroy();
+  readRequestBody(decoder, request.raw, (error, body) => {
     if (error !== undefined) {
       // The client may still be sending: this connection is closed once answered, as fastify does.
       reply.header('connection', 'close');
@@ -54,18 +53,31 @@ function readBody(decoder: RequestBodyDecoder, request: FastifyRequest, reply: F
     }
     request.body = body;
     handler(request, reply);
+  });
+}
+
+/**
+ * Reads one request's body for either adapter: the headers checked first, then the bytes within the
+ * limit, decoded by the RequestBodyDecoder. `done` runs once, in the async context the request had
+ * when its body began (AsyncLocalStorage, OpenTelemetry context).
+ */
+export function readRequestBody(decoder: RequestBodyDecoder, stream: IncomingMessage, done: (error: unknown, body?: unknown) => void): void {
+  const resource = new AsyncResource('nest-mesh:request-body');
+  const answer = (error: unknown, body?: unknown): void => {
+    resource.runInAsyncScope(done, null, error, body);
+    resource.emitDestroy();
   };
+  try {
+    decoder.checkHeaders(stream.method ?? 'GET', stream.headers);
+  } catch (error) {
+    return answer(error);
+  }
   const finish = (error: unknown, body?: unknown): void => {
     stream.removeListener('data', onData);
     stream.removeListener('end', onEnd);
     stream.removeListener('error', onError);
-    resource.runInAsyncScope(done, null, error, body);
+    answer(error, body);
   };
-  try {
-    decoder.checkHeaders(request.method, request.headers);
-  } catch (error) {
-    return resource.runInAsyncScope(done, null, error);
-  }
   const chunks: Buffer[] = [];
   let size = 0;
   const onData = (chunk: Buffer): void => {
@@ -76,7 +88,7 @@ function readBody(decoder: RequestBodyDecoder, request: FastifyRequest, reply: F
   const onEnd = (): void => {
     let body: unknown;
     try {
-      body = decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size), request.headers['content-encoding']);
+      body = decoder.decode(size === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size), stream.headers['content-encoding']);
     } catch (error) {
       return finish(error);
     }
@@ -94,24 +106,18 @@ function readBody(decoder: RequestBodyDecoder, request: FastifyRequest, reply: F
 
 export function useExpressBody(app: NestExpressApplication, http: HttpConfig): void {
   const decoder = new RequestBodyDecoder(http.maxDepth, app.get(BodyLimit));
-  // First a malformed URL (as fastify's router does), then a POST that is not JSON or a Content-Length over the limit, before any byte is read.
+  // First a malformed URL (as fastify's router does), then the body, read as on fastify.
   app.use(rejectBadUrl);
-  app.use((request: { method: string; headers: Record<string, string | undefined> }, _response: unknown, next: Next) => {
-    try {
-      decoder.checkHeaders(request.method, request.headers);
-    } catch (error) {
-      return next(error);
-    }
-    next();
-  });
-  // inflate: false: a compressed body is refused (415), as fastify, which does not decompress, must refuse it too.
-  app.useBodyParser('raw', { limit: http.bodyLimit, type: () => true, inflate: false });
-  app.use((request: { body?: unknown }, _response: unknown, next: Next) => {
-    try {
-      request.body = decoder.decode(request.body as Buffer | undefined);
-    } catch (error) {
-      return next(error);
-    }
-    next();
+  app.use((request: IncomingMessage & { body?: unknown }, response: ServerResponse, next: Next) => {
+    if (!announcesBody(request.headers) && request.method !== 'POST') return next();
+    readRequestBody(decoder, request, (error, body) => {
+      if (error !== undefined) {
+        // The client may still be sending: this connection is closed once answered.
+        response.setHeader('connection', 'close');
+        return next(error);
+      }
+      request.body = body;
+      next();
+    });
   });
 }
