@@ -64,6 +64,7 @@ export async function postEventStream(url: string, body: unknown, options: Event
         while ((at = pending.indexOf('\n\n')) !== -1) {
           const block = pending.slice(0, at);
           pending = pending.slice(at + 2);
+          if (block.split('\n').every((line) => line.startsWith(':'))) continue; // a comment (keepalive), not an event
           const event = parseEvent(block);
           answer.events.push(event);
           options.onEvent?.(event);

@@ -15,6 +15,12 @@ export const DEFAULT_NATS_PORT = 4222;
 /** The gateway's HTTP port unless told otherwise. */
 export const DEFAULT_GATEWAY_PORT = 4122;
 
+/**
+ * How long a stream answered as server-sent events may stay silent, in ms, before the gateway writes a
+ * comment line (`: keepalive`), so that proxies and load balancers do not close it as idle.
+ */
+export const EVENT_STREAM_KEEPALIVE_MS = 15_000;
+
 /** How long a whole stream may last, in ms: the gateway's `timeout.stream` and MeshClient's `streamTimeout` (docs/protocol.md#streams). */
 export const DEFAULT_STREAM_TIMEOUT_MS = 3_600_000;
 

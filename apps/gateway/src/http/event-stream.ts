@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { EVENT_STREAM_CONTENT_TYPE, HttpHeaders, StreamEvents } from '@nest-mesh/wire';
+import { EVENT_STREAM_CONTENT_TYPE, EVENT_STREAM_KEEPALIVE_MS, HttpHeaders, StreamEvents } from '@nest-mesh/wire';
 
 /** What the gateway reads of an adapter's response: express's is the Node response; fastify's reply holds it as `raw`. */
 interface AdapterResponse {
@@ -21,7 +21,8 @@ const STREAM_HEADERS: OutgoingHttpHeaders = {
  * One answer of server-sent events (docs/protocol.md#streams-over-http), written straight to the
  * Node response of either adapter: `open` writes the 200 and its headers, then `item`s, then `end`
  * or `fail`. `item` says, as `res.write` does, whether the client keeps up; `drained` waits until it
- * does (or has gone). `closed` once the client went away before the end.
+ * does (or has gone). `closed` once the client went away before the end. While no item comes for
+ * `keepaliveMs`, a comment line keeps the connection from looking idle to proxies.
  */
 export class EventStream {
   private readonly raw: ServerResponse;
@@ -29,11 +30,18 @@ export class EventStream {
   private gone: boolean;
   private closeListener?: () => void;
   private drainWaiter?: (drained: boolean) => void;
+  private keepalive?: NodeJS.Timeout;
+  /** Something was written since the keepalive timer last looked. */
+  private wrote = false;
 
-  constructor(private readonly response: unknown) {
+  constructor(
+    private readonly response: unknown,
+    private readonly keepaliveMs = EVENT_STREAM_KEEPALIVE_MS,
+  ) {
     this.raw = (response as AdapterResponse).raw ?? (response as ServerResponse);
     this.gone = this.raw.destroyed;
     this.raw.once('close', () => {
+      clearInterval(this.keepalive);
       if (!this.finished) this.gone = true;
       this.drainWaiter?.(false);
       if (this.gone) this.closeListener?.();
@@ -57,12 +65,21 @@ export class EventStream {
     reply.hijack?.();
     this.raw.setHeader(HttpHeaders.requestId, requestId);
     this.raw.writeHead(200, headers);
+    this.keepalive = setInterval(this.ping, this.keepaliveMs);
+    this.keepalive.unref();
   }
 
   /** Writes one item (its JSON text); false when the client does not keep up: wait for `drained`. */
   item(json: string): boolean {
+    this.wrote = true;
     return this.raw.write(eventText(StreamEvents.item, json));
   }
+
+  private readonly ping = (): void => {
+    // A client that does not read (writableNeedDrain) is not sent more, not even a comment.
+    if (!this.wrote && !this.raw.writableNeedDrain) this.raw.write(KEEPALIVE);
+    this.wrote = false;
+  };
 
   /** Resolves to true once what was written has gone out, false if the client went away first. */
   drained(): Promise<boolean> {
@@ -90,10 +107,14 @@ export class EventStream {
   }
 
   private finish(text: string): void {
+    clearInterval(this.keepalive);
     this.finished = true;
     this.raw.end(text);
   }
 }
+
+/** The comment line written to a silent stream (clients skip comments). */
+const KEEPALIVE = ': keepalive\n\n';
 
 /** One event; data of several lines (a JSON text a function sent pretty-printed) as one `data:` line each. */
 export function eventText(event: string, data: string): string {
