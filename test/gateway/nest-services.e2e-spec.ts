@@ -6,6 +6,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { MeshClient, MeshModule } from 'nest-mesh';
 import { encodeJson } from 'nest-mesh/internal';
 import { TestProcess } from '../support/child';
+import { itemsOf, postEventStream } from '../support/event-stream';
 import { testProgram } from '../support/programs';
 import { describeWithNatsServer } from '../support/nats-server';
 import { BROKERS, get, JWT_SECRET, Mesh, startMesh } from '../support/mesh';
@@ -138,6 +139,19 @@ for (const { kind, adapter } of variants) {
       expect(items).toEqual([1, 2]);
       expect(error).toMatchObject({ status: 409, code: 'NO_MORE', message: 'no more' });
       await expect(client.call('legacy-users', 'sum', [2, 2])).resolves.toBe(4);
+    });
+
+    it('answers their streams as server-sent events over HTTP, an error after the items as an error event', async () => {
+      const url = (func: string) => `${mesh.url}/v1/api/demo/functions/legacy-users/${func}`;
+      const counted = await postEventStream(url('count'), { params: 50 });
+      expect(counted.status).toBe(200);
+      expect(itemsOf(counted)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      expect(counted.events.at(-1)).toEqual({ event: 'end', data: '{"count":50}' });
+      const broken = await postEventStream(url('broken'), {});
+      expect(itemsOf(broken)).toEqual([1, 2]);
+      expect(broken.events.at(-1)?.event).toBe('error');
+      expect(JSON.parse(broken.events.at(-1)!.data)).toEqual({ error: 'no more', code: 'NO_MORE', status: 409 });
+      expect(await postEventStream(url('secret'), { params: { id: 1 } })).toMatchObject({ status: 401, body: { code: 'UNAUTHENTICATED' } });
     });
 
     it('fails a stream its reader does not keep up with as SLOW_CONSUMER (Nest pushes without flow control)', async () => {
