@@ -1,3 +1,4 @@
+import { EVENT_STREAM_CONTENT_TYPE } from '@nest-mesh/wire';
 import type { CatalogService, CallableFunction } from './services-listing';
 import type { ParamsSchema } from './srv-answers';
 
@@ -9,6 +10,13 @@ import type { ParamsSchema } from './srv-answers';
  */
 
 type Json = Record<string, unknown>;
+
+/** The answer to a call asked with `Accept: text/event-stream` (docs/protocol.md#streams-over-http). */
+const EVENT_STREAM_SCHEMA: Json = {
+  type: 'string',
+  description:
+    'Asked with `Accept: text/event-stream`: server-sent events, `event: item` with each item as JSON data (a function that does not stream gives one), then `event: end` with `{"count"}`, or `event: error` with `{"error", "code", "status"}`.',
+};
 
 /** Statuses the gateway itself answers on any call (docs/protocol.md#calling-over-http-the-gateway). */
 const ERROR_RESPONSES: readonly [status: string, description: string][] = [
@@ -83,6 +91,7 @@ function operationOf(service: string, func: CallableFunction, maxTimeout: number
         'application/json': {
           schema: { type: 'object', required: ['result'], properties: { result: func.result === null ? { description: 'Any JSON (the function declared no result type)' } : result } },
         },
+        [EVENT_STREAM_CONTENT_TYPE]: { schema: EVENT_STREAM_SCHEMA },
       },
     },
   };

@@ -373,6 +373,8 @@ describe('result schemas (nest-mesh.result)', () => {
     expect(listing.services[0].functions).toEqual([{ name: 'create', params: null }, { name: 'me', params: null }]);
     expect(await validate(structuredClone(openapi))).toMatchObject({ valid: true });
     const answer = (func: string) => openapi.paths[`/v1/api/demo/functions/users/${func}`].post.responses['200'].content['application/json'].schema.properties.result;
+    // Every function may also be asked for server-sent events.
+    expect(Object.keys(openapi.paths['/v1/api/demo/functions/users/create'].post.responses['200'].content)).toEqual(['application/json', 'text/event-stream']);
     expect(answer('create')).toEqual({
       type: 'object',
       properties: { id: { type: 'string' }, address: { $ref: '#/components/schemas/users.create.result.Address' } },
