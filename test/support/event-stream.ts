@@ -1,9 +1,8 @@
 /** Reading a gateway's server-sent events (docs/protocol.md#streams-over-http) in end-to-end suites. */
+import { EventStreamParser, ServerSentEvent } from '../../libs/client/src/event-stream-parser';
 
-export interface ServerSentEvent {
-  event: string;
-  data: string;
-}
+export type { ServerSentEvent };
+
 
 export interface EventStreamAnswer {
   status: number;
@@ -53,19 +52,13 @@ export async function postEventStream(url: string, body: unknown, options: Event
       return answer;
     }
     const decoder = new TextDecoder();
-    let pending = '';
+    const parser = new EventStreamParser();
     let items = 0;
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         const text = decoder.decode(chunk, { stream: true });
         answer.text += text;
-        pending += text;
-        let at: number;
-        while ((at = pending.indexOf('\n\n')) !== -1) {
-          const block = pending.slice(0, at);
-          pending = pending.slice(at + 2);
-          if (block.split('\n').every((line) => line.startsWith(':'))) continue; // a comment (keepalive), not an event
-          const event = parseEvent(block);
+        for (const event of parser.push(text)) {
           answer.events.push(event);
           options.onEvent?.(event);
           if (event.event === 'item' && ++items === options.stopAfter) goAway();
@@ -83,16 +76,6 @@ export async function postEventStream(url: string, body: unknown, options: Event
     clearTimeout(bound);
     clearTimeout(early);
   }
-}
-
-function parseEvent(block: string): ServerSentEvent {
-  let event = 'message';
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith('event: ')) event = line.slice(7);
-    else if (line.startsWith('data: ')) data.push(line.slice(6));
-  }
-  return { event, data: data.join('\n') };
 }
 
 /** The data of the `item` events, as JSON. */
