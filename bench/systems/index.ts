@@ -23,10 +23,15 @@ export const SYSTEMS: BenchSystem[] = [
   natsSystem,
 ];
 
-/** Systems run only when `--only` names them: (a-edge) split into its features. */
+/**
+ * Systems run only when `--only` names them: (a-edge) split into its features; (p) and (b, fastify)
+ * with a bare nats.js responder in place of the Nest service (the gateway's share of a call).
+ */
 export const SPLIT_SYSTEMS: BenchSystem[] = [
   meshSystem({ id: 'a-cors', group: 'a-split', label: 'as (a, fastify), with CORS (an Origin on every call)', adapter: 'fastify', broker: 'embedded', cors: true }),
   meshSystem({ id: 'a-logs', group: 'a-split', label: 'as (a, fastify), with JSON call logs', adapter: 'fastify', broker: 'embedded', callLogs: true }),
+  meshSystem({ id: 'p-bare', group: 'p-split', label: 'as (p), a bare nats.js responder in place of the Nest service (no Mesh-Token check)', ...PRODUCTION, responder: 'bare' }),
+  meshSystem({ id: 'b-bare', group: 'p-split', label: 'as (b, fastify), a bare nats.js responder in place of the Nest service', adapter: 'fastify', broker: 'nats-server', responder: 'bare' }),
 ];
 
 /** The systems of the given groups (`a,c`; `a'` may also be written `a2`), or all of SYSTEMS. */
@@ -35,6 +40,6 @@ export function selectSystems(only?: string[]): BenchSystem[] {
   const wanted = new Set(only.map((g) => g.trim().replace(/^a2$/, "a'")));
   const known = [...SYSTEMS, ...SPLIT_SYSTEMS];
   const unknown = [...wanted].filter((g) => !known.some((s) => s.group === g || s.id === g));
-  if (unknown.length > 0) throw new Error(`--only: unknown system(s) ${unknown.join(', ')} (known: default, a, a', a-on, a-split, p, b, c, d, e, f, or a system id)`);
+  if (unknown.length > 0) throw new Error(`--only: unknown system(s) ${unknown.join(', ')} (known: default, a, a', a-on, a-split, p, p-split, b, c, d, e, f, or a system id)`);
   return known.filter((s) => wanted.has(s.group) || wanted.has(s.id));
 }

@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { subjectFor } from '@nest-mesh/wire';
 import { GATEWAY_MAIN } from '../../test/support/mesh';
 import { writeConfig } from '../../test/support/config-file';
 import { freePort } from '../../test/support/free-port';
@@ -31,6 +32,11 @@ interface MeshVariant {
   rateLimit?: boolean;
   /** `log: { format: json, calls: true }`: one JSON line per call. */
   callLogs?: boolean;
+  /**
+   * `bare`: a bare nats.js responder (bench/servers/nats-echo.ts) answers `bench.echo` in place of the
+   * Nest service, so that the gateway's share of a call can be told from the service's.
+   */
+  responder?: 'nest' | 'bare';
 }
 
 /** The production profile of docs/operations.md: everything a deployment turns on, call logs off. */
@@ -91,7 +97,10 @@ async function startMesh(ctx: SystemContext, variant: MeshVariant): Promise<Runn
     const trust = variant.trust
       ? { MESH_JWKS: `${url}/.well-known/jwks.json`, MESH_AUDIENCE: 'bench', ...(variant.broker === 'embedded' && { MESH_USER: 'bench', MESH_PASS: SERVICE_PASSWORD }) }
       : {};
-    service = await startProgram(ctx.registry, 'bench service', 'bench/servers/mesh-echo-service.ts', { env: { MESH_SERVERS: brokerUrl, ...trust } });
+    service =
+      variant.responder === 'bare'
+        ? await startProgram(ctx.registry, 'bare responder', 'bench/servers/nats-echo.ts', { env: { NATS_URL: brokerUrl, SUBJECT: subjectFor('bench', 'echo') } })
+        : await startProgram(ctx.registry, 'bench service', 'bench/servers/mesh-echo-service.ts', { env: { MESH_SERVERS: brokerUrl, ...trust } });
   } catch (error) {
     await gateway.stop();
     throw error;
@@ -112,7 +121,7 @@ async function startMesh(ctx: SystemContext, variant: MeshVariant): Promise<Runn
     measured: 'gateway',
     others: [
       ...(variant.broker === 'nats-server' ? [{ role: 'nats-server', pid: ctx.natsPid() }] : []),
-      { role: 'service', pid: service.child.pid },
+      { role: variant.responder === 'bare' ? 'bare responder' : 'service', pid: service.child.pid },
     ],
     stop: async () => {
       await service.stop();
