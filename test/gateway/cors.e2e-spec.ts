@@ -59,10 +59,18 @@ const cases: Case[] = [
     },
   ],
   [
-    'a preflight asking for a method that is not allowed: DELETE is not granted',
+    'a preflight asking for DELETE (the eventing routes answer it): granted',
     preflight(ALLOWED, 'DELETE'),
+    ({ status, headers }) => {
+      expect(status).toBe(204);
+      expect(list(headers.get('access-control-allow-methods'))).toContain('delete');
+    },
+  ],
+  [
+    'a preflight asking for a method no route answers: PUT is not granted',
+    preflight(ALLOWED, 'PUT'),
     ({ headers }) => {
-      expect(list(headers.get('access-control-allow-methods'))).not.toContain('delete');
+      expect(list(headers.get('access-control-allow-methods'))).not.toContain('put');
       expect(list(headers.get('access-control-allow-methods'))).toContain('post');
     },
   ],

@@ -9,7 +9,8 @@ import { HttpHeaders, MeshHeaders } from '@nest-mesh/wire';
 const CORS_ALLOWED_HEADERS = ['content-type', 'authorization', HttpHeaders.requestId.toLowerCase(), MeshHeaders.traceparent, MeshHeaders.tracestate];
 /** Response headers a browser's script may read. */
 const CORS_EXPOSED_HEADERS = [HttpHeaders.requestId, HttpHeaders.retryAfter, HttpHeaders.rateLimitLimit, HttpHeaders.rateLimitRemaining];
-const CORS_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
+/** The methods the gateway's routes answer (DELETE: an event's deliveries, docs/events.md). */
+const CORS_METHODS = ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'];
 
 type OriginCallback = (error: Error | null, allow: boolean | string) => void;
 
