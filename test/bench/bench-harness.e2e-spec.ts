@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchResults, Measurement, medianOf, runBench, SystemResult } from '../../bench/harness';
 import { computeRatios } from '../../bench/report';
+import { SPLIT_SYSTEMS } from '../../bench/systems';
 import { TestProcess } from '../support/child';
 import { describeWithNatsServer } from '../support/nats-server';
 
@@ -44,6 +45,21 @@ describeWithNatsServer('bench harness rounds', () => {
       expect.objectContaining({ concurrency: 1, rps: middle((m) => m.rps), p50: middle((m) => m.p50), p99: middle((m) => m.p99), errors: 0 }),
     ]);
   }, 60_000);
+});
+
+describeWithNatsServer('bench systems run only when named (--only a-split,p-split)', () => {
+  it('answer correctly; p-bare and b-bare have a bare responder in place of the Nest service', async () => {
+    const results = await runBench({ duration: 0.5, warmup: 0, concurrency: [1], only: ['a-split', 'p-split'] });
+    expect(results.systems.map((s) => s.id)).toEqual(SPLIT_SYSTEMS.map((s) => s.id));
+    for (const system of results.systems) {
+      expect({ id: system.id, status: system.status, reason: system.reason }).toEqual({ id: system.id, status: 'ok', reason: undefined });
+      expect(system.measurements[0]).toEqual(expect.objectContaining({ concurrency: 1, errors: 0 }));
+      expect(system.measurements[0].requests).toBeGreaterThan(0);
+    }
+    const roles = (id: string) => Object.keys(results.systems.find((s) => s.id === id)!.measurements[0].cpuUsPerCall?.byProcess ?? {});
+    expect(roles('p-bare')).toEqual(['gateway', 'nats-server', 'bare responder']);
+    expect(roles('b-bare')).toEqual(['gateway', 'nats-server', 'bare responder']);
+  }, 120_000);
 });
 
 describeWithNatsServer('bench harness profiles', () => {
