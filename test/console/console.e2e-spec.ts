@@ -164,6 +164,33 @@ describeWithChromium('the console in a browser', () => {
       }
     });
 
+    it('pages through a long listing: More adds the next page (its cursor), until the last', async () => {
+      const cursors: (string | null)[] = [];
+      const { page, errors } = await openConsole(browser, 'about:blank');
+      const dead = (id: string) => ({ id, type: 'user.signup', attempts: 6, lastError: `${id} failed`, time: '2026-01-01T00:00:00Z' });
+      await page.route('**/v1/api/demo/eventing/events**', async (route) => {
+        const cursor = new URL(route.request().url()).searchParams.get('cursor');
+        cursors.push(cursor);
+        if (cursor === null) return route.fulfill({ status: 200, json: { events: [dead('evt-1'), dead('evt-2')], next: 'page-2' } });
+        if (cursor === 'page-2') return route.fulfill({ status: 200, json: { events: [dead('evt-3')], next: null } });
+        return route.fulfill({ status: 400, json: { error: 'unknown cursor', code: 'BAD_REQUEST' } });
+      });
+      try {
+        await page.goto(`${mesh.url}/console/`, { timeout: 30_000 });
+        await expectText(page, '#events-note', '2 dead event(s) shown; there are more.');
+        await page.getByRole('button', { name: 'More' }).click();
+        await expectText(page, '#events-note', '3 dead event(s).');
+        await expectText(page, '#events', 'evt-1 failed');
+        await expectText(page, '#events', 'evt-3 failed');
+        expect(await page.locator('#events tr').count()).toBe(3);
+        expect(await page.getByRole('button', { name: 'More' }).isHidden()).toBe(true);
+        expect(cursors).toEqual([null, 'page-2']);
+        expect(errors).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    });
+
     it('flags a service whose instances announce different versions', async () => {
       const other = await connect({ servers: mesh.brokerUrl, name: 'another version' });
       const info = { type: 'io.nats.micro.v1.info_response', name: 'test', id: 'other-1', version: '2.0.0', endpoints: [{ name: 'echo', subject: 'mesh.test.echo', queue_group: 'q' }] };

@@ -312,37 +312,46 @@
     return root + '/v1/api/' + encodeURIComponent(overview ? overview.project : '') + '/eventing/events' + suffix;
   }
 
-  async function loadEvents() {
+  /** The listing shown: its status, and the cursor of its next page (null on the last; docs/events.md). */
+  let listed = { status: 'dead', next: null };
+
+  /** The first page of the chosen status; with `more`, the next page of the listing shown, added below it. */
+  async function loadEvents(more) {
     const note = $('events-note');
     const table = $('events-table');
+    const cursor = more === true ? listed.next : null;
+    const status = cursor ? listed.status : $('events-status').value;
+    // A page that fails leaves the rows already shown (and their cursor, to try again) in place.
+    const fail = (text) => {
+      note.textContent = text;
+      if (cursor) $('events-more').hidden = false;
+      else table.hidden = true;
+    };
+    $('events-more').hidden = true;
     let res;
     try {
-      res = await fetchJson(eventsUrl('?status=' + encodeURIComponent($('events-status').value)), { headers: bearer('admin-token'), cache: 'no-store' });
+      const query = '?status=' + encodeURIComponent(status) + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+      res = await fetchJson(eventsUrl(query), { headers: bearer('admin-token'), cache: 'no-store' });
     } catch (error) {
-      note.textContent = 'the gateway did not answer: ' + error.message;
-      table.hidden = true;
-      return;
+      return fail('the gateway did not answer: ' + error.message);
     }
     if (res.status === 404) {
-      note.textContent = 'Eventing is not enabled on this gateway.';
-      table.hidden = true;
       $('events-load').disabled = true;
-      return;
+      return fail('Eventing is not enabled on this gateway.');
     }
     if (res.status === 401 || res.status === 403) {
-      note.textContent = 'Listing events needs an admin token (a token whose claims satisfy eventing.admin): ' + res.status + '.';
-      table.hidden = true;
-      return;
+      return fail('Listing events needs an admin token (a token whose claims satisfy eventing.admin): ' + res.status + '.');
     }
-    if (res.status !== 200) {
-      note.textContent = 'Listing events failed: ' + res.status + ' ' + ((res.body && res.body.error) || '');
-      table.hidden = true;
-      return;
-    }
-    const events = Array.isArray(res.body) ? res.body : (res.body && res.body.events) || [];
-    note.textContent = events.length + ' ' + $('events-status').value + ' event(s).';
-    table.hidden = events.length === 0;
-    $('events').replaceChildren(...events.map(eventRow));
+    const body = res.body || {};
+    if (res.status !== 200) return fail('Listing events failed: ' + res.status + ' ' + (body.error || ''));
+    listed = { status, next: typeof body.next === 'string' ? body.next : null };
+    const rows = (body.events || []).map(eventRow);
+    if (cursor) $('events').append(...rows);
+    else $('events').replaceChildren(...rows);
+    const shown = $('events').children.length;
+    note.textContent = shown + ' ' + status + ' event(s)' + (listed.next ? ' shown; there are more.' : '.');
+    table.hidden = shown === 0;
+    $('events-more').hidden = listed.next === null;
   }
 
   function eventRow(event) {
@@ -352,7 +361,7 @@
       retry.disabled = true;
       const res = await fetchJson(eventsUrl('/' + encodeURIComponent(event.id) + '/retry'), { method: 'POST', headers: { 'Content-Type': 'application/json', ...bearer('admin-token') }, body: '{}' });
       retry.textContent = res.status < 300 ? 're-driven' : 'failed: ' + res.status;
-      if (res.status < 300) setTimeout(loadEvents, 500);
+      if (res.status < 300) setTimeout(() => loadEvents(false), 500);
     });
     const attempts = event.attempts !== undefined ? event.attempts : event.attempt;
     const lastError = event.lastError || event.error || event.last_error || '';
@@ -369,8 +378,9 @@
   $('refresh').addEventListener('click', refresh);
   $('call-form').addEventListener('submit', call);
   $('call-target').addEventListener('change', () => choose($('call-target').value, true));
-  $('events-load').addEventListener('click', loadEvents);
-  $('events-status').addEventListener('change', loadEvents);
-  refresh().then(loadEvents);
+  $('events-load').addEventListener('click', () => loadEvents(false));
+  $('events-more').addEventListener('click', () => loadEvents(true));
+  $('events-status').addEventListener('change', () => loadEvents(false));
+  refresh().then(() => loadEvents(false));
   setInterval(() => document.visibilityState === 'visible' && refresh(), 10000);
 })();
