@@ -3,8 +3,9 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { EmbeddedBroker } from '@nest-mesh/broker';
 import { MeshClient, MeshContext, MeshError, MeshFunction, meshMicroservice, MeshModule, MeshService } from 'nest-mesh';
-import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
-import { BROKERS, BrokerKind } from '../support/mesh';
+import { describeWithNatsServer } from '../support/nats-server';
+import { startBroker, TestBroker } from '../support/broker';
+import { BROKERS } from '../support/mesh';
 
 /** MeshModule, MeshClient and the transport inside one process, the way an app uses them. */
 
@@ -57,25 +58,11 @@ function appModule(url: string) {
   return AppModule;
 }
 
-interface Broker {
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startBroker(kind: BrokerKind): Promise<Broker> {
-  if (kind === 'nats-server') {
-    const server = await new NatsServerProcess().start();
-    return { url: server.url, stop: () => server.stop() };
-  }
-  const broker = await new EmbeddedBroker({ port: 0 }).start();
-  return { url: broker.url, stop: () => broker.close() };
-}
-
 for (const kind of BROKERS) {
   const describeFor = kind === 'nats-server' ? describeWithNatsServer : describe;
 
   describeFor(`MeshClient and a hybrid app (${kind})`, () => {
-    let broker: Broker;
+    let broker: TestBroker;
     let app: INestApplication;
     let client: MeshClient;
 
@@ -146,7 +133,7 @@ for (const kind of BROKERS) {
   });
 
   describeFor(`MeshClient when the broker goes away (${kind})`, () => {
-    let broker: Broker | undefined;
+    let broker: TestBroker | undefined;
     let app: INestApplication | undefined;
 
     afterAll(async () => {

@@ -4,10 +4,10 @@ import { ClientProxy, ClientProxyFactory, Ctx, EventPattern, NatsContext, Payloa
 import { generateKeyPairSync } from 'node:crypto';
 import { connect, headers, NatsConnection, StringCodec } from 'nats';
 import { lastValueFrom, Observable, range, toArray } from 'rxjs';
-import { EmbeddedBroker } from '@nest-mesh/broker';
 import { MeshClient, MeshError, MeshFunction, meshMicroservice, MeshModule, MeshService } from 'nest-mesh';
-import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
-import { BROKERS, BrokerKind } from '../support/mesh';
+import { describeWithNatsServer } from '../support/nats-server';
+import { startBroker, TestBroker } from '../support/broker';
+import { BROKERS } from '../support/mesh';
 
 /**
  * A Nest ClientProxy with Transport.NATS calling mesh functions with `send('mesh.<service>.<func>',
@@ -102,20 +102,6 @@ function appModule(url: string) {
   return AppModule;
 }
 
-interface Broker {
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startBroker(kind: BrokerKind): Promise<Broker> {
-  if (kind === 'nats-server') {
-    const server = await new NatsServerProcess().start();
-    return { url: server.url, stop: () => server.stop() };
-  }
-  const broker = await new EmbeddedBroker({ port: 0 }).start();
-  return { url: broker.url, stop: () => broker.close() };
-}
-
 /** The subscriptions a nats.js connection holds, with their queue groups. */
 function subscriptionsOf(nc: NatsConnection): { subject: string; queue?: string }[] {
   return (nc as unknown as { protocol: { subscriptions: { all(): { subject: string; queue?: string }[] } } }).protocol.subscriptions.all();
@@ -125,7 +111,7 @@ for (const kind of BROKERS) {
   const describeFor = kind === 'nats-server' ? describeWithNatsServer : describe;
 
   describeFor(`a Nest ClientProxy (Transport.NATS) calling mesh functions (${kind})`, () => {
-    let broker: Broker;
+    let broker: TestBroker;
     let app: INestApplication;
     let mesh: MeshClient;
     let nest: ClientProxy;
@@ -242,7 +228,7 @@ for (const kind of BROKERS) {
 }
 
 describe("a Nest ClientProxy calling a service that verifies Mesh-Tokens", () => {
-  let broker: Broker;
+  let broker: TestBroker;
   let app: INestApplication;
   let nest: ClientProxy;
 

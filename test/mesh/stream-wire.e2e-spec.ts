@@ -3,10 +3,10 @@ import { INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { connect, createInbox, Empty, headers, Msg, MsgHdrs, NatsConnection } from 'nats';
 import { lastValueFrom, take, toArray } from 'rxjs';
-import { EmbeddedBroker } from '@nest-mesh/broker';
 import { MeshClient, MeshError, MeshFunction, meshMicroservice, MeshModule, MeshService } from 'nest-mesh';
-import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
-import { BROKERS, BrokerKind } from '../support/mesh';
+import { describeWithNatsServer } from '../support/nats-server';
+import { startBroker, TestBroker } from '../support/broker';
+import { BROKERS } from '../support/mesh';
 
 /**
  * The stream wire of docs/protocol.md#streams, spoken by bare NATS clients written from that page
@@ -123,20 +123,6 @@ class NumbersService {
   }
 }
 
-interface Broker {
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startBroker(kind: BrokerKind): Promise<Broker> {
-  if (kind === 'nats-server') {
-    const server = await new NatsServerProcess().start();
-    return { url: server.url, stop: () => server.stop() };
-  }
-  const broker = await new EmbeddedBroker({ port: 0 }).start();
-  return { url: broker.url, stop: () => broker.close() };
-}
-
 const until = async (check: () => boolean, ms = 3000) => {
   const end = Date.now() + ms;
   while (!check() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -147,7 +133,7 @@ for (const kind of BROKERS) {
   const describeFor = kind === 'nats-server' ? describeWithNatsServer : describe;
 
   describeFor(`the stream wire with bare NATS clients (${kind})`, () => {
-    let broker: Broker;
+    let broker: TestBroker;
     let bare: NatsConnection;
     let app: INestApplication;
     let client: MeshClient;

@@ -1,13 +1,13 @@
 import { CallHandler, ExecutionContext, INestApplication, Injectable, Module, NestInterceptor, UseInterceptors } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EmbeddedBroker } from '@nest-mesh/broker';
 import { MeshClient, MeshContext, MeshError, MeshFunction, meshMicroservice, MeshModule, MeshService } from 'nest-mesh';
 import { encodeJson, MeshConnection } from 'nest-mesh/internal';
 import type { NatsConnection } from 'nats';
 import { finalize, interval, lastValueFrom, map, Observable, of, range, take, toArray } from 'rxjs';
 import { TestProcess } from '../support/child';
-import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
-import { BROKERS, BrokerKind } from '../support/mesh';
+import { describeWithNatsServer } from '../support/nats-server';
+import { startBroker, TestBroker } from '../support/broker';
+import { BROKERS } from '../support/mesh';
 import { FLOOD_ITEMS } from '../fixtures/stream-services';
 import { testProgram } from '../support/programs';
 
@@ -140,23 +140,9 @@ function appModule(url: string) {
   return AppModule;
 }
 
-interface Broker {
-  url: string;
-  stop(): Promise<void>;
-}
-
 /** The subscriptions a nats.js connection holds (nats.js keeps them in `protocol.subscriptions`). */
 function subscriptions(nc: NatsConnection): number {
   return (nc as unknown as { protocol: { subscriptions: { size(): number } } }).protocol.subscriptions.size();
-}
-
-async function startBroker(kind: BrokerKind): Promise<Broker> {
-  if (kind === 'nats-server') {
-    const server = await new NatsServerProcess().start();
-    return { url: server.url, stop: () => server.stop() };
-  }
-  const broker = await new EmbeddedBroker({ port: 0 }).start();
-  return { url: broker.url, stop: () => broker.close() };
 }
 
 /** Waits (at most `ms`) until `name`'s source was let go of; resolves to when that happened. */
@@ -170,7 +156,7 @@ for (const kind of BROKERS) {
   const describeFor = kind === 'nats-server' ? describeWithNatsServer : describe;
 
   describeFor(`streams with MeshClient.stream (${kind})`, () => {
-    let broker: Broker;
+    let broker: TestBroker;
     let app: INestApplication;
     let client: MeshClient;
 
@@ -380,7 +366,7 @@ for (const kind of BROKERS) {
   const describeFor = kind === 'nats-server' ? describeWithNatsServer : describe;
 
   describeFor(`streams to a slow reader stay bounded (${kind})`, () => {
-    let broker: Broker;
+    let broker: TestBroker;
     let service: TestProcess;
     let app: INestApplication;
     let client: MeshClient;

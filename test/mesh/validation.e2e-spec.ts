@@ -2,11 +2,11 @@ import { INestMicroservice, Module, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { IsEmail, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { connect, NatsConnection, RequestStrategy, ServiceInfo } from 'nats';
-import { EmbeddedBroker } from '@nest-mesh/broker';
 import { PARAMS_METADATA_KEY } from '@nest-mesh/wire';
 import { MeshClient, MeshFunction, meshMicroservice, MeshModule, MeshService } from 'nest-mesh';
-import { BROKERS, BrokerKind } from '../support/mesh';
-import { describeWithNatsServer, NatsServerProcess } from '../support/nats-server';
+import { startBroker } from '../support/broker';
+import { BROKERS } from '../support/mesh';
+import { describeWithNatsServer } from '../support/nats-server';
 
 /**
  * What discovery publishes as a function's params schema is enforced (docs/getting-started.md#validation):
@@ -59,15 +59,6 @@ function appModule(servers: string) {
   @Module({ imports: [MeshModule.forRoot({ servers })], controllers: [CheckedService, UncheckedService] })
   class AppModule {}
   return AppModule;
-}
-
-async function startBroker(kind: BrokerKind): Promise<{ url: string; stop(): Promise<void> }> {
-  if (kind === 'nats-server') {
-    const server = await new NatsServerProcess().start();
-    return { url: server.url, stop: () => server.stop() };
-  }
-  const broker = await new EmbeddedBroker({ port: 0 }).start();
-  return { url: broker.url, stop: () => broker.close() };
 }
 
 for (const kind of BROKERS) {
